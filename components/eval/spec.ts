@@ -1,0 +1,68 @@
+/** The eval component's interface: rank the trained models on the shared held-out task and promote the best. */
+import { lineageParameters, trackingParameters } from '../../shared/kfp/common-parameters.js';
+import { defineComponent } from '../../shared/kfp/spec.js';
+
+const candidate = (label: string) =>
+  ({
+    type: 'system.Model',
+    description: `The ${label} trainer's \`model\` output; its metadata carries the held-out metrics.`,
+    optional: true,
+  }) as const;
+
+export const evalSpec = defineComponent({
+  name: 'eval',
+  description:
+    'Compares the trained models on the same held-out targets with a weighted composite score, promotes the best one (MLflow registry alias and a promotion record), and passes it on as `selected_model`.',
+  inputs: {
+    artifacts: {
+      gru_model: candidate('GRU'),
+      lstm_model: candidate('LSTM'),
+      prophet_model: candidate('Prophet'),
+    },
+    parameters: {
+      rmse_weight: { type: 'NUMBER_DOUBLE', description: 'Weight of RMSE in the composite score (lower is better).', default: 0.5, min: 0 },
+      mae_weight: { type: 'NUMBER_DOUBLE', description: 'Weight of MAE in the composite score.', default: 0.3, min: 0 },
+      mse_weight: { type: 'NUMBER_DOUBLE', description: 'Weight of MSE in the composite score.', default: 0.2, min: 0 },
+      score_units: {
+        type: 'STRING',
+        description: 'Which metrics the score uses: "scaled" (as upstream FLTS) or "original" (the target\'s own units).',
+        default: 'scaled',
+        enum: ['scaled', 'original'],
+      },
+      min_models: {
+        type: 'NUMBER_INTEGER',
+        description: 'Fail unless at least this many candidate models were given.',
+        default: 1,
+        min: 1,
+      },
+      registered_model_name: {
+        type: 'STRING',
+        description: 'MLflow Model Registry name the winner is registered under (empty = do not register).',
+        default: 'flts-forecaster',
+      },
+      alias: { type: 'STRING', description: 'Registry alias pointed at the winning version.', default: 'champion' },
+      promotion_bucket: {
+        type: 'STRING',
+        description:
+          'Bucket (or s3:// / minio:// / local URI prefix) for promotion records: <identifier>/<config_hash>/promotion-<time>.json and current.json, as upstream FLTS. Empty: only the artifact.',
+        default: 'model-promotion',
+      },
+      ...lineageParameters,
+      ...trackingParameters('flts-eval'),
+    },
+  },
+  outputs: {
+    artifacts: {
+      selected_model: { type: 'system.Model', description: 'A copy of the winning model directory, with its metadata.' },
+      promotion_metadata: {
+        type: 'system.Artifact',
+        description: 'The promotion record (JSON): winner, run id, model URI, scores of every candidate, weights, config hash.',
+      },
+      report: { type: 'system.HTML', description: 'Leaderboard of the candidates and the naive baselines.' },
+    },
+    parameters: {
+      selected_model_type: { type: 'STRING', description: 'gru, lstm or prophet.' },
+      selected_run_id: { type: 'STRING', description: 'MLflow run id of the winner.' },
+    },
+  },
+});

@@ -1,0 +1,48 @@
+/** The inference component's interface: windowed forecasts from the promoted model over the held-out data. */
+import { lineageParameters, trackingParameters } from '../../shared/kfp/common-parameters.js';
+import { defineComponent } from '../../shared/kfp/spec.js';
+
+export const inferenceSpec = defineComponent({
+  name: 'inference',
+  description:
+    'Loads the selected model with its preprocessing manifest and forecasts over the inference data: a rolling backtest over every origin with a full input window, and a forecast past the last timestamp. Predictions are written in original units, with errors where actuals exist.',
+  inputs: {
+    artifacts: {
+      inference_data: { type: 'system.Dataset', description: "Preprocess's held-out split (or any data with the model's features)." },
+      selected_model: { type: 'system.Model', description: "Eval's `selected_model` (or any trainer's `model`)." },
+    },
+    parameters: {
+      mode: {
+        type: 'STRING',
+        description:
+          '"backtest": forecast from every origin inside the data that has a full input window, scored against the actuals; "forecast": only from the last timestamp into the future; "both".',
+        default: 'both',
+        enum: ['backtest', 'forecast', 'both'],
+      },
+      inference_length: {
+        type: 'NUMBER_INTEGER',
+        description: 'Forecast mode: steps to forecast past the end of the data (recursively beyond the model horizon). 0 = the model horizon.',
+        default: 0,
+        min: 0,
+      },
+      log_bucket: {
+        type: 'STRING',
+        description: 'Bucket (or URI prefix) for the JSONL inference log, <identifier>/<YYYYMMDD>/<run>.jsonl, one object per call (no read-modify-write). Empty: no log.',
+        default: 'inference-logs',
+      },
+      ...lineageParameters,
+      ...trackingParameters('flts-inference'),
+    },
+  },
+  outputs: {
+    artifacts: {
+      predictions: {
+        type: 'system.Dataset',
+        description: 'Parquet: origin, time, step, forecast (and interval where the model has one) in original units, actual and error where known.',
+      },
+      metrics: { type: 'system.Metrics', description: 'Backtest errors per horizon step and overall, in original and scaled units.' },
+      report: { type: 'system.HTML', description: 'Forecast against actual over the inference period.' },
+    },
+    parameters: {},
+  },
+});

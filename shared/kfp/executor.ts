@@ -1,0 +1,228 @@
+/**
+ * The KFP v2 executor contract in one class: validated parameters, input artifacts, staged output artifacts
+ * that appear under their final names only when the whole component succeeded, and the ExecutorOutput JSON
+ * (reference/kfp-contract.md §0, §7). Components never touch the raw ExecutorInput.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ArtifactError, ExecutorInputError, InvalidParameterError } from '../errors.js';
+import { artifactPath, sanitizeMetadata, unwrapMetadata } from './artifacts.js';
+import type { ExecutorInput, RuntimeArtifact } from './executor-input.js';
+import { coerceParameter, resolveParameters } from './parameters.js';
+import type { ComponentSpec, JsonObject, JsonValue, OutputParameters, Parameters } from './spec.js';
+
+/** An input artifact as the component sees it: where its bytes are and what its producer said about it. */
+export interface InputArtifact {
+  name: string;
+  uri: string;
+  /** Local path of the bytes (the launcher downloaded them there). */
+  path: string;
+  /** Producer metadata, with MLMD's list/struct wrapping removed. */
+  metadata: JsonObject;
+}
+
+/** An output artifact: write the bytes at `path`; they move to their final location on success. */
+export interface OutputArtifact {
+  name: string;
+  uri: string;
+  /** Staging path to write to (file or directory). */
+  path: string;
+  /** Where the bytes end up, the local path of `uri`. */
+  finalPath: string;
+}
+
+type InputArtifactName<S extends ComponentSpec> = keyof S['inputs']['artifacts'] & string;
+type OutputArtifactName<S extends ComponentSpec> = keyof S['outputs']['artifacts'] & string;
+
+export class Executor<S extends ComponentSpec> {
+  readonly spec: S;
+  readonly parameters: Parameters<S>;
+  readonly #input: ExecutorInput;
+  readonly #inputs = new Map<string, InputArtifact[]>();
+  readonly #outputs = new Map<string, OutputArtifact & { runtime: RuntimeArtifact; metadata: JsonObject }>();
+  readonly #outputParameters = new Map<string, JsonValue>();
+
+  /** Validates everything the ExecutorInput says against `spec`; throws before any work is done. */
+  constructor(spec: S, input: ExecutorInput, options: { stagingTag?: string } = {}) {
+    this.spec = spec;
+    this.#input = input;
+    if (!input.outputFile) {
+      throw new ExecutorInputError('The ExecutorInput has no outputs.outputFile; KFP always sets it, and the ExecutorOutput must be written there.');
+    }
+    this.parameters = resolveParameters(spec, input);
+    this.#resolveInputs();
+    this.#resolveOutputs(options.stagingTag ?? `partial-${process.pid}`);
+  }
+
+  /** The single input artifact `name`; throws if a required one is absent, `undefined` if an optional one is. */
+  inputArtifact(name: InputArtifactName<S>): InputArtifact | undefined {
+    return this.#inputs.get(name)?.[0];
+  }
+
+  /** Like `inputArtifact`, but the artifact must be there. */
+  requireInputArtifact(name: InputArtifactName<S>): InputArtifact {
+    const artifact = this.inputArtifact(name);
+    if (!artifact) throw new ArtifactError(name, `Input artifact "${name}" was not provided.`);
+    return artifact;
+  }
+
+  /** All artifacts of a list input (`isArtifactList`), in the order KFP sent them. */
+  inputArtifactList(name: InputArtifactName<S>): InputArtifact[] {
+    return this.#inputs.get(name) ?? [];
+  }
+
+  /** The output artifact `name`, with the staging path to write its bytes to. */
+  outputArtifact(name: OutputArtifactName<S>): OutputArtifact {
+    const output = this.#outputs.get(name);
+    if (!output) throw new ArtifactError(name, `"${name}" is not an output artifact of ${this.spec.name}.`);
+    const { runtime: _runtime, metadata: _metadata, ...artifact } = output;
+    return artifact;
+  }
+
+  /** Merges `metadata` into what is reported for output artifact `name` (nulls and non-finite numbers dropped). */
+  setMetadata(name: OutputArtifactName<S>, metadata: Record<string, unknown>): void {
+    const output = this.#outputs.get(name);
+    if (!output) throw new ArtifactError(name, `"${name}" is not an output artifact of ${this.spec.name}.`);
+    Object.assign(output.metadata, sanitizeMetadata(metadata));
+  }
+
+  /**
+   * Records scalar metrics for a `system.Metrics` output: the KFP UI shows the artifact's metadata, and the
+   * same numbers are written as JSON at its path so that the file exists like every other output.
+   */
+  async writeMetrics(name: OutputArtifactName<S>, metrics: Record<string, number>): Promise<void> {
+    const finite = Object.fromEntries(Object.entries(metrics).filter(([, value]) => Number.isFinite(value)));
+    const output = this.outputArtifact(name);
+    await writeFile(output.path, `${JSON.stringify(finite, null, 2)}\n`);
+    this.setMetadata(name, finite);
+  }
+
+  /** Sets output parameter `name`; the value is checked against its declared type. */
+  setOutput<K extends keyof S['outputs']['parameters'] & string>(name: K, value: OutputParameters<S>[K]): void {
+    const declared = this.spec.outputs.parameters[name];
+    if (!declared) throw new InvalidParameterError(`"${name}" is not an output parameter of ${this.spec.name}.`);
+    const checked = coerceParameter(name, { type: declared.type, description: declared.description }, value as JsonValue);
+    if (!checked.ok) throw new InvalidParameterError(`Output ${checked.issue.message.replace(/^Parameter/, 'parameter')}`);
+    this.#outputParameters.set(name, checked.value);
+  }
+
+  /**
+   * Moves every staged output to its final path and writes the ExecutorOutput. Throws, leaving no output
+   * in place, when a declared output is missing.
+   */
+  async commit(): Promise<void> {
+    const missing: string[] = [];
+    for (const [name, output] of this.#outputs) {
+      if (!existsSync(output.path)) missing.push(`artifact "${name}"`);
+    }
+    for (const name of Object.keys(this.spec.outputs.parameters)) {
+      if (!this.#outputParameters.has(name)) missing.push(`parameter "${name}"`);
+    }
+    if (missing.length > 0) {
+      throw new ArtifactError(missing[0]!, `${this.spec.name} finished without writing its output ${missing.join(', ')}.`);
+    }
+
+    for (const output of this.#outputs.values()) {
+      await rm(output.finalPath, { recursive: true, force: true });
+      await rename(output.path, output.finalPath);
+    }
+    await writeAtomically(this.#input.outputFile!, `${JSON.stringify(this.#executorOutput())}\n`);
+  }
+
+  /** Removes every staged output; called when the component fails. */
+  async abort(): Promise<void> {
+    for (const output of this.#outputs.values()) {
+      await rm(output.path, { recursive: true, force: true });
+    }
+  }
+
+  #executorOutput(): JsonObject {
+    const artifacts: JsonObject = {};
+    for (const [name, output] of this.#outputs) {
+      artifacts[name] = {
+        artifacts: [{ name: output.runtime.name ?? name, uri: output.uri, metadata: output.metadata }],
+      };
+    }
+    const result: JsonObject = { artifacts };
+    if (this.#outputParameters.size > 0) result['parameterValues'] = Object.fromEntries(this.#outputParameters);
+    return result;
+  }
+
+  #resolveInputs(): void {
+    for (const [name, declared] of Object.entries(this.spec.inputs.artifacts)) {
+      const runtime = this.#input.inputArtifacts[name] ?? [];
+      if (runtime.length === 0) {
+        if (!declared.optional) throw new ArtifactError(name, `Required input artifact "${name}" (${declared.type}) was not provided.`);
+        continue;
+      }
+      const artifacts = runtime.map((artifact): InputArtifact => {
+        const path = artifactPath(artifact);
+        if (!path) throw new ArtifactError(name, `Input artifact "${name}" has no URI.`);
+        if (!existsSync(path)) {
+          throw new ArtifactError(name, `Input artifact "${name}" (${artifact.uri}) has no file at its local path ${path}.`);
+        }
+        return { name: artifact.name ?? name, uri: artifact.uri, path, metadata: unwrapMetadata(artifact.metadata) as JsonObject };
+      });
+      this.#inputs.set(name, declared.list ? artifacts : artifacts.slice(0, 1));
+    }
+  }
+
+  #resolveOutputs(stagingTag: string): void {
+    for (const [name, declared] of Object.entries(this.spec.outputs.artifacts)) {
+      const runtime = this.#input.outputArtifacts[name]?.[0];
+      if (!runtime || !runtime.uri) {
+        throw new ExecutorInputError(`The ExecutorInput declares no location for output artifact "${name}" (${declared.type}).`);
+      }
+      const finalPath = artifactPath(runtime);
+      this.#outputs.set(name, {
+        name,
+        uri: runtime.uri,
+        finalPath,
+        path: `${finalPath}.${stagingTag}`,
+        runtime,
+        metadata: {},
+      });
+    }
+  }
+
+  /** Creates the parent directories of every output and checks that they are writable, before any work. */
+  async prepareOutputs(): Promise<void> {
+    const parents = new Map<string, string>();
+    for (const [name, output] of this.#outputs) parents.set(dirname(output.finalPath), `output artifact "${name}"`);
+    parents.set(dirname(this.#input.outputFile!), 'outputs.outputFile');
+    for (const [dir, what] of parents) {
+      try {
+        await mkdir(dir, { recursive: true });
+        const probe = `${dir}/.flts-write-probe-${process.pid}`;
+        await writeFile(probe, '');
+        await rm(probe);
+      } catch (cause) {
+        throw new ArtifactError(what, `Cannot write ${what} under ${dir}: ${(cause as Error).message}`, { cause });
+      }
+    }
+    for (const output of this.#outputs.values()) await rm(output.path, { recursive: true, force: true });
+  }
+}
+
+/** Writes `text` to `path` under a temporary name first, so that readers never see half a file. */
+export async function writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(temp, text);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** True when `path` is an existing directory. */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The entrypoint harness every component uses: read the ExecutorInput, validate it against the spec, run the
+ * component's body, commit its outputs, and turn any failure into one stderr line and a non-zero exit code
+ * with nothing half-written.
+ */
+import { FltsError, messageOf } from '../errors.js';
+import { executorInputText, parseExecutorInput } from './executor-input.js';
+import { Executor } from './executor.js';
+import type { ComponentSpec } from './spec.js';
+
+export type ComponentBody<S extends ComponentSpec> = (executor: Executor<S>) => Promise<void>;
+
+/**
+ * Runs `body` as component `spec` with the given command-line arguments and returns the process exit code:
+ * 0 on success, 2 for bad input (parameters, ExecutorInput, data), 1 for failures at run time.
+ */
+export async function runComponent<S extends ComponentSpec>(
+  spec: S,
+  body: ComponentBody<S>,
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<number> {
+  let executor: Executor<S> | undefined;
+  try {
+    executor = new Executor(spec, parseExecutorInput(executorInputText(argv)));
+    await executor.prepareOutputs();
+    await body(executor);
+    await executor.commit();
+    return 0;
+  } catch (error) {
+    await executor?.abort().catch(() => undefined);
+    process.stderr.write(`${failureLine(spec.name, error)}\n`);
+    if (process.env['FLTS_DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error instanceof FltsError ? error.exitCode : 1;
+  }
+}
+
+/** One line naming the component, the kind of failure and what went wrong, with the cause when it adds news. */
+export function failureLine(component: string, error: unknown): string {
+  const kind = error instanceof Error ? error.name : 'Error';
+  let line = `flts ${component}: ${kind}: ${messageOf(error)}`;
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause !== undefined) {
+    const causeMessage = messageOf(cause);
+    if (causeMessage && !line.includes(causeMessage)) line += ` (cause: ${causeMessage})`;
+  }
+  return line.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Entry point helper: runs the component and sets the process exit code. */
+export function main<S extends ComponentSpec>(spec: S, body: ComponentBody<S>): void {
+  runComponent(spec, body).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${failureLine(spec.name, error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm run build`: bundles each component into one ES module, `dist/<name>.js`, so that
+ * `node dist/train-gru.js --executor-input …` runs with nothing but `dist/` and the native optional packages.
+ * Native modules stay external (they are installed in the image); the WASM binaries are copied beside the bundles.
+ */
+import { build } from 'esbuild';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { componentSpecs } from '../components/specs.js';
+
+const require = createRequire(import.meta.url);
+const outdir = 'dist';
+
+/** Packages with native bindings: resolved at run time from node_modules, if installed. */
+const external = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+/** WASM files the bundles load from their own directory. */
+const wasmFiles = [
+  require.resolve('parquet-wasm/node/parquet_wasm_bg.wasm'),
+  ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((file) =>
+    join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist', file),
+  ),
+];
+
+// CommonJS dependencies bundled into an ES module still call require() and read __dirname.
+const banner = [
+  "import { createRequire as __fltsCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __fltsFileURLToPath } from 'node:url';",
+  "import { dirname as __fltsDirname } from 'node:path';",
+  'const require = __fltsCreateRequire(import.meta.url);',
+  'const __filename = __fltsFileURLToPath(import.meta.url);',
+  'const __dirname = __fltsDirname(__filename);',
+].join('\n');
+
+await rm(outdir, { recursive: true, force: true });
+await mkdir(outdir, { recursive: true });
+await build({
+  entryPoints: Object.fromEntries(componentSpecs.map((spec) => [spec.name, `components/${spec.name}/main.ts`])),
+  outdir,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external,
+  banner: { js: banner },
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+for (const file of wasmFiles) await copyFile(file, join(outdir, file.split('/').pop()!));
+console.log(`built ${componentSpecs.length} components into ${outdir}/: ${componentSpecs.map((s) => `${s.name}.js`).join(', ')}`);

@@ -1,0 +1,32 @@
+/**
+ * `npm run specs`: writes `components/<name>/component.yaml` from each TypeScript spec. The image is
+ * `$IMAGE_REGISTRY/flts-<name>:$IMAGE_TAG` (defaults: ghcr.io/flts-ts and the package version), so that a user
+ * can generate YAMLs pointing at their own registry. `--check` exits non-zero when a committed file is stale.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { componentSpecs } from '../components/specs.js';
+import { componentYaml } from '../shared/kfp/component-yaml.js';
+import { defaultImage } from './image.js';
+
+const check = process.argv.includes('--check');
+const image = {
+  registry: process.env['IMAGE_REGISTRY'] || defaultImage.registry,
+  tag: process.env['IMAGE_TAG'] || defaultImage.tag,
+};
+
+let stale = 0;
+for (const spec of componentSpecs) {
+  const path = `components/${spec.name}/component.yaml`;
+  const text = componentYaml(spec, image);
+  if (check) {
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (current !== text) {
+      stale++;
+      console.error(`${path} is stale: run \`npm run specs\`.`);
+    }
+  } else {
+    await writeFile(path, text);
+    console.log(`wrote ${path} (${image.registry}/flts-${spec.name}:${image.tag})`);
+  }
+}
+if (stale > 0) process.exitCode = 1;
