@@ -1,0 +1,58 @@
+/**
+ * The in-memory shape of a regular time series once it is off disk: one timestamp vector and named numeric
+ * columns of the same length, in a fixed order. Tables (shared/table) convert to and from it; the numerics
+ * (shared/series, shared/models) work on it.
+ */
+import { DataError } from '../errors.js';
+
+export interface SeriesFrame {
+  /** Timestamps in epoch milliseconds (UTC), strictly increasing; length N. */
+  time: Float64Array;
+  /** Column names in their fixed order. */
+  names: string[];
+  /** Values per column name; each length N. NaN marks a missing value. */
+  columns: Record<string, Float64Array>;
+}
+
+/** The number of rows of `frame`. */
+export function rowCount(frame: SeriesFrame): number {
+  return frame.time.length;
+}
+
+/** Column `name`, or a DataError listing the columns that exist. */
+export function column(frame: SeriesFrame, name: string, what = 'Column'): Float64Array {
+  const values = frame.columns[name];
+  if (!values) throw new DataError(`${what} "${name}" is not in the data; columns: ${frame.names.join(', ')}.`);
+  return values;
+}
+
+/** Rows [start, end) of `frame` (views, not copies). */
+export function sliceRows(frame: SeriesFrame, start: number, end: number): SeriesFrame {
+  const columns: Record<string, Float64Array> = {};
+  for (const name of frame.names) columns[name] = frame.columns[name]!.subarray(start, end);
+  return { time: frame.time.subarray(start, end), names: [...frame.names], columns };
+}
+
+/** `frame` with only `names`, in that order. */
+export function selectColumns(frame: SeriesFrame, names: readonly string[]): SeriesFrame {
+  const columns: Record<string, Float64Array> = {};
+  for (const name of names) columns[name] = column(frame, name);
+  return { time: frame.time, names: [...names], columns };
+}
+
+/** Frames appended in time order (same columns); used to give a split the history that precedes it. */
+export function concatFrames(frames: readonly SeriesFrame[]): SeriesFrame {
+  const first = frames[0];
+  if (!first) throw new DataError('No frames to concatenate.');
+  const total = frames.reduce((sum, frame) => sum + frame.time.length, 0);
+  const time = new Float64Array(total);
+  const columns: Record<string, Float64Array> = {};
+  for (const name of first.names) columns[name] = new Float64Array(total);
+  let offset = 0;
+  for (const frame of frames) {
+    time.set(frame.time, offset);
+    for (const name of first.names) columns[name]!.set(column(frame, name), offset);
+    offset += frame.time.length;
+  }
+  return { time, names: [...first.names], columns };
+}
