@@ -7,21 +7,35 @@ import type { JsonObject, JsonValue } from './spec.js';
 
 const WORKSPACE_MOUNT = '/kfp-workspace/.artifacts/';
 
-/** Where the launcher puts (or expects) the bytes of an artifact with this URI. */
-export function localPathForUri(uri: string): string {
-  if (uri.startsWith('gs://')) return `/gcs/${uri.slice('gs://'.length)}`;
-  if (uri.startsWith('s3://')) return `/s3/${uri.slice('s3://'.length)}`;
-  if (uri.startsWith('minio://')) return `/minio/${uri.slice('minio://'.length)}`;
+/** The directories the KFP launcher mounts in the task's container. */
+const LAUNCHER_MOUNTS = ['/gcs/', '/s3/', '/minio/', '/oci/', '/kfp-workspace/'];
+
+/**
+ * Where the launcher puts (or expects) the bytes of an artifact with this URI. `mountRoot` relocates the
+ * launcher's mount directories (/gcs, /s3, /minio, …) under another directory; tests pass a temporary one.
+ */
+export function localPathForUri(uri: string, mountRoot = ''): string {
+  if (uri.startsWith('gs://')) return `${mountRoot}/gcs/${uri.slice('gs://'.length)}`;
+  if (uri.startsWith('s3://')) return `${mountRoot}/s3/${uri.slice('s3://'.length)}`;
+  if (uri.startsWith('minio://')) return `${mountRoot}/minio/${uri.slice('minio://'.length)}`;
   // The modelcar sidecar serves OCI models under /oci/<reference with "/" → "_">/models.
-  if (uri.startsWith('oci://')) return `/oci/${uri.slice('oci://'.length).replaceAll('/', '_')}/models`;
+  if (uri.startsWith('oci://')) return `${mountRoot}/oci/${uri.slice('oci://'.length).replaceAll('/', '_')}/models`;
   return uri;
 }
 
 /** The local path of a runtime artifact: `customPath` wins, then the URI rule, then the workspace mount. */
-export function artifactPath(artifact: Pick<RuntimeArtifact, 'uri' | 'customPath' | 'metadata'>): string {
-  const path = artifact.customPath || localPathForUri(artifact.uri);
-  if (artifact.metadata['_kfp_workspace'] === true) return WORKSPACE_MOUNT + path.replace(/^\/+/, '');
+export function artifactPath(artifact: Pick<RuntimeArtifact, 'uri' | 'customPath' | 'metadata'>, mountRoot = ''): string {
+  const path = artifact.customPath ? mountedPath(artifact.customPath, mountRoot) : localPathForUri(artifact.uri, mountRoot);
+  if (artifact.metadata['_kfp_workspace'] === true) {
+    return mountRoot + WORKSPACE_MOUNT + path.slice(mountRoot.length).replace(/^\/+/, '');
+  }
   return path;
+}
+
+/** A container path, relocated under `mountRoot` when it lies in one of the launcher's mount directories. */
+export function mountedPath(path: string, mountRoot = ''): string {
+  if (!mountRoot) return path;
+  return LAUNCHER_MOUNTS.some((mount) => path.startsWith(mount)) ? mountRoot + path : path;
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ArtifactError, ExecutorInputError, InvalidParameterError } from '../errors.js';
-import { artifactPath, sanitizeMetadata, unwrapMetadata } from './artifacts.js';
+import { artifactPath, mountedPath, sanitizeMetadata, unwrapMetadata } from './artifacts.js';
 import type { ExecutorInput, RuntimeArtifact } from './executor-input.js';
 import { coerceParameter, resolveParameters } from './parameters.js';
 import type { ComponentSpec, JsonObject, JsonValue, OutputParameters, Parameters } from './spec.js';
@@ -42,17 +42,29 @@ export class Executor<S extends ComponentSpec> {
   readonly #inputs = new Map<string, InputArtifact[]>();
   readonly #outputs = new Map<string, OutputArtifact & { runtime: RuntimeArtifact; metadata: JsonObject }>();
   readonly #outputParameters = new Map<string, JsonValue>();
+  readonly #mountRoot: string;
+  readonly #outputFile: string;
 
-  /** Validates everything the ExecutorInput says against `spec`; throws before any work is done. */
-  constructor(spec: S, input: ExecutorInput, options: { stagingTag?: string } = {}) {
+  /**
+   * Validates everything the ExecutorInput says against `spec`; throws before any work is done.
+   * `mountRoot` relocates the launcher's /gcs, /s3, /minio mounts (tests); `stagingTag` names staged outputs.
+   */
+  constructor(spec: S, input: ExecutorInput, options: { stagingTag?: string; mountRoot?: string } = {}) {
     this.spec = spec;
     this.#input = input;
+    this.#mountRoot = options.mountRoot ?? '';
     if (!input.outputFile) {
       throw new ExecutorInputError('The ExecutorInput has no outputs.outputFile; KFP always sets it, and the ExecutorOutput must be written there.');
     }
+    this.#outputFile = mountedPath(input.outputFile, this.#mountRoot);
     this.parameters = resolveParameters(spec, input);
     this.#resolveInputs();
     this.#resolveOutputs(options.stagingTag ?? `partial-${process.pid}`);
+  }
+
+  /** Where the ExecutorOutput JSON is written. */
+  get outputFile(): string {
+    return this.#outputFile;
   }
 
   /** The single input artifact `name`; throws if a required one is absent, `undefined` if an optional one is. */
@@ -127,7 +139,7 @@ export class Executor<S extends ComponentSpec> {
       await rm(output.finalPath, { recursive: true, force: true });
       await rename(output.path, output.finalPath);
     }
-    await writeAtomically(this.#input.outputFile!, `${JSON.stringify(this.#executorOutput())}\n`);
+    await writeAtomically(this.#outputFile, `${JSON.stringify(this.#executorOutput())}\n`);
   }
 
   /** Removes every staged output; called when the component fails. */
@@ -157,7 +169,7 @@ export class Executor<S extends ComponentSpec> {
         continue;
       }
       const artifacts = runtime.map((artifact): InputArtifact => {
-        const path = artifactPath(artifact);
+        const path = artifactPath(artifact, this.#mountRoot);
         if (!path) throw new ArtifactError(name, `Input artifact "${name}" has no URI.`);
         if (!existsSync(path)) {
           throw new ArtifactError(name, `Input artifact "${name}" (${artifact.uri}) has no file at its local path ${path}.`);
@@ -174,7 +186,7 @@ export class Executor<S extends ComponentSpec> {
       if (!runtime || !runtime.uri) {
         throw new ExecutorInputError(`The ExecutorInput declares no location for output artifact "${name}" (${declared.type}).`);
       }
-      const finalPath = artifactPath(runtime);
+      const finalPath = artifactPath(runtime, this.#mountRoot);
       this.#outputs.set(name, {
         name,
         uri: runtime.uri,
@@ -189,8 +201,10 @@ export class Executor<S extends ComponentSpec> {
   /** Creates the parent directories of every output and checks that they are writable, before any work. */
   async prepareOutputs(): Promise<void> {
     const parents = new Map<string, string>();
-    for (const [name, output] of this.#outputs) parents.set(dirname(output.finalPath), `output artifact "${name}"`);
-    parents.set(dirname(this.#input.outputFile!), 'outputs.outputFile');
+    for (const [name, output] of this.#outputs) {
+      if (!parents.has(dirname(output.finalPath))) parents.set(dirname(output.finalPath), `output artifact "${name}"`);
+    }
+    if (!parents.has(dirname(this.#outputFile))) parents.set(dirname(this.#outputFile), 'outputs.outputFile');
     for (const [dir, what] of parents) {
       try {
         await mkdir(dir, { recursive: true });

@@ -1,0 +1,107 @@
+/**
+ * The object store's local file system backend: plain paths and `file://` URIs, with every write going to a
+ * temporary name in the target directory first and renamed into place, so that readers never see half a file.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { StorageError } from '../errors.js';
+import type { Backend, ListedObject } from './backend.js';
+import type { LocalLocation } from './location.js';
+
+export class LocalFiles implements Backend<LocalLocation> {
+  async openRead(location: LocalLocation): Promise<Readable> {
+    await this.#requireFile(location);
+    return createReadStream(location.path);
+  }
+
+  async writeStream(location: LocalLocation, body: Readable): Promise<void> {
+    await writeAtomically(location.path, (temp) => pipeline(body, createWriteStream(temp)), location.uri);
+  }
+
+  async uploadFile(localPath: string, location: LocalLocation): Promise<number> {
+    const size = (await statOrThrow(localPath, localPath)).size;
+    await writeAtomically(location.path, (temp) => copyFile(localPath, temp), location.uri);
+    return size;
+  }
+
+  async downloadFile(location: LocalLocation, localPath: string): Promise<void> {
+    await this.#requireFile(location);
+    await writeAtomically(localPath, (temp) => copyFile(location.path, temp), location.uri);
+  }
+
+  async exists(location: LocalLocation): Promise<boolean> {
+    try {
+      await stat(location.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async list(location: LocalLocation): Promise<ListedObject[]> {
+    const found: ListedObject[] = [];
+    await walk(location.path, location.path, found);
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async remove(location: LocalLocation): Promise<void> {
+    await rm(location.path, { force: true });
+  }
+
+  async #requireFile(location: LocalLocation): Promise<void> {
+    const info = await statOrThrow(location.path, location.uri);
+    if (!info.isFile()) throw new StorageError(location.uri, `${location.uri} is a directory, not a file.`);
+  }
+}
+
+/**
+ * Runs `fill(temp)` to produce the file under a temporary name beside `path`, then renames it to `path`
+ * (rename is atomic within one directory on POSIX). The temporary file is removed if anything fails.
+ */
+export async function writeAtomically(path: string, fill: (temp: string) => Promise<unknown>, uri: string = path): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await fill(temp);
+    await rename(temp, path);
+  } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    if (cause instanceof StorageError) throw cause;
+    throw new StorageError(uri, `Cannot write ${uri}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+async function statOrThrow(path: string, uri: string) {
+  try {
+    return await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `No file at ${uri}.` : `Cannot read ${uri}: ${(cause as Error).message}`;
+    throw new StorageError(uri, message, { cause });
+  }
+}
+
+/** Names `writeAtomically` gives its temporary files; listings skip them, as they are not objects yet. */
+const TEMP_NAME = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
+
+async function walk(root: string, directory: string, found: ListedObject[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw new StorageError(directory, `Cannot list ${directory}: ${(cause as Error).message}`, { cause });
+  }
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) await walk(root, path, found);
+    else if (entry.isFile() && !TEMP_NAME.test(entry.name)) {
+      found.push({ uri: path, path: relative(root, path).split(sep).join('/'), size: (await stat(path)).size });
+    }
+  }
+}
