@@ -1,0 +1,42 @@
+/**
+ * Object storage over URIs — local paths, `file://`, `s3://`, `minio://` — and the claim check that lets large
+ * data stay in a bucket while a pointer travels in KFP artifact metadata.
+ *
+ * ```ts
+ * const store = createStore();                          // S3 settings from the environment (s3-config.ts)
+ * await store.upload('out/train.parquet', 's3://processed-data/run-7/train.parquet');
+ * await store.download('minio://processed-data/run-7/train.parquet', '/tmp/train.parquet');
+ * const pointer = await checkIn('out/train.parquet', 'processed-data', 'run-7/train.parquet');
+ * const local = await resolveClaim(executor.inputArtifact('training_data')!);   // pointer or KFP-native bytes
+ * ```
+ *
+ * Every failure is a StorageError naming the URI (and the endpoint for S3), never a credential.
+ */
+export { ObjectStore, createStore, defaultObjectStore, SMALL_OBJECT_LIMIT, type StoreOptions, type StoredObject } from './store.js';
+export type { ListedObject } from './backend.js';
+export { parseLocation, bucketNameProblem, childUri, fileUri, type Location, type LocalLocation, type ObjectLocation } from './location.js';
+export { s3ConfigFromEnv, endpointLabel, type S3Config } from './s3-config.js';
+export {
+  checkIn,
+  resolveClaim,
+  claimCheckMetadata,
+  claimCheckFromMetadata,
+  fileSha256,
+  CLAIM_CHECK_KEYS,
+  type ClaimCheck,
+  type ClaimableArtifact,
+  type ClaimCheckOptions,
+  type ResolveOptions,
+} from './claim-check.js';
+export { writeAtomically } from './local-files.js';
+export {
+  withRetries,
+  backoffDelay,
+  parseRetryAfter,
+  networkErrorCode,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type RetryOptions,
+  type RetryStats,
+  type Verdict,
+} from './retry.js';
