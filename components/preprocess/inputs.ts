@@ -1,0 +1,44 @@
+/**
+ * Where preprocess finds its raw files: an input artifact (KFP-native bytes or a claim check) or a URI
+ * parameter (local path, file://, s3://, minio://), read whole into memory with its name for the config hash.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Logger } from '../../shared/log.js';
+import type { InputArtifact } from '../../shared/kfp/executor.js';
+import { defaultObjectStore, parseLocation, resolveClaim } from '../../shared/store/index.js';
+import { readTableFile, type ReadTable } from '../../shared/table/read-table.js';
+
+export interface RawInput extends ReadTable {
+  /** Base name recorded in the config (`train_file` / `test_file`). */
+  fileName: string;
+  /** What errors call it: the artifact or parameter and where it points. */
+  source: string;
+}
+
+/** The raw file from `artifact` if given, else from `uri`; undefined when neither is set. */
+export async function loadRawInput(
+  artifact: InputArtifact | undefined,
+  uri: string,
+  names: { artifact: string; parameter: string },
+  log: Logger,
+): Promise<RawInput | undefined> {
+  if (artifact) {
+    if (uri) log.warn(`Both the "${names.artifact}" artifact and "${names.parameter}" are set; using the artifact.`);
+    const path = await resolveClaim(artifact);
+    const read = await readTableFile(path, `input artifact "${names.artifact}" (${artifact.uri})`);
+    return { ...read, fileName: basename(artifact.uri), source: `"${names.artifact}"` };
+  }
+  if (!uri) return undefined;
+  const location = parseLocation(uri);
+  let path: string;
+  if (location.kind === 'local') {
+    path = location.path;
+  } else {
+    path = join(await mkdtemp(join(tmpdir(), 'flts-raw-')), basename(location.key) || 'data');
+    await defaultObjectStore().download(uri, path);
+  }
+  const read = await readTableFile(path, `${names.parameter} ${uri}`);
+  return { ...read, fileName: basename(uri), source: uri };
+}

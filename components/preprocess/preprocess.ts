@@ -1,0 +1,150 @@
+/**
+ * The preprocess component's body: parameters → config → the shared pipeline → Parquet datasets (at the
+ * artifact paths, or checked in to a bucket with a pointer at the artifact path), the scaler, a report, and
+ * the lineage parameters.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidParameterError } from '../../shared/errors.js';
+import type { Executor } from '../../shared/kfp/executor.js';
+import { Logger } from '../../shared/log.js';
+import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
+import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
+import { checkIn, claimCheckMetadata } from '../../shared/store/index.js';
+import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
+import { loadRawInput } from './inputs.js';
+import { preprocessReport } from './report.js';
+import type { preprocessSpec } from './spec.js';
+
+const OUTPUTS: Record<SplitName, 'training_data' | 'validation_data' | 'inference_data'> = {
+  train: 'training_data',
+  validation: 'validation_data',
+  test: 'inference_data',
+};
+
+export async function runPreprocess(executor: Executor<typeof preprocessSpec>): Promise<void> {
+  const p = executor.parameters;
+  const log = new Logger('preprocess');
+  const featureColumns = checkFeatureColumns(p.feature_columns);
+
+  const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log);
+  if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
+  const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log);
+
+  const config: PreprocessConfig = {
+    trainFile: train.fileName,
+    testFile: test?.fileName ?? '',
+    timeColumn: p.time_column,
+    targetColumn: p.target_column,
+    featureColumns,
+    frequency: p.frequency,
+    imputation: p.imputation,
+    outlierMethod: p.outlier_method,
+    outlierFactor: p.outlier_factor,
+    timeFeatures: p.time_features,
+    lags: p.lags,
+    lagStep: p.lag_step,
+    scaler: p.scaler,
+    validationFraction: p.validation_fraction,
+    testFraction: p.test_fraction,
+    sampleTrainRows: p.sample_train_rows,
+    sampleTestRows: p.sample_test_rows,
+    sampleStrategy: p.sample_strategy,
+    hashSalt: p.hash_salt,
+  };
+  if (p.outlier_method === 'percentile' && p.outlier_factor >= 0.5) {
+    throw new InvalidParameterError(`Parameter "outlier_factor" must be < 0.5 for "percentile" clipping (it is the lower quantile); got ${p.outlier_factor}.`);
+  }
+  const { json: configJson, hash: configHash } = hashConfig(config);
+  const dataDigest = createHash('sha256').update(train.bytes).update(test?.bytes ?? new Uint8Array()).digest('hex');
+
+  const started = performance.now();
+  const result = preprocessTables(
+    { train: { table: train.table, source: train.source }, test: test && { table: test.table, source: test.source } },
+    { ...config, maxGapSteps: p.max_gap_steps },
+  );
+  for (const warning of result.summary.warnings) log.warn(warning);
+  const rows = result.summary.rows;
+  log.info('preprocessed', {
+    rows_in: train.table.rows + (test?.table.rows ?? 0),
+    train: rows.train,
+    validation: rows.validation,
+    test: rows.test,
+    frequency: result.frequency,
+    ms: Math.round(performance.now() - started),
+    config_hash: configHash.slice(0, 12),
+  });
+
+  for (const split of ['train', 'validation', 'test'] as const) {
+    await writeSplit(executor, result, split, { configJson, configHash, dataDigest, identifier: p.identifier, claimCheck: p.data_location === 'claim-check', bucket: p.claim_check_bucket });
+  }
+
+  const scaler = { format: 'flts-scaler/1', target: result.target, features: result.columns, ...result.scaler };
+  await writeFile(executor.outputArtifact('scaler').path, `${JSON.stringify(scaler, null, 2)}\n`);
+  executor.setMetadata('scaler', { method: result.scaler.method, target: result.target, columns: result.columns, config_hash: configHash });
+  await writeFile(executor.outputArtifact('report').path, preprocessReport(result, { configHash, dataDigest, config: configJson }));
+  executor.setMetadata('report', { warnings: result.summary.warnings.length });
+
+  executor.setOutput('config_hash', configHash);
+  executor.setOutput('config_json', configJson);
+  executor.setOutput('data_digest', dataDigest);
+}
+
+interface SplitContext {
+  configJson: string;
+  configHash: string;
+  dataDigest: string;
+  identifier: string;
+  claimCheck: boolean;
+  bucket: string;
+}
+
+async function writeSplit(executor: Executor<typeof preprocessSpec>, result: PreprocessResult, split: SplitName, context: SplitContext): Promise<void> {
+  const name = OUTPUTS[split];
+  const frame = result.splits[split];
+  const info: DatasetInfo = {
+    format: DATASET_FORMAT,
+    split,
+    target: result.target,
+    columns: result.columns,
+    frequency: result.frequency,
+    frequencyMs: result.frequencyMs,
+    scaler: result.scaler,
+    configHash: context.configHash,
+    dataDigest: context.dataDigest,
+    identifier: context.identifier,
+  };
+  const output = executor.outputArtifact(name);
+  const metadata: Record<string, unknown> = {
+    split,
+    rows: frame.time.length,
+    columns: ['time', ...result.columns],
+    start: result.summary.timeRange[split][0],
+    end: result.summary.timeRange[split][1],
+    frequency: result.frequency,
+    target: result.target,
+    config_hash: context.configHash,
+    data_digest: context.dataDigest,
+    warnings: result.summary.warnings,
+  };
+  const dataset = { frame, info, config: context.configJson };
+  if (context.claimCheck) {
+    // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
+    const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
+    await writeDataset(local, dataset);
+    const pointer = await checkIn(local, context.bucket, `${context.identifier || 'default'}/${context.configHash}/${name}.parquet`);
+    await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
+    Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
+  } else {
+    metadata['bytes'] = await writeDataset(output.path, dataset);
+  }
+  executor.setMetadata(name, metadata);
+}
+
+function checkFeatureColumns(value: unknown[]): string[] {
+  const bad = value.findIndex((item) => typeof item !== 'string' || item === '');
+  if (bad >= 0) throw new InvalidParameterError(`Parameter "feature_columns" must list column names; item ${bad} is ${JSON.stringify(value[bad])}.`);
+  return value as string[];
+}

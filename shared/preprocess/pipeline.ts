@@ -1,0 +1,315 @@
+/**
+ * The preprocessing pipeline on in-memory tables: columns → sort and de-duplicate → sample → regular time
+ * grid → split by time → impute → clip → time features and lags → scale (fitted on the training split only).
+ * Every step that finds something odd but survivable records a warning; anything unusable throws DataError.
+ */
+import { DataError } from '../errors.js';
+import { concatFrames, sliceRows, type SeriesFrame } from '../series/frame.js';
+import { formatFrequency, inferFrequency, parseFrequency } from '../series/frequency.js';
+import { countMissing, dropMissingRows, fillConstant, fillForward, finiteMean, interpolateTime } from '../series/impute.js';
+import { lagged, lagNames } from '../series/lags.js';
+import { clip, clipBounds } from '../series/outliers.js';
+import { regularize, sortAndDeduplicate, type Gap } from '../series/regularize.js';
+import { fitScaler, scaleFrame, type Scaler, type ScalerMethod } from '../series/scaler.js';
+import { TIME_FEATURE_NAMES, timeFeatures } from '../series/time-features.js';
+import { formatTimestamp } from '../series/timestamps.js';
+import type { RawTable } from '../table/raw-table.js';
+import { frameFromTable } from './columns.js';
+import type { PreprocessConfig } from './config.js';
+
+export interface PreprocessOptions extends PreprocessConfig {
+  /** Gaps longer than this many steps are reported as warnings. */
+  maxGapSteps: number;
+}
+
+export type SplitName = 'train' | 'validation' | 'test';
+
+/** Per-column statistics of the training split before scaling (after imputation and clipping). */
+export interface ColumnStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Missing values before imputation, all splits together. */
+  missing: number;
+}
+
+export interface PreprocessSummary {
+  rows: Record<SplitName, number>;
+  timeRange: Record<SplitName, [string, string]>;
+  inputRows: { train: number; test: number };
+  duplicatesDropped: number;
+  offGridDropped: number;
+  gaps: Gap[];
+  rowsInserted: number;
+  rowsDroppedMissing: number;
+  rowsDroppedLags: number;
+  clipped: Record<string, number>;
+  constantColumns: string[];
+  skippedColumns: string[];
+  stats: Record<string, ColumnStats>;
+  warnings: string[];
+}
+
+export interface PreprocessResult {
+  splits: Record<SplitName, SeriesFrame>;
+  /** The splits before scaling, for the report. */
+  unscaled: Record<SplitName, SeriesFrame>;
+  scaler: Scaler;
+  target: string;
+  /** Every value column in output order: the target, the input features, the time features, the lags. */
+  columns: string[];
+  frequencyMs: number;
+  frequency: string;
+  summary: PreprocessSummary;
+}
+
+export interface PreprocessInputs {
+  train: { table: RawTable; source: string };
+  test?: { table: RawTable; source: string };
+}
+
+/** Runs the whole pipeline; `inputs.test` is the held-out period when upstream-style files are given. */
+export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOptions): PreprocessResult {
+  const warnings: string[] = [];
+  const choice = { timeColumn: options.timeColumn, targetColumn: options.targetColumn, featureColumns: options.featureColumns };
+
+  const train = frameFromTable(inputs.train.table, choice, inputs.train.source);
+  const test = inputs.test ? frameFromTable(inputs.test.table, choice, inputs.test.source) : undefined;
+  const skippedColumns = [...new Set([...train.skipped, ...(test?.skipped ?? [])])];
+  if (skippedColumns.length > 0) warnings.push(`Non-numeric columns left out: ${skippedColumns.join(', ')}.`);
+  if (test) checkSameColumns(train.frame, test.frame, inputs.test!.source);
+
+  // Sort, de-duplicate and sample each file; sampling keeps the earliest (head) or latest (tail) rows.
+  const trainSorted = sortAndDeduplicate(train.frame);
+  const testSorted = test ? sortAndDeduplicate(test.frame) : undefined;
+  const duplicatesDropped = trainSorted.duplicates + (testSorted?.duplicates ?? 0);
+  if (duplicatesDropped > 0) warnings.push(`Dropped ${duplicatesDropped} row(s) with a duplicate timestamp (the first of each kept).`);
+  const trainFrame = sample(trainSorted.frame, options.sampleTrainRows, options.sampleStrategy);
+  const testFrame = testSorted ? sample(testSorted.frame, options.sampleTestRows, options.sampleStrategy) : undefined;
+  if (testFrame && trainFrame.time.length > 0 && testFrame.time.length > 0 && testFrame.time[0]! <= trainFrame.time[trainFrame.time.length - 1]!) {
+    throw new DataError(
+      `The test file ${inputs.test!.source} starts at ${formatTimestamp(testFrame.time[0]!)}, not after the training data ends (${formatTimestamp(trainFrame.time[trainFrame.time.length - 1]!)}); the held-out period must follow the training period.`,
+    );
+  }
+
+  // Each file on its own regular grid: sampling can leave a long stretch between the two, which is not data.
+  const frequencyMs = options.frequency
+    ? parseFrequency(options.frequency)
+    : inferFrequency(testFrame ? concatFrames([trainFrame, testFrame]).time : trainFrame.time);
+  if (!frequencyMs) throw new DataError(`Cannot infer the sampling interval from ${trainFrame.time.length} row(s); at least two distinct timestamps are needed.`);
+  const trainGrid = regularize(trainFrame, frequencyMs);
+  const testGrid = testFrame ? regularize(testFrame, frequencyMs) : undefined;
+  const grids = testGrid ? [trainGrid, testGrid] : [trainGrid];
+  const offGrid = grids.reduce((sum, grid) => sum + grid.offGrid, 0);
+  const inserted = grids.reduce((sum, grid) => sum + grid.inserted, 0);
+  const gaps = grids.flatMap((grid) => grid.gaps);
+  if (offGrid > 0) warnings.push(`Dropped ${offGrid} row(s) whose timestamp is not on the ${formatFrequency(frequencyMs)} grid.`);
+  if (inserted > 0) warnings.push(`Filled ${inserted} missing time step(s) in ${gaps.length} gap(s).`);
+  for (const gap of gaps.filter((g) => g.missing > options.maxGapSteps)) {
+    warnings.push(`Long gap: ${gap.missing} step(s) missing between ${formatTimestamp(gap.after)} and ${formatTimestamp(gap.before)}.`);
+  }
+  if (testGrid && trainGrid.frame.time.length > 0 && testGrid.frame.time.length > 0) {
+    const between = Math.round((testGrid.frame.time[0]! - trainGrid.frame.time[trainGrid.frame.time.length - 1]!) / frequencyMs) - 1;
+    if (between > 0) warnings.push(`The test period starts ${between} step(s) after the training period ends; that stretch is not filled.`);
+  }
+  const gridFrame = testGrid ? concatFrames([trainGrid.frame, testGrid.frame]) : trainGrid.frame;
+
+  const testStart = testGrid?.frame.time[0];
+  let splits = splitByTime(gridFrame, testStart, options);
+  const missingBefore = Object.fromEntries(gridFrame.names.map((name) => [name, countMissing(gridFrame.columns[name]!)]));
+  checkTarget(splits.train, options.targetColumn);
+  const emptyFeatures = splits.train.names.filter((name) => name !== options.targetColumn && countMissing(splits.train.columns[name]!) === splits.train.time.length);
+  if (emptyFeatures.length > 0) {
+    warnings.push(`Left out feature column(s) with no values in the training split: ${emptyFeatures.join(', ')}.`);
+    splits = mapSplits(splits, (frame) => withoutColumns(frame, emptyFeatures));
+  }
+
+  const imputed = imputeSplits(splits, options.imputation);
+  splits = imputed.splits;
+  if (imputed.dropped > 0) warnings.push(`Dropped ${imputed.dropped} row(s) with missing values (imputation "drop").`);
+
+  const clipped: Record<string, number> = {};
+  if (options.outlierMethod !== 'none') {
+    for (const name of splits.train.names) {
+      const bounds = clipBounds(splits.train.columns[name]!, options.outlierMethod, options.outlierFactor);
+      let count = 0;
+      splits = mapSplits(splits, (frame) => {
+        const result = clip(frame.columns[name]!, bounds);
+        count += result.clipped;
+        return { ...frame, columns: { ...frame.columns, [name]: result.values } };
+      });
+      if (count > 0) clipped[name] = count;
+    }
+  }
+
+  const derived = addDerivedColumns(splits, options);
+  splits = derived.splits;
+  if (derived.droppedRows > 0) warnings.push(`Dropped the first ${derived.droppedRows} row(s), which lack a full lag history.`);
+  checkRows(splits, options);
+
+  const columns = splits.train.names;
+  const constantColumns = columns.filter((name) => isConstant(splits.train.columns[name]!));
+  if (constantColumns.length > 0) warnings.push(`Constant column(s) in the training split (scaled to 0): ${constantColumns.join(', ')}.`);
+
+  const scaler = fitScaler(options.scaler as ScalerMethod, splits.train, columns);
+  const scaled = mapSplits(splits, (frame) => scaleFrame(scaler, frame));
+
+  return {
+    splits: scaled,
+    unscaled: splits,
+    scaler,
+    target: options.targetColumn,
+    columns,
+    frequencyMs,
+    frequency: formatFrequency(frequencyMs),
+    summary: {
+      rows: { train: splits.train.time.length, validation: splits.validation.time.length, test: splits.test.time.length },
+      timeRange: {
+        train: timeRange(splits.train),
+        validation: timeRange(splits.validation),
+        test: timeRange(splits.test),
+      },
+      inputRows: { train: inputs.train.table.rows, test: inputs.test?.table.rows ?? 0 },
+      duplicatesDropped,
+      offGridDropped: offGrid,
+      gaps,
+      rowsInserted: inserted,
+      rowsDroppedMissing: imputed.dropped,
+      rowsDroppedLags: derived.droppedRows,
+      clipped,
+      constantColumns,
+      skippedColumns,
+      stats: Object.fromEntries(columns.map((name) => [name, columnStats(splits.train.columns[name]!, missingBefore[name] ?? 0)])),
+      warnings,
+    },
+  };
+}
+
+function sample(frame: SeriesFrame, rows: number, strategy: 'head' | 'tail'): SeriesFrame {
+  const n = frame.time.length;
+  if (rows <= 0 || rows >= n) return frame;
+  return strategy === 'head' ? sliceRows(frame, 0, rows) : sliceRows(frame, n - rows, n);
+}
+
+/** Train / validation / test by time: the test file's period, or the last `testFraction` of rows. */
+function splitByTime(frame: SeriesFrame, testStart: number | undefined, options: PreprocessOptions): Record<SplitName, SeriesFrame> {
+  const n = frame.time.length;
+  const testIndex = testStart === undefined ? n - Math.round(n * options.testFraction) : frame.time.findIndex((t) => t >= testStart);
+  const trainEnd = testIndex < 0 ? n : testIndex;
+  const validationStart = trainEnd - Math.round(trainEnd * options.validationFraction);
+  return {
+    train: sliceRows(frame, 0, validationStart),
+    validation: sliceRows(frame, validationStart, trainEnd),
+    test: sliceRows(frame, trainEnd, n),
+  };
+}
+
+function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: PreprocessOptions['imputation']) {
+  if (method === 'drop') {
+    let dropped = 0;
+    const result = mapSplits(splits, (frame) => {
+      const kept = dropMissingRows(frame);
+      dropped += kept.dropped;
+      return kept.frame;
+    });
+    return { splits: result, dropped };
+  }
+  if (method === 'mean') {
+    // The training split's means fill every split: held-out data must not inform the values used in training.
+    const means = Object.fromEntries(splits.train.names.map((name) => [name, finiteMean(splits.train.columns[name]!)]));
+    return { splits: mapSplits(splits, (frame) => mapColumns(frame, (name, values) => fillConstant(values, means[name]!))), dropped: 0 };
+  }
+  if (method === 'ffill') {
+    // Carrying values forward only looks back in time, so it can run over the splits in sequence.
+    const all = concatFrames([splits.train, splits.validation, splits.test]);
+    const filled = mapColumns(all, (_, values) => fillForward(values));
+    return { splits: resplit(filled, splits), dropped: 0 };
+  }
+  // Interpolation looks ahead, so each split is filled on its own: no value crosses a split boundary.
+  return { splits: mapSplits(splits, (frame) => mapColumns(frame, (_, values) => interpolateTime(frame.time, values))), dropped: 0 };
+}
+
+/** Time features from the timestamps and target lags over the whole series, then rows without full lags dropped. */
+function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions) {
+  let all = concatFrames([splits.train, splits.validation, splits.test]);
+  if (options.timeFeatures) {
+    const features = timeFeatures(all.time);
+    all = { ...all, names: [...all.names, ...TIME_FEATURE_NAMES], columns: { ...all.columns, ...features } };
+  }
+  let droppedRows = 0;
+  if (options.lags > 0) {
+    const names = lagNames(options.targetColumn, options.lags, options.lagStep);
+    const target = all.columns[options.targetColumn]!;
+    const columns = { ...all.columns };
+    names.forEach((name, i) => (columns[name] = lagged(target, (i + 1) * options.lagStep)));
+    all = { ...all, names: [...all.names, ...names], columns };
+    droppedRows = Math.min(options.lags * options.lagStep, splits.train.time.length);
+  }
+  const result = resplit(all, splits);
+  return { splits: { ...result, train: sliceRows(result.train, droppedRows, result.train.time.length) }, droppedRows };
+}
+
+/** Cuts `all` back into splits with the row counts of `like`. */
+function resplit(all: SeriesFrame, like: Record<SplitName, SeriesFrame>): Record<SplitName, SeriesFrame> {
+  const a = like.train.time.length;
+  const b = a + like.validation.time.length;
+  return { train: sliceRows(all, 0, a), validation: sliceRows(all, a, b), test: sliceRows(all, b, all.time.length) };
+}
+
+function mapSplits(splits: Record<SplitName, SeriesFrame>, fn: (frame: SeriesFrame) => SeriesFrame): Record<SplitName, SeriesFrame> {
+  return { train: fn(splits.train), validation: fn(splits.validation), test: fn(splits.test) };
+}
+
+function mapColumns(frame: SeriesFrame, fn: (name: string, values: Float64Array) => Float64Array): SeriesFrame {
+  return { ...frame, columns: Object.fromEntries(frame.names.map((name) => [name, fn(name, frame.columns[name]!)])) };
+}
+
+function withoutColumns(frame: SeriesFrame, drop: string[]): SeriesFrame {
+  const names = frame.names.filter((name) => !drop.includes(name));
+  return { time: frame.time, names, columns: Object.fromEntries(names.map((name) => [name, frame.columns[name]!])) };
+}
+
+function checkSameColumns(train: SeriesFrame, test: SeriesFrame, source: string): void {
+  const missing = train.names.filter((name) => !(name in test.columns));
+  if (missing.length > 0) throw new DataError(`The test file ${source} lacks column(s) the training file has: ${missing.join(', ')}.`);
+}
+
+function checkTarget(train: SeriesFrame, target: string): void {
+  if (train.time.length > 0 && countMissing(train.columns[target]!) === train.time.length) {
+    throw new DataError(`Target column "${target}" has no values in the training split (all ${train.time.length} are missing).`);
+  }
+}
+
+/** The smallest usable result: two training rows (a slope, a scale), and a non-empty held-out split. */
+function checkRows(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions): void {
+  const rows = { train: splits.train.time.length, validation: splits.validation.time.length, test: splits.test.time.length };
+  const needed = { train: 2, validation: options.validationFraction > 0 ? 1 : 0, test: 1 };
+  const short = (Object.keys(needed) as SplitName[]).filter((split) => rows[split] < needed[split]);
+  if (short.length > 0) {
+    throw new DataError(
+      `Too few rows after preprocessing: ${short.map((split) => `the ${split} split has ${rows[split]} (at least ${needed[split]} needed)`).join(', ')}; rows per split: train ${rows.train}, validation ${rows.validation}, test ${rows.test}.`,
+    );
+  }
+}
+
+function isConstant(values: Float64Array): boolean {
+  return values.every((v) => v === values[0]);
+}
+
+function columnStats(values: Float64Array, missing: number): ColumnStats {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = finiteMean(values);
+  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length);
+  return { min, max, mean, std: Math.sqrt(variance), missing };
+}
+
+function timeRange(frame: SeriesFrame): [string, string] {
+  const n = frame.time.length;
+  return n === 0 ? ['', ''] : [formatTimestamp(frame.time[0]!), formatTimestamp(frame.time[n - 1]!)];
+}

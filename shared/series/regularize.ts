@@ -1,0 +1,79 @@
+/**
+ * Puts a series on a regular time grid: sorted, exact duplicate timestamps dropped (first kept), and every
+ * missing grid point inserted as a row of NaN to be imputed. Rows off the grid are dropped and counted,
+ * as pandas' `asfreq` would.
+ */
+import type { SeriesFrame } from './frame.js';
+
+export interface Gap {
+  /** Last timestamp before the gap and first after it. */
+  after: number;
+  before: number;
+  /** Grid points missing in between. */
+  missing: number;
+}
+
+export interface Regularized {
+  frame: SeriesFrame;
+  duplicates: number;
+  offGrid: number;
+  gaps: Gap[];
+  /** Rows inserted for gaps. */
+  inserted: number;
+}
+
+/** Sorts by time (stable) and keeps the first row of each timestamp. */
+export function sortAndDeduplicate(frame: SeriesFrame): { frame: SeriesFrame; duplicates: number } {
+  const order = Array.from(frame.time.keys()).sort((a, b) => frame.time[a]! - frame.time[b]! || a - b);
+  const keep: number[] = [];
+  for (const index of order) {
+    const last = keep[keep.length - 1];
+    if (last === undefined || frame.time[index] !== frame.time[last]) keep.push(index);
+  }
+  return { frame: takeRows(frame, keep), duplicates: order.length - keep.length };
+}
+
+/** Reindexes a sorted, duplicate-free frame onto the grid first + k·step. */
+export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
+  const n = frame.time.length;
+  if (n === 0) return { frame, duplicates: 0, offGrid: 0, gaps: [], inserted: 0 };
+  const start = frame.time[0]!;
+  const onGrid: number[] = [];
+  let offGrid = 0;
+  for (let i = 0; i < n; i++) {
+    if ((frame.time[i]! - start) % stepMs === 0) onGrid.push(i);
+    else offGrid++;
+  }
+  const last = frame.time[onGrid[onGrid.length - 1]!]!;
+  const length = Math.round((last - start) / stepMs) + 1;
+  const time = new Float64Array(length);
+  for (let k = 0; k < length; k++) time[k] = start + k * stepMs;
+  const columns: Record<string, Float64Array> = {};
+  for (const name of frame.names) columns[name] = new Float64Array(length).fill(NaN);
+  const gaps: Gap[] = [];
+  let previous = -1;
+  for (const i of onGrid) {
+    const k = Math.round((frame.time[i]! - start) / stepMs);
+    for (const name of frame.names) columns[name]![k] = frame.columns[name]![i]!;
+    if (previous >= 0 && k - previous > 1) gaps.push({ after: time[previous]!, before: time[k]!, missing: k - previous - 1 });
+    previous = k;
+  }
+  return {
+    frame: { time, names: [...frame.names], columns },
+    duplicates: 0,
+    offGrid,
+    gaps,
+    inserted: length - onGrid.length,
+  };
+}
+
+/** The rows at `indices`, in that order (copies). */
+export function takeRows(frame: SeriesFrame, indices: readonly number[]): SeriesFrame {
+  const time = Float64Array.from(indices, (i) => frame.time[i]!);
+  const columns: Record<string, Float64Array> = {};
+  for (const name of frame.names) {
+    const source = frame.columns[name]!;
+    columns[name] = Float64Array.from(indices, (i) => source[i]!);
+  }
+  return { time, names: [...frame.names], columns };
+}

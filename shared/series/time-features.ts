@@ -1,0 +1,41 @@
+/**
+ * Cyclical time features, as upstream FLTS's `time_to_feature` (reference/upstream-flts.md §2.2 step 7):
+ * minute of day (period 1440), day of week with Monday = 0 (period 7) and day of year 1..366 (period 365.25),
+ * each as a sin/cos pair, computed in UTC.
+ */
+
+export const TIME_FEATURE_NAMES = [
+  'min_of_day_sin',
+  'min_of_day_cos',
+  'day_of_week_sin',
+  'day_of_week_cos',
+  'day_of_year_sin',
+  'day_of_year_cos',
+] as const;
+
+const DAY_MS = 86_400_000;
+
+export function timeFeatures(time: ArrayLike<number>): Record<(typeof TIME_FEATURE_NAMES)[number], Float64Array> {
+  const n = time.length;
+  const out = Object.fromEntries(TIME_FEATURE_NAMES.map((name) => [name, new Float64Array(n)])) as Record<
+    (typeof TIME_FEATURE_NAMES)[number],
+    Float64Array
+  >;
+  for (let i = 0; i < n; i++) {
+    const date = new Date(time[i]!);
+    const minuteOfDay = date.getUTCHours() * 60 + date.getUTCMinutes();
+    // Porting note: JavaScript's getUTCDay() has Sunday = 0; pandas' dayofweek has Monday = 0.
+    const dayOfWeek = (date.getUTCDay() + 6) % 7;
+    const dayOfYear = Math.floor((time[i]! - Date.UTC(date.getUTCFullYear(), 0, 1)) / DAY_MS) + 1;
+    setPair(out.min_of_day_sin, out.min_of_day_cos, i, minuteOfDay, 1440);
+    setPair(out.day_of_week_sin, out.day_of_week_cos, i, dayOfWeek, 7);
+    setPair(out.day_of_year_sin, out.day_of_year_cos, i, dayOfYear, 365.25);
+  }
+  return out;
+}
+
+function setPair(sin: Float64Array, cos: Float64Array, i: number, value: number, period: number): void {
+  const angle = value * ((2 * Math.PI) / period);
+  sin[i] = Math.sin(angle);
+  cos[i] = Math.cos(angle);
+}

@@ -1,0 +1,85 @@
+/**
+ * Parquet through Apache Arrow and parquet-wasm: reading files that pandas/pyarrow write (snappy, zstd, …)
+ * into a RawTable, and writing a SeriesFrame as Parquet that pandas reads back with the same values and
+ * dtypes. Metadata goes both into the Arrow schema (what pyarrow/pandas show as `schema.metadata`) and into
+ * Parquet's own key/value metadata (what any Parquet tool shows), as pyarrow itself does.
+ */
+import * as arrow from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import { DataError } from '../errors.js';
+import type { SeriesFrame } from '../series/frame.js';
+import type { RawColumn, RawTable } from './raw-table.js';
+
+/** The name of the timestamp column in every file we write. */
+export const TIME_COLUMN = 'time';
+
+export function readParquet(bytes: Uint8Array, source: string): { table: RawTable; metadata: Map<string, string> } {
+  let table: arrow.Table;
+  try {
+    table = arrow.tableFromIPC(parquet.readParquet(bytes).intoIPCStream());
+  } catch (cause) {
+    throw new DataError(`${source} is not a readable Parquet file: ${(cause as Error).message}`, { cause });
+  }
+  const names = table.schema.fields.map((field) => field.name);
+  const columns: Record<string, RawColumn> = {};
+  for (const field of table.schema.fields) {
+    if (columns[field.name]) throw new DataError(`${source}: the column name "${field.name}" appears more than once.`);
+    columns[field.name] = rawColumn(table.getChild(field.name)!, field.type);
+  }
+  return { table: { names, columns, rows: table.numRows }, metadata: new Map(table.schema.metadata) };
+}
+
+function rawColumn(vector: arrow.Vector, type: arrow.DataType): RawColumn {
+  const n = vector.length;
+  if (arrow.DataType.isTimestamp(type) || arrow.DataType.isDate(type)) {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const value = vector.get(i) as number | bigint | Date | null;
+      values[i] = value === null ? NaN : value instanceof Date ? value.getTime() : Number(value);
+    }
+    return { kind: 'time', values };
+  }
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type) || arrow.DataType.isBool(type)) {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const value = vector.get(i) as number | bigint | boolean | null;
+      values[i] = value === null ? NaN : Number(value);
+    }
+    return { kind: 'number', values };
+  }
+  const values = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const value = vector.get(i) as unknown;
+    values[i] = value === null || value === undefined ? null : String(value);
+  }
+  return { kind: 'text', values };
+}
+
+/** `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then float64 columns in frame order. */
+export function writeParquet(
+  frame: SeriesFrame,
+  metadata: Record<string, string>,
+  compression: 'snappy' | 'zstd' = 'snappy',
+): Uint8Array {
+  const time = arrow.makeVector(
+    arrow.makeData({
+      type: new arrow.TimestampMillisecond('UTC'),
+      data: BigInt64Array.from(frame.time, (ms) => BigInt(Math.round(ms))),
+      length: frame.time.length,
+    }),
+  );
+  const vectors: arrow.Vector[] = [time, ...frame.names.map((name) => arrow.makeVector(frame.columns[name]!))];
+  const fields = [TIME_COLUMN, ...frame.names].map((name, i) => new arrow.Field(name, vectors[i]!.type, true));
+  const schema = new arrow.Schema(fields, new Map(Object.entries(metadata)));
+  const data = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: frame.time.length,
+    children: vectors.map((vector) => vector.data[0]!),
+  });
+  const table = new arrow.Table(schema, new arrow.RecordBatch(schema, data));
+  const properties = new parquet.WriterPropertiesBuilder()
+    .setCompression(compression === 'zstd' ? parquet.Compression.ZSTD : parquet.Compression.SNAPPY)
+    .setKeyValueMetadata(new Map(Object.entries(metadata)))
+    .build();
+  return parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), properties);
+}
