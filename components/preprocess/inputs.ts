@@ -28,7 +28,7 @@ export async function loadRawInput(
     if (uri) log.warn(`Both the "${names.artifact}" artifact and "${names.parameter}" are set; using the artifact.`);
     const path = await resolveClaim(artifact);
     const read = await readTableFile(path, `input artifact "${names.artifact}" (${artifact.uri})`);
-    return { ...read, fileName: basename(artifact.uri), source: `"${names.artifact}"` };
+    return { ...read, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"` };
   }
   if (!uri) return undefined;
   const location = parseLocation(uri);
@@ -40,5 +40,5 @@ export async function loadRawInput(
     await defaultObjectStore().download(uri, path);
   }
   const read = await readTableFile(path, `${names.parameter} ${uri}`);
-  return { ...read, fileName: basename(uri), source: uri };
+  return { ...read, fileName: basename(uri), source: `${names.parameter} ${uri}` };
 }

@@ -21,8 +21,9 @@ export async function readTableFile(path: string, source = path): Promise<ReadTa
     bytes = await readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : (cause as Error).message;
-    throw new DataError(`Data file ${source} ${why}.`, { cause });
+    if (code === 'ENOENT') throw new DataError(`Data file ${source} does not exist.`);
+    if (code === 'EISDIR') throw new DataError(`Data file ${source} is a directory, not a file.`);
+    throw new DataError(`Cannot read data file ${source}: ${(cause as Error).message}`, { cause });
   }
   return parseTable(bytes, source);
 }

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localExecutorInput, type LocalArtifact } from '../../shared/kfp/local-input.js';
+import type { ComponentSpec, JsonObject, JsonValue } from '../../shared/kfp/spec.js';
 import { repoRoot } from './python.js';
 
 export interface ComponentRun {
@@ -33,4 +35,36 @@ export function tempDir(prefix = 'flts-test-'): Promise<string> {
 
 export async function readJson<T = unknown>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
+}
+
+export interface LocalRunResult extends ComponentRun {
+  taskRoot: string;
+  /** The ExecutorOutput, when the component wrote one. */
+  output?: ExecutorOutputJson;
+}
+
+export interface ExecutorOutputJson {
+  artifacts: Record<string, { artifacts: { name: string; uri: string; metadata: Record<string, unknown> }[] }>;
+  parameterValues?: Record<string, unknown>;
+}
+
+/** Runs bundle `spec.name` on a kfp.local-style ExecutorInput under `taskRoot` and reads its ExecutorOutput. */
+export async function runLocally(
+  spec: ComponentSpec,
+  taskRoot: string,
+  parameters: Record<string, JsonValue | undefined>,
+  artifacts: Parameters<typeof localExecutorInput>[3] = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<LocalRunResult> {
+  const input = localExecutorInput(spec, taskRoot, parameters, artifacts);
+  const run = await runBundle(spec.name, ['--executor-input', JSON.stringify(input)], env);
+  const output = await readJson<ExecutorOutputJson>(join(taskRoot, 'executor_output.json')).catch(() => undefined);
+  return { ...run, taskRoot, ...(output ? { output } : {}) };
+}
+
+/** The output artifact `name` of a local run, as an input artifact for the next component. */
+export function artifactOf(run: LocalRunResult, name: string): LocalArtifact {
+  const artifact = run.output?.artifacts[name]?.artifacts[0];
+  if (!artifact) throw new Error(`${run.taskRoot}: no output artifact "${name}" (exit ${run.code}: ${run.stderr.trim()})`);
+  return { uri: artifact.uri, metadata: artifact.metadata as JsonObject, name };
 }
