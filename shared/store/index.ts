@@ -28,12 +28,13 @@ export {
   type ClaimCheckOptions,
   type ResolveOptions,
 } from './claim-check.js';
-export { writeAtomically } from './local-files.js';
+export { writeAtomically, isTemporaryName } from './local-files.js';
 export {
   withRetries,
   backoffDelay,
   parseRetryAfter,
   networkErrorCode,
+  formatDuration,
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   type RetryOptions,

@@ -3,7 +3,7 @@
  * temporary name in the target directory first and renamed into place, so that readers never see half a file.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,14 +59,20 @@ export class LocalFiles implements Backend<LocalLocation> {
 }
 
 /**
- * Runs `fill(temp)` to produce the file under a temporary name beside `path`, then renames it to `path`
- * (rename is atomic within one directory on POSIX). The temporary file is removed if anything fails.
+ * Writes `content` — bytes, text, or a function that fills the given temporary path — under a temporary name
+ * beside `path`, then renames it to `path` (rename is atomic within one directory on POSIX), so that readers
+ * never see half a file. The temporary file is removed if anything fails. Parent directories are created.
  */
-export async function writeAtomically(path: string, fill: (temp: string) => Promise<unknown>, uri: string = path): Promise<void> {
+export async function writeAtomically(
+  path: string,
+  content: string | Uint8Array | ((temp: string) => Promise<unknown>),
+  uri: string = path,
+): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true });
-    await fill(temp);
+    if (typeof content === 'function') await content(temp);
+    else await writeFile(temp, content);
     await rename(temp, path);
   } catch (cause) {
     await rm(temp, { force: true }).catch(() => undefined);
@@ -87,6 +93,11 @@ async function statOrThrow(path: string, uri: string) {
 
 /** Names `writeAtomically` gives its temporary files; listings skip them, as they are not objects yet. */
 const TEMP_NAME = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
+
+/** Whether a file name is one of `writeAtomically`'s temporary names. */
+export function isTemporaryName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
 
 async function walk(root: string, directory: string, found: ListedObject[]): Promise<void> {
   let entries;

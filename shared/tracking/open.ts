@@ -1,0 +1,61 @@
+/**
+ * `openTracking`: the one entry point of the tracking API. The tracking URI picks the store — http(s) → the
+ * MLflow server's REST API, anything else or nothing → an offline `mlruns/` directory — and the tracker is
+ * bound to one experiment, created if missing.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TrackingError } from '../errors.js';
+import { httpSettings, isHttpUri, redactUri, trackingUriFrom } from './config.js';
+import { FileTrackingStore } from './file-store.js';
+import { RestTrackingStore } from './rest-store.js';
+import { ExperimentTracker } from './tracker.js';
+import type { TrackingStore } from './tracking-store.js';
+import type { Tracker } from './types.js';
+
+export interface OpenTrackingOptions {
+  /**
+   * `http(s)://host:port[/prefix]` for an MLflow server; a directory path or `file://` URI for an offline
+   * mlruns/ directory. Empty: MLFLOW_TRACKING_URI, else `./mlruns`.
+   */
+  trackingUri?: string;
+  /** Experiment name; created if missing. Empty: MLFLOW_EXPERIMENT_NAME, else "Default". */
+  experiment?: string;
+  /** Where settings and credentials are read from. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The default offline directory, relative to the working directory. */
+export const DEFAULT_MLRUNS_DIR = 'mlruns';
+
+/** Opens the tracking store named by the tracking URI and binds a tracker to the experiment. */
+export async function openTracking(options: OpenTrackingOptions = {}): Promise<Tracker> {
+  const env = options.env ?? process.env;
+  const store = trackingStore(trackingUriFrom(options.trackingUri, env), env);
+  const name = options.experiment?.trim() || env['MLFLOW_EXPERIMENT_NAME']?.trim() || 'Default';
+  const experiment = await store.ensureExperiment(name);
+  return new ExperimentTracker(store, experiment, env);
+}
+
+/** The store for a tracking URI (see `openTracking`). */
+export function trackingStore(trackingUri: string, env: NodeJS.ProcessEnv): TrackingStore {
+  if (isHttpUri(trackingUri)) return new RestTrackingStore(httpSettings(trackingUri, env), env);
+  return new FileTrackingStore(offlineRoot(trackingUri), env);
+}
+
+function offlineRoot(trackingUri: string): string {
+  if (trackingUri === '') return resolve(DEFAULT_MLRUNS_DIR);
+  if (trackingUri.startsWith('file:')) {
+    try {
+      return fileURLToPath(trackingUri);
+    } catch (cause) {
+      throw new TrackingError(`Invalid file tracking URI "${trackingUri}": ${(cause as Error).message}`, { cause });
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(trackingUri) && !/^[a-z]:[\\/]/i.test(trackingUri)) {
+    throw new TrackingError(
+      `Unsupported tracking URI "${redactUri(trackingUri)}": use http(s):// for an MLflow server, or a directory path / file:// URI for offline tracking.`,
+    );
+  }
+  return resolve(trackingUri);
+}
