@@ -24,6 +24,7 @@ export interface Regularized {
 
 /** Sorts by time (stable) and keeps the first row of each timestamp. */
 export function sortAndDeduplicate(frame: SeriesFrame): { frame: SeriesFrame; duplicates: number } {
+  if (isStrictlyIncreasing(frame.time)) return { frame, duplicates: 0 };
   const order = Array.from(frame.time.keys()).sort((a, b) => frame.time[a]! - frame.time[b]! || a - b);
   const keep: number[] = [];
   for (const index of order) {
@@ -65,6 +66,11 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
     gaps,
     inserted: length - onGrid.length,
   };
+}
+
+function isStrictlyIncreasing(time: Float64Array): boolean {
+  for (let i = 1; i < time.length; i++) if (!(time[i]! > time[i - 1]!)) return false;
+  return true;
 }
 
 /** The rows at `indices`, in that order (copies). */

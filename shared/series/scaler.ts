@@ -26,21 +26,32 @@ export interface Scaler {
 export function fitScaler(method: ScalerMethod, frame: SeriesFrame, names: readonly string[]): Scaler {
   const columns: Record<string, ColumnScale> = {};
   for (const name of names) {
-    const finite = Array.from(column(frame, name)).filter(Number.isFinite);
+    const finite = finiteValues(column(frame, name));
     if (finite.length === 0) throw new DataError(`Cannot fit the ${method} scaler: column "${name}" has no finite values in the training split.`);
     columns[name] = fitColumn(method, finite);
   }
   return { method, columns };
 }
 
-function fitColumn(method: ScalerMethod, values: number[]): ColumnScale {
+function finiteValues(values: Float64Array): Float64Array {
+  let n = 0;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value - value === 0) out[n++] = value; // finite: NaN and ±Infinity give NaN
+  }
+  return n === values.length ? values : out.subarray(0, n);
+}
+
+function fitColumn(method: ScalerMethod, values: Float64Array): ColumnScale {
   switch (method) {
     case 'none':
       return { center: 0, scale: 1 };
     case 'minmax': {
       let min = Infinity;
       let max = -Infinity;
-      for (const value of values) {
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]!;
         if (value < min) min = value;
         if (value > max) max = value;
       }

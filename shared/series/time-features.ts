@@ -21,12 +21,18 @@ export function timeFeatures(time: ArrayLike<number>): Record<(typeof TIME_FEATU
     (typeof TIME_FEATURE_NAMES)[number],
     Float64Array
   >;
+  let cachedDay = NaN;
+  let dayOfYear = 0;
   for (let i = 0; i < n; i++) {
-    const date = new Date(time[i]!);
-    const minuteOfDay = date.getUTCHours() * 60 + date.getUTCMinutes();
-    // Porting note: JavaScript's getUTCDay() has Sunday = 0; pandas' dayofweek has Monday = 0.
-    const dayOfWeek = (date.getUTCDay() + 6) % 7;
-    const dayOfYear = Math.floor((time[i]! - Date.UTC(date.getUTCFullYear(), 0, 1)) / DAY_MS) + 1;
+    const t = time[i]!;
+    const day = Math.floor(t / DAY_MS);
+    const minuteOfDay = Math.floor((t - day * DAY_MS) / 60_000);
+    // Porting note: pandas' dayofweek has Monday = 0; 1970-01-01 (day 0) was a Thursday, i.e. 3.
+    const dayOfWeek = (((day + 3) % 7) + 7) % 7;
+    if (day !== cachedDay) {
+      cachedDay = day;
+      dayOfYear = day - Math.floor(Date.UTC(new Date(t).getUTCFullYear(), 0, 1) / DAY_MS) + 1;
+    }
     setPair(out.min_of_day_sin, out.min_of_day_cos, i, minuteOfDay, 1440);
     setPair(out.day_of_week_sin, out.day_of_week_cos, i, dayOfWeek, 7);
     setPair(out.day_of_year_sin, out.day_of_year_cos, i, dayOfYear, 365.25);

@@ -5,8 +5,43 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
+const dayCache = new Map<string, number>();
+
 /** Milliseconds since the epoch, or NaN when `text` is not an ISO timestamp. */
 export function parseTimestamp(text: string): number {
+  return parseCommonLayout(text) ?? parseIso(text);
+}
+
+/**
+ * Fast path for the layout data files use most, "YYYY-MM-DD HH:MM:SS" (or with "T"), with no zone: the date
+ * part is looked up once per day, the time of day read digit by digit.
+ */
+function parseCommonLayout(text: string): number | undefined {
+  if (text.length !== 19) return undefined;
+  const separator = text.charCodeAt(10);
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || (separator !== 32 && separator !== 84)) return undefined;
+  const h = twoDigits(text, 11);
+  const m = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h > 23 || m > 59 || s > 59) return undefined;
+  const date = text.slice(0, 10);
+  let day = dayCache.get(date);
+  if (day === undefined) {
+    day = parseIso(date);
+    if (dayCache.size > 100_000) dayCache.clear();
+    dayCache.set(date, day);
+  }
+  return day + ((h * 60 + m) * 60 + s) * 1000;
+}
+
+/** Two ASCII digits at `at` as a number, or 99 (out of every range) when they are not digits. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : 99;
+}
+
+function parseIso(text: string): number {
   const match = ISO.exec(text.trim());
   if (!match) return NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone] = match;
