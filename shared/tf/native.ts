@@ -1,0 +1,65 @@
+/**
+ * Loads a native TensorFlow.js binding (`@tensorflow/tfjs-node` or `@tensorflow/tfjs-node-gpu`, optional
+ * packages that are usually absent outside a real image build) and makes its `tensorflow` backend active.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Logger } from '../log.js';
+
+export type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
+
+/** Imports a package by name; replaceable in tests to simulate a package that is absent or broken. */
+export type PackageImporter = (name: string) => Promise<unknown>;
+
+// A computed specifier: TypeScript does not need the optional package's types, and esbuild leaves it external.
+export const importPackage: PackageImporter = (name) => import(name);
+
+/** Outcome of trying a native package: active, or why not (not installed, failed to load, did not register). */
+export type NativeOutcome = { ok: true; version: string } | { ok: false; why: string; installed: boolean };
+
+export async function startNative(pkg: NativePackage, load: PackageImporter, log: Logger | undefined): Promise<NativeOutcome> {
+  let module: unknown;
+  try {
+    module = await load(pkg);
+  } catch (error) {
+    return { ok: false, installed: !isNotFound(error, pkg), why: describeLoadFailure(error, pkg) };
+  }
+  // The package registers its backend in tfjs-core's engine, which lives on globalThis; no factory means it
+  // registered somewhere this process's @tensorflow/tfjs does not look.
+  if (!tf.findBackendFactory('tensorflow')) {
+    return { ok: false, installed: true, why: `${pkg} loaded but registered no "tensorflow" backend with this process's @tensorflow/tfjs` };
+  }
+  warnOnSecondCore(module, pkg, log);
+  if (!(await tf.setBackend('tensorflow'))) return { ok: false, installed: true, why: `${pkg} loaded but its "tensorflow" backend failed to initialise` };
+  await tf.ready();
+  return { ok: true, version: tensorflowVersion() };
+}
+
+/**
+ * tfjs-node re-exports @tensorflow/tfjs; a different Tensor class means it resolved a second copy of tfjs-core
+ * (e.g. a bundle that inlines @tensorflow/tfjs while tfjs-node comes from node_modules). The two copies share
+ * the engine and kernel registry through globalThis, so the kernels are found, but per-copy state (IO handlers,
+ * `instanceof` checks, flags read at import) is not shared: say so rather than fail in an obscure way later.
+ */
+function warnOnSecondCore(module: unknown, pkg: NativePackage, log: Logger | undefined): void {
+  const theirs = (module as { Tensor?: unknown } | undefined)?.Tensor;
+  if (theirs !== undefined && theirs !== tf.Tensor) {
+    log?.warn(`${pkg} uses its own copy of @tensorflow/tfjs-core; keep @tensorflow/tfjs external to the bundle so both share one instance`);
+  }
+}
+
+function tensorflowVersion(): string {
+  const backend = tf.backend() as unknown as { binding?: { TF_Version?: string } };
+  return backend.binding?.TF_Version ?? 'unknown';
+}
+
+function isNotFound(error: unknown, pkg: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(pkg);
+}
+
+function describeLoadFailure(error: unknown, pkg: string): string {
+  if (isNotFound(error, pkg)) return `${pkg} is not installed`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${pkg} is installed but failed to load: ${message.split('\n')[0]}`;
+}
