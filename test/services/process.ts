@@ -92,8 +92,9 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
     if (await answers200(spec.readyUrl)) return service;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await service.stop();
+  // Read the reason before stopping: stopping sets `exit` too.
   const reason = exit !== undefined ? `${spec.name} ${exit}` : `${spec.name} did not answer ${spec.readyUrl} within ${timeoutMs / 1000} s`;
+  await service.stop();
   throw new ServiceStartError(
     spec.name,
     `${reason} (command: ${spec.command} ${spec.args.join(' ')}). Last lines of ${spec.logFile}:\n${logTail(spec.logFile, 30)}`,

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backoffDelay, networkErrorCode, parseRetryAfter, withRetries, type RetryPolicy, type RetryStats } from '../../shared/store/index.js';
+
+const fast: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 5, jitterMs: 0, deadlineMs: 10_000 };
+
+class Transient extends Error {}
+
+function giveUp(error: unknown, stats: RetryStats): Error {
+  return new Error(`gave up (${stats.reason}) after ${stats.attempts}: ${(error as Error).message}`);
+}
+
+describe('backoffDelay', () => {
+  it('doubles from the base delay and stops at the cap', () => {
+    const policy = { baseDelayMs: 100, maxDelayMs: 500, jitterMs: 0 };
+    assert.deepEqual([1, 2, 3, 4, 5].map((retry) => backoffDelay(retry, policy)), [100, 200, 400, 500, 500]);
+  });
+
+  it('adds at most jitterMs of random delay', () => {
+    for (let i = 0; i < 50; i++) {
+      const delay = backoffDelay(1, { baseDelayMs: 100, maxDelayMs: 1000, jitterMs: 50 });
+      assert.ok(delay >= 100 && delay <= 150, `delay ${delay}`);
+    }
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds', () => assert.equal(parseRetryAfter('3'), 3000));
+  it('reads an HTTP date relative to now', () => {
+    const now = Date.parse('2024-06-01T12:00:00Z');
+    assert.equal(parseRetryAfter('Sat, 01 Jun 2024 12:00:05 GMT', now), 5000);
+  });
+  it('ignores an absent or unreadable header', () => {
+    assert.equal(parseRetryAfter(null), undefined);
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+});
+
+describe('networkErrorCode', () => {
+  it('finds the code in the cause chain, as fetch reports it', () => {
+    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    assert.equal(networkErrorCode(error), 'ECONNREFUSED');
+  });
+  it('is undefined for errors that are not network faults', () => assert.equal(networkErrorCode(new Error('bad request')), undefined));
+});
+
+describe('withRetries', () => {
+  const classify = (error: unknown) => ({ retryable: error instanceof Transient });
+
+  it('retries transient failures until the operation succeeds', async () => {
+    let calls = 0;
+    const result = await withRetries(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Transient('busy');
+        return 'done';
+      },
+      { policy: fast, classify, giveUp },
+    );
+    assert.equal(result, 'done');
+    assert.equal(calls, 3);
+  });
+
+  it('stops at once on a failure that is not retryable', async () => {
+    let calls = 0;
+    const failing = () => {
+      calls += 1;
+      return Promise.reject(new Error('no such key'));
+    };
+    await assert.rejects(withRetries(failing, { policy: fast, classify, giveUp }), { message: 'gave up (not retryable) after 1: no such key' });
+    assert.equal(calls, 1);
+  });
+
+  it('makes at most retries + 1 attempts', async () => {
+    let calls = 0;
+    const failing = () => {
+      calls += 1;
+      return Promise.reject(new Transient('busy'));
+    };
+    await assert.rejects(withRetries(failing, { policy: fast, classify, giveUp }), { message: 'gave up (retries exhausted) after 4: busy' });
+    assert.equal(calls, 4);
+  });
+
+  it('gives up when the next wait would pass the deadline', async () => {
+    const policy = { ...fast, retries: 10, baseDelayMs: 200, maxDelayMs: 200, deadlineMs: 500 };
+    const started = Date.now();
+    await assert.rejects(withRetries(() => Promise.reject(new Transient('busy')), { policy, classify, giveUp }), {
+      message: 'gave up (deadline reached) after 3: busy',
+    });
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('waits as long as the server asked instead of its own backoff', async () => {
+    let calls = 0;
+    const started = Date.now();
+    await withRetries(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Transient('slow down');
+      },
+      { policy: fast, classify: () => ({ retryable: true, retryAfterMs: 300 }), giveUp },
+    );
+    assert.ok(Date.now() - started >= 290);
+  });
+
+  it('returns what recover finds instead of repeating an operation that already took effect', async () => {
+    let calls = 0;
+    const result = await withRetries(
+      async () => {
+        calls += 1;
+        throw new Transient('reply lost');
+      },
+      { policy: fast, classify, giveUp, recover: async () => (calls > 0 ? 'created earlier' : undefined) },
+    );
+    assert.equal(result, 'created earlier');
+    assert.equal(calls, 1);
+  });
+});
