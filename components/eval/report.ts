@@ -1,0 +1,50 @@
+/** The eval leaderboard as an HTML page: every candidate's score and held-out metrics next to the naive baselines. */
+import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import { page, paragraph, section, table } from '../../shared/report/html.js';
+import type { PromotionRecord } from './promotion.js';
+
+export function evalReport(record: PromotionRecord, candidates: { input: string; metadata: TrainedModelMetadata }[]): string {
+  const metric = (metadata: Record<string, unknown>, key: string) => (typeof metadata[key] === 'number' ? (metadata[key] as number) : NaN);
+  const baseline = (candidates[0]?.metadata ?? {}) as unknown as Record<string, unknown>;
+  return page(`Eval: ${record.model_type.toUpperCase()} selected`, [
+    section(
+      'Leaderboard',
+      table(
+        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'run'],
+        record.candidates.map((candidate) => {
+          const metadata = candidates.find((c) => c.input === candidate.input)!.metadata;
+          return [candidate.model_type, candidate.score, metadata.test_rmse, metadata.test_mae, metadata.test_mse, metadata.test_rmse_original, metadata.test_mae_original, candidate.run_id];
+        }),
+      ),
+      paragraph(
+        `Score = ${record.weights.rmse}·RMSE + ${record.weights.mae}·MAE + ${record.weights.mse}·MSE in ${record.units} units, on the same held-out (origin, step) targets for every model; lower is better.`,
+        'muted',
+      ),
+    ),
+    section(
+      'Naive baselines on the same targets',
+      table(
+        ['baseline', 'RMSE', 'MAE', 'RMSE (original)', 'MAE (original)'],
+        ['persistence', 'seasonal_naive'].map((name) => [
+          name,
+          metric(baseline, `baseline_${name}_rmse`),
+          metric(baseline, `baseline_${name}_mae`),
+          metric(baseline, `baseline_${name}_rmse_original`),
+          metric(baseline, `baseline_${name}_mae_original`),
+        ]),
+      ),
+    ),
+    section(
+      'Promotion',
+      table(
+        ['field', 'value'],
+        [
+          ['model_uri', record.model_uri],
+          ['config_hash', record.config_hash],
+          ['registered model', record.registered_model ? `${record.registered_model.name} v${record.registered_model.version} @${record.registered_model.alias}` : '(not registered)'],
+          ['time', record.timestamp],
+        ],
+      ),
+    ),
+  ]);
+}

@@ -1,0 +1,63 @@
+/**
+ * Ranking the candidates: upstream FLTS's composite score, 0.5·RMSE + 0.3·MAE + 0.2·MSE by default (lower is
+ * better), now with the weights actually configurable and computed on the same held-out targets for every
+ * model. Porting note: upstream mixed in-sample and held-out numbers and broke ties differently per mode;
+ * here candidates must share the config hash and the task (window, horizon, targets), and ties go to the
+ * first candidate in the order GRU, LSTM, Prophet.
+ */
+import { DataError } from '../../shared/errors.js';
+import type { ModelType, TrainedModelMetadata } from '../../shared/models/trained-model.js';
+
+export interface Weights {
+  rmse: number;
+  mae: number;
+  mse: number;
+}
+
+export interface ScoredCandidate {
+  /** The input artifact it came from (gru_model, …). */
+  input: string;
+  model_type: ModelType;
+  run_id: string;
+  model_uri: string;
+  rmse: number;
+  mae: number;
+  mse: number;
+  score: number;
+}
+
+export function compositeScore(metrics: { rmse: number; mae: number; mse: number }, weights: Weights): number {
+  return weights.rmse * metrics.rmse + weights.mae * metrics.mae + weights.mse * metrics.mse;
+}
+
+/** Scores every candidate and sorts them best first; throws when they were not trained on the same task. */
+export function rankCandidates(
+  candidates: { input: string; metadata: TrainedModelMetadata }[],
+  weights: Weights,
+  units: 'scaled' | 'original',
+): ScoredCandidate[] {
+  checkComparable(candidates);
+  const scored = candidates.map(({ input, metadata }, order) => {
+    const suffix = units === 'original' ? '_original' : '';
+    const rmse = metadata[`test_rmse${suffix}`];
+    const mae = metadata[`test_mae${suffix}`];
+    const mse = metadata[`test_mse${suffix}`];
+    return {
+      order,
+      candidate: { input, model_type: metadata.model_type, run_id: metadata.run_id, model_uri: metadata.model_uri, rmse, mae, mse, score: compositeScore({ rmse, mae, mse }, weights) },
+    };
+  });
+  const valid = scored.filter(({ candidate }) => Number.isFinite(candidate.score));
+  if (valid.length === 0) throw new DataError('No candidate has a finite score; every trainer reported non-finite held-out metrics.');
+  return valid.sort((a, b) => a.candidate.score - b.candidate.score || a.order - b.order).map(({ candidate }) => candidate);
+}
+
+function checkComparable(candidates: { input: string; metadata: TrainedModelMetadata }[]): void {
+  for (const key of ['config_hash', 'input_length', 'horizon', 'targets'] as const) {
+    const values = new Set(candidates.map(({ metadata }) => metadata[key]));
+    if (values.size > 1) {
+      const detail = candidates.map(({ input, metadata }) => `${input}: ${metadata[key]}`).join(', ');
+      throw new DataError(`The candidates were not evaluated on the same task: their ${key} differ (${detail}); train them on the same preprocess output with the same input_length and horizon.`);
+    }
+  }
+}
