@@ -1,11 +1,12 @@
 /**
  * `npm run specs`: writes `components/<name>/component.yaml` from each TypeScript spec. The image is
  * `$IMAGE_REGISTRY/flts-<name>:$IMAGE_TAG` (defaults: ghcr.io/flts-ts and the package version), so that a user
- * can generate YAMLs pointing at their own registry. `--check` exits non-zero when a committed file is stale.
+ * can generate YAMLs pointing at their own registry. `--check` exits non-zero when a committed file is stale. It also writes the README's parameter tables.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { componentSpecs } from '../components/specs.js';
 import { componentYaml } from '../shared/kfp/component-yaml.js';
+import { parameterDocs, withParameterDocs } from '../shared/kfp/parameter-docs.js';
 import { defaultImage } from './image.js';
 
 const check = process.argv.includes('--check');
@@ -28,5 +29,16 @@ for (const spec of componentSpecs) {
     await writeFile(path, text);
     console.log(`wrote ${path} (${image.registry}/flts-${spec.name}:${image.tag})`);
   }
+}
+const readme = await readFile('README.md', 'utf8');
+const documented = withParameterDocs(readme, parameterDocs(componentSpecs));
+if (check) {
+  if (documented !== readme) {
+    stale++;
+    console.error('README.md parameter tables are stale: run `npm run specs`.');
+  }
+} else if (documented !== readme) {
+  await writeFile('README.md', documented);
+  console.log('wrote the parameter tables in README.md');
 }
 if (stale > 0) process.exitCode = 1;

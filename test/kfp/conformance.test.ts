@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { componentSpecs } from '../../components/specs.js';
 import { componentYaml } from '../../shared/kfp/component-yaml.js';
+import { parameterDocs, withParameterDocs } from '../../shared/kfp/parameter-docs.js';
 import { defaultImage } from '../../tools/image.js';
 import { runBundle, tempDir } from '../helpers/component.js';
 import { pythonJson, repoRoot, runPython } from '../helpers/python.js';
@@ -21,6 +22,11 @@ describe('component YAMLs', () => {
       assert.equal(committed, componentYaml(spec, defaultImage), `run \`npm run specs\` to regenerate ${spec.name}`);
     });
   }
+
+  it('are documented in the README, generated from the same specs (npm run specs)', async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    assert.equal(readme, withParameterDocs(readme, parameterDocs(componentSpecs)), 'run `npm run specs` to regenerate the README tables');
+  });
 
   it('load in the real KFP SDK with the declared inputs and outputs, and no env', async () => {
     const loaded = await pythonJson<Record<string, { inputs: string[]; outputs: string[]; env: boolean; command: string[]; image: string }>>(`
