@@ -13,7 +13,7 @@
  * Every failure is a StorageError naming the URI (and the endpoint for S3), never a credential.
  */
 export { ObjectStore, createStore, defaultObjectStore, SMALL_OBJECT_LIMIT, type StoreOptions, type StoredObject } from './store.js';
-export type { ListedObject } from './backend.js';
+export { compareText, type ListedObject } from './backend.js';
 export { parseLocation, bucketNameProblem, childUri, fileUri, type Location, type LocalLocation, type ObjectLocation } from './location.js';
 export { s3ConfigFromEnv, endpointLabel, type S3Config } from './s3-config.js';
 export {

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { StorageError } from '../errors.js';
-import type { Backend, ListedObject } from './backend.js';
+import { compareText, type Backend, type ListedObject } from './backend.js';
 import type { LocalLocation } from './location.js';
 
 export class LocalFiles implements Backend<LocalLocation> {
@@ -45,7 +45,7 @@ export class LocalFiles implements Backend<LocalLocation> {
   async list(location: LocalLocation): Promise<ListedObject[]> {
     const found: ListedObject[] = [];
     await walk(location.path, location.path, found);
-    return found.sort((a, b) => a.path.localeCompare(b.path));
+    return found.sort((a, b) => compareText(a.path, b.path));
   }
 
   async remove(location: LocalLocation): Promise<void> {

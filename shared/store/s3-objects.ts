@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'minio';
 import { StorageError } from '../errors.js';
-import type { Backend, ListedObject } from './backend.js';
+import { compareText, type Backend, type ListedObject } from './backend.js';
 import { writeAtomically } from './local-files.js';
 import type { ObjectLocation } from './location.js';
 import { formatDuration, networkErrorCode, withRetries, type RetryPolicy, type RetryStats, type Verdict } from './retry.js';
@@ -119,7 +119,7 @@ export class S3Objects implements Backend<ObjectLocation> {
     });
     return items
       .map((item) => ({ uri: `${location.scheme}://${location.bucket}/${item.name}`, path: item.name.slice(prefix.length), size: item.size }))
-      .sort((a, b) => a.path.localeCompare(b.path));
+      .sort((a, b) => compareText(a.path, b.path));
   }
 
   async remove(location: ObjectLocation): Promise<void> {

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { TrackingError } from '../errors.js';
-import { childUri, createStore, parseLocation, writeAtomically, type ObjectStore, type S3Config } from '../store/index.js';
+import { childUri, compareText, createStore, parseLocation, writeAtomically, type ObjectStore, type S3Config } from '../store/index.js';
 import { parseEndpoint } from '../store/s3-config.js';
 import type { MlflowHttp, RequestBody } from './http.js';
 import { joinArtifactUri, trimSlashes } from './model-uri.js';
@@ -80,7 +80,7 @@ class ProxyArtifacts implements ArtifactRepository {
   async list(path = ''): Promise<ArtifactFile[]> {
     const found: ArtifactFile[] = [];
     await this.#walk(trimSlashes(path), found);
-    return found.sort((a, b) => a.path.localeCompare(b.path));
+    return found.sort((a, b) => compareText(a.path, b.path));
   }
 
   async downloadFile(artifactPath: string, localFile: string): Promise<void> {

@@ -171,10 +171,14 @@ export class MlflowHttp {
 
 function classify(error: unknown): Verdict {
   if (!(error instanceof AttemptFailure)) return { retryable: false };
-  if (error.status === undefined) return { retryable: true };
-  if (!TRANSIENT_STATUSES.has(error.status)) return { retryable: false };
-  if (error.status === 500 && error.errorCode && DETERMINISTIC_ERROR_CODES.has(error.errorCode)) return { retryable: false };
+  if (error.status !== undefined && !isRetryableReply(error.status, error.errorCode)) return { retryable: false };
   return error.retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs: error.retryAfterMs };
+}
+
+/** Whether an HTTP error reply is worth another attempt: 408, 429 and 5xx gateway/overload statuses, and a 500 unless its MLflow error code says the request itself is wrong. */
+export function isRetryableReply(status: number, errorCode: string | undefined): boolean {
+  if (!TRANSIENT_STATUSES.has(status)) return false;
+  return !(status === 500 && errorCode !== undefined && DETERMINISTIC_ERROR_CODES.has(errorCode));
 }
 
 /** JSON with non-finite numbers as the strings protobuf's JSON parser accepts for doubles. */

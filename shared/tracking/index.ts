@@ -53,5 +53,5 @@ export type {
 export { parseIndirectUri, type IndirectUri } from './model-uri.js';
 export { BATCH_LIMITS, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, splitBatches, validateKey } from './batch.js';
 export { httpSettings, trackingUriFrom, redactUri, type HttpSettings } from './config.js';
-export { encodeJson, decodeDouble } from './http.js';
+export { encodeJson, decodeDouble, isRetryableReply } from './http.js';
 export { mlmodelDocument, pythonUtcTime } from './mlmodel.js';
