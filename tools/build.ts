@@ -12,8 +12,12 @@ import { componentSpecs } from '../components/specs.js';
 const require = createRequire(import.meta.url);
 const outdir = 'dist';
 
-/** Packages with native bindings: resolved at run time from node_modules, if installed. */
-const external = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+/**
+ * Resolved at run time from node_modules: the native TensorFlow packages (optional, installed in the image), and
+ * TensorFlow.js itself, because tfjs-node registers its kernels with the one @tensorflow/tfjs-core instance in
+ * node_modules; a second copy inside the bundle would never see them.
+ */
+const external = ['@tensorflow/*'];
 
 /** WASM files the bundles load from their own directory. */
 const wasmFiles = [

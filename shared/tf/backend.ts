@@ -55,25 +55,20 @@ const NATIVE_PACKAGES: Record<'node-gpu' | 'node', NativePackage> = {
 
 type Attempt = { ok: true; choice: Omit<BackendChoice, 'requested' | 'requestedBy' | 'skipped' | 'reason'> } | { ok: false; why: string };
 
-let current: { key: string; choice: BackendChoice } | undefined;
-
 /**
- * Makes a backend active for this process and returns what it is. Components call it once at start; calling it
- * again with the same request returns the first answer, with another request switches backends.
+ * Makes a backend active for this process and returns what it is. Components call it once, at start, before
+ * any tensor exists (tensors stay on the backend that made them); a later call chooses afresh.
  */
 export async function chooseBackend(request: string = 'auto', options: ChooseBackendOptions = {}): Promise<BackendChoice> {
   const { requested, requestedBy } = effectiveRequest(request, options.env ?? process.env);
-  const key = `${requested}|${requestedBy}`;
-  if (current?.key === key && tf.getBackend() === current.choice.tfjsBackend) return current.choice;
   const choice = requested === 'auto' ? await chooseFirstAvailable(options) : await chooseExactly(requested, requestedBy, options);
-  current = { key, choice: { ...choice, requested, requestedBy } };
   options.log?.info(`TensorFlow.js backend: ${choice.backend}`, {
     reason: choice.reason,
     simd: choice.wasm?.simd,
     threads: choice.wasm?.threads,
     tensorflow: choice.tensorflowVersion,
   });
-  return current.choice;
+  return { ...choice, requested, requestedBy };
 }
 
 /** The request after `auto` consulted `TFJS_BACKEND`; InvalidParameterError for a name that is not a backend. */

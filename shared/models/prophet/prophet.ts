@@ -201,15 +201,29 @@ export class Prophet {
   /** Fits the model to `df` (columns `ds`, `y`, and `cap`/`floor`/regressors/conditions as needed). */
   fit(df: DataFrame, options: FitOptions = {}): this {
     if (this.history) throw new ModelStateError('Prophet object can only be fit once. Instantiate a new object.');
+    const inputs = this.preprocess(df);
+    const initial = this.calculateInitialParams(inputs.K);
+    this.fit_kwargs = { ...options };
+    this.optimize(inputs, initial, options);
+    return this;
+  }
+
+  /**
+   * Prophet's `preprocess`: prepares and scales the history, settles the seasonalities, builds the features
+   * and places the changepoints; returns the data block of `prophet.stan`.
+   */
+  preprocess(df: DataFrame): ModelInputData {
     const sorted = this.prepareHistory(df);
     this.setScales(sorted);
     this.setAutoSeasonalities();
     const features = this.makeSeasonalityFeatures(this.history!);
     this.setChangepoints();
-    const initial = this.initialParams(features.features.K);
-    this.fit_kwargs = { ...options };
-    this.optimize(this.modelInputs(features), initial, options);
-    return this;
+    return this.modelInputs(features);
+  }
+
+  /** Prophet's `calculate_initial_params`: the optimizer's start (trend through the end points, δ = β = 0, σ = 1). */
+  calculateInitialParams(K: number): ModelParams {
+    return calculateInitialParams(this.growth, this.history!, this.changepoints_t!.length, K);
   }
 
   /** The forecast for `df` (dates, plus cap/floor/regressors/conditions as in training), or for the history. */
@@ -291,10 +305,6 @@ export class Prophet {
       this.changepoints_index = grid.index;
     }
     this.changepoints_t = changepointsT(this.changepoints, this.start!, this.t_scale!);
-  }
-
-  private initialParams(K: number): ModelParams {
-    return calculateInitialParams(this.growth, this.history!, this.changepoints_t!.length, K);
   }
 
   /** The data block of `prophet.stan`. */

@@ -39,7 +39,8 @@ export function validateInputs(settings: ValidatedSettings): void {
   if (!['additive', 'multiplicative'].includes(settings.seasonality_mode)) {
     issues.push({ path: 'seasonality_mode', message: 'seasonality_mode must be "additive" or "multiplicative"' });
   }
-  if (!['additive', 'multiplicative'].includes(settings.holidays_mode)) {
+  // A bad holidays_mode inherited from seasonality_mode is reported once.
+  if (!['additive', 'multiplicative'].includes(settings.holidays_mode) && settings.holidays_mode !== settings.seasonality_mode) {
     issues.push({ path: 'holidays_mode', message: 'holidays_mode must be "additive" or "multiplicative"' });
   }
   if (!['absmax', 'minmax'].includes(settings.scaling)) {
