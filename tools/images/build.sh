@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the component images with buildah (no Docker engine needed):
+#   localhost/flts-<name>:<tag>, also tagged ghcr.io/flts-ts/flts-<name>:<tag> (the name component.yaml uses).
+#
+# Usage: tools/images/build.sh [name…]        (default: all six, in pipeline order)
+#
+# - The base image comes first: tools/images/base-image.sh (cached; skipped when FLTS_BASE_IMAGE names another
+#   base, e.g. node:20-bookworm-slim on a machine that can pull it).
+# - `buildah bud --layers` caches every step; the six Dockerfiles share one build stage (npm ci + npm run build),
+#   so it runs once and the other five images reuse it. Unchanged sources rebuild in seconds.
+# - RUN steps use --isolation chroot with the host network (npm ci needs the npm registry).
+# - A CA bundle for a TLS-inspecting proxy goes in as build secret "extra_ca": $FLTS_EXTRA_CA, else
+#   $NODE_EXTRA_CA_CERTS when that file exists. It is mounted for npm ci only, never stored in an image.
+# - The build context is a snapshot ($FLTS_IMAGE_CACHE/context) of the files git lists (tracked and untracked,
+#   not ignored); .dockerignore then narrows it further.
+# - Logs: $FLTS_IMAGE_CACHE/logs/<name>.log; the tail is printed when a build fails.
+# Env: see tools/images/lib.sh (FLTS_STORAGE_DRIVER, FLTS_IMAGE_CACHE, FLTS_BASE_IMAGE, FLTS_IMAGE_TAG),
+#      FLTS_BUILD_ARGS (extra arguments for buildah bud, e.g. "--no-cache").
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+t_start=$(now)
+mapfile -t names < <(select_components "$@")
+tag=$(image_tag)
+
+ensure_buildah
+if [[ $BASE_IMAGE == "$LOCAL_BASE_IMAGE" ]]; then
+  bash "$IMAGES_DIR/base-image.sh"
+fi
+
+extra_ca=${FLTS_EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-}}
+secret_args=()
+if [[ -n $extra_ca && -s $extra_ca ]]; then
+  secret_args=(--secret "id=extra_ca,src=$extra_ca")
+fi
+read -r -a user_args <<<"${FLTS_BUILD_ARGS:-}"
+
+logs=$IMAGE_CACHE/logs
+mkdir -p "$logs"
+
+# One snapshot of the sources for all images: the files git sees (tracked and untracked, not ignored), so that
+# edits made while the build runs cannot give the six images different sources or defeat the shared cache.
+context=$REPO_ROOT
+if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  t0=$(now)
+  context=$IMAGE_CACHE/context
+  rm -rf "$context.new"
+  mkdir -p "$context.new"
+  (
+    cd "$REPO_ROOT"
+    git ls-files -z --cached --others --exclude-standard |
+      while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done |
+      tar --null -T - -cf - | tar -xf - -C "$context.new"
+  )
+  rm -rf "$context"
+  mv "$context.new" "$context"
+  log "build context: snapshot of $(find "$context" -type f | wc -l) files from git ls-files in $(elapsed "$t0")"
+fi
+cd "$context"
+log "building ${names[*]} as localhost/flts-<name>:$tag on $BASE_IMAGE (storage driver $STORAGE_DRIVER)"
+declare -A took
+for name in "${names[@]}"; do
+  dockerfile=Dockerfiles/$name.Dockerfile
+  [[ -f $dockerfile ]] || die "$dockerfile is missing"
+  t0=$(now)
+  if ! bh bud \
+    --isolation chroot --network host --layers \
+    --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "VERSION=$tag" \
+    "${secret_args[@]}" "${user_args[@]}" \
+    -f "$dockerfile" -t "localhost/flts-$name:$tag" . >"$logs/$name.log" 2>&1; then
+    tail -n 40 "$logs/$name.log" >&2
+    die "building flts-$name failed (full log: $logs/$name.log)"
+  fi
+  bh tag "localhost/flts-$name:$tag" "$REGISTRY_PREFIX/flts-$name:$tag"
+  took[$name]=$(elapsed "$t0")
+  stage_line=$(grep -m1 "^stage $name:" "$logs/$name.log" || true)
+  log "flts-$name:$tag built in ${took[$name]}${stage_line:+ — ${stage_line#stage $name: }}"
+done
+
+log "summary (tag $tag):"
+for name in "${names[@]}"; do
+  printf '  %-28s %8s  %s\n' "flts-$name:$tag" "$(image_size "localhost/flts-$name:$tag")" "${took[$name]}" >&2
+done
+log "built ${#names[@]} image(s) in $(elapsed "$t_start")"
