@@ -3,8 +3,12 @@
  * train/test split and RMSE, and the skip message when the shared data is absent.
  */
 import { readFileSync } from 'node:fs';
-import { toEpochMs } from '../../../shared/models/prophet/dates.js';
-import type { DataFrame } from '../../../shared/models/prophet/types.js';
+import { formatDate, toEpochMs } from '../../../shared/models/prophet/dates.js';
+import { makeAllSeasonalityFeatures, type AllFeatures } from '../../../shared/models/prophet/features.js';
+import { applyScales, checkAndSort, initializeScales, standardizeRegressors } from '../../../shared/models/prophet/prepare.js';
+import type { Prophet } from '../../../shared/models/prophet/prophet.js';
+import { setAutoSeasonalities } from '../../../shared/models/prophet/seasonality.js';
+import type { DataFrame, PreparedFrame } from '../../../shared/models/prophet/types.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared-data.js';
 
 export const EXAMPLES = 'data/prophet-examples/';
@@ -68,3 +72,37 @@ export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>)
   for (let i = 0; i < predictions.length; i++) ss += (predictions[i]! - targets[i]!) ** 2;
   return Math.sqrt(ss / predictions.length);
 }
+
+/**
+ * What Python's tests get from `m.setup_dataframe(df, initialize_scales=True)` followed by
+ * `m.history = …; m.set_auto_seasonalities()`: the scaled history and the model's settings, without fitting.
+ */
+export function setupHistory(m: Prophet, df: DataFrame): PreparedFrame {
+  const ctx = { growth: m.growth, scaling: m.scaling, extra_regressors: m.extra_regressors, seasonalities: m.seasonalities };
+  const sorted = checkAndSort(df, ctx);
+  const scales = initializeScales(sorted, m.growth, m.scaling);
+  Object.assign(m, scales);
+  m.extra_regressors = standardizeRegressors(sorted, m.extra_regressors);
+  m.history = applyScales(sorted, scales, { ...ctx, extra_regressors: m.extra_regressors });
+  setAutoSeasonalities(m.history.ds, m, m.seasonalities);
+  return m.history;
+}
+
+/** `make_all_seasonality_features` on a frame prepared by `setupHistory`. */
+export function allFeatures(m: Prophet, frame: PreparedFrame): AllFeatures {
+  return makeAllSeasonalityFeatures(frame, {
+    seasonalities: m.seasonalities,
+    extra_regressors: m.extra_regressors,
+    holidays: m.holidays,
+    holidays_prior_scale: m.holidays_prior_scale,
+    holidays_mode: m.holidays_mode,
+    train_holiday_names: m.train_holiday_names,
+    train_component_cols: m.train_component_cols,
+  });
+}
+
+/** Sum of a 0/1 indicator. */
+export const count = (values: ArrayLike<number>): number => Array.from(values).reduce((s, v) => s + v, 0);
+
+/** Dates as ISO days. */
+export const days = (values: ArrayLike<number>): string[] => Array.from(values, (v) => formatDate(v));
