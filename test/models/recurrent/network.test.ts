@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { forwardPass } from '../../../shared/models/recurrent/forward.js';
+import { buildNetwork, networkFromModel, parameterCount, type NetworkShape } from '../../../shared/models/recurrent/network.js';
+import { chooseBackend } from '../../../shared/tf/backend.js';
+
+const shape = (overrides: Partial<NetworkShape>): NetworkShape => ({ cell: 'gru', inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers: 2, horizon: 4, ...overrides });
+
+before(async () => {
+  await chooseBackend('wasm');
+});
+
+describe('the recurrent network', () => {
+  for (const cell of ['gru', 'lstm'] as const) {
+    it(`${cell}: the fast forward pass computes what the tfjs-layers model (the saved format) computes`, () => {
+      const network = buildNetwork(shape({ cell }), 3);
+      const windows = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
+      const expected = (network.model.predict(windows) as tf.Tensor).dataSync();
+      const actual = tf.tidy(() => forwardPass(network, windows)).dataSync();
+      assert.equal(actual.length, 7 * 4);
+      // float32 rounding differs in the order of operations only.
+      for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-5, `output ${i}: ${actual[i]} vs ${expected[i]}`);
+      tf.dispose(windows);
+      network.model.dispose();
+    });
+  }
+
+  it('has Keras\'s parameter count: GRU 3·(F·U + U² + U) per layer, plus the head U·H + H', () => {
+    // F = 17 features, U = 64 units, H = 6: 3·(1088 + 4096 + 64) + 384 + 6.
+    const network = buildNetwork(shape({ featureCount: 17, hiddenSize: 64, numLayers: 1, horizon: 6 }), 1);
+    assert.equal(parameterCount(network), 16_134);
+    assert.equal(network.model.countParams(), 16_134);
+    network.model.dispose();
+  });
+
+  it('LSTM: 4·(F·U + U² + U) for the first layer, 4·(2U² + U) for the next', () => {
+    const network = buildNetwork(shape({ cell: 'lstm', featureCount: 17, hiddenSize: 64, numLayers: 2, horizon: 6 }), 1);
+    assert.equal(parameterCount(network), 4 * 5248 + 4 * 8256 + 390);
+    network.model.dispose();
+  });
+
+  describe('initial weights', () => {
+    it('are the same for the same seed and differ for another', () => {
+      const [a, b, c] = [7, 7, 8].map((seed) => buildNetwork(shape({}), seed));
+      assert.deepEqual(a!.layers[0]!.kernel.dataSync(), b!.layers[0]!.kernel.dataSync());
+      assert.notDeepEqual(a!.layers[0]!.kernel.dataSync(), c!.layers[0]!.kernel.dataSync());
+      [a, b, c].forEach((network) => network!.model.dispose());
+    });
+
+    it('start the recurrent kernel with orthonormal rows (Keras\'s Orthogonal)', () => {
+      const network = buildNetwork(shape({ hiddenSize: 6 }), 5);
+      const product = tf.tidy(() => tf.matMul(network.layers[0]!.recurrentKernel, network.layers[0]!.recurrentKernel, false, true).sub(tf.eye(6)).abs().max().dataSync()[0]!);
+      assert.ok(product < 1e-5, `max |U·Uᵀ − I| = ${product}`);
+      network.model.dispose();
+    });
+
+    it('give the LSTM forget gate a bias of 1 and every other bias 0', () => {
+      const network = buildNetwork(shape({ cell: 'lstm', hiddenSize: 2 }), 5);
+      assert.deepEqual(Array.from(network.layers[0]!.bias.dataSync()), [0, 0, 1, 1, 0, 0, 0, 0]);
+      network.model.dispose();
+    });
+  });
+
+  it('records the logistic sigmoid as recurrent activation (tfjs-layers would default to hard sigmoid)', () => {
+    const network = buildNetwork(shape({}), 1);
+    assert.equal((network.model.layers[1]!.getConfig() as { recurrentActivation: string }).recurrentActivation, 'sigmoid');
+    network.model.dispose();
+  });
+
+  it('refuses to treat another kind of model as a recurrent forecaster', () => {
+    const input = tf.input({ shape: [4] });
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(input) as tf.SymbolicTensor });
+    assert.throws(() => networkFromModel(model), {
+      name: 'ModelStateError',
+      message: 'Not a recurrent forecaster: expected stacked GRU or LSTM layers and one Dense head; got InputLayer, Dense.',
+    });
+    model.dispose();
+  });
+});
