@@ -2,6 +2,9 @@
  * Prophet's own saved-model format (`serialize.py`: `model_to_json` / `model_from_json`): simple attributes,
  * pandas Series and DataFrames as JSON strings, timestamps in seconds, OrderedDicts as [keys, dict] and the
  * parameters as (1 × n) lists, so that a model saved here loads in Python Prophet and the reverse.
+ *
+ * Porting note: the uncertainty `seed` is not part of Prophet's format and is not saved (a loaded model uses
+ * seed 0 unless told otherwise); floats are written at full precision, not pandas' 10 decimals.
  */
 import { ModelStateError } from '../../errors.js';
 import { frameFromTableJson, frameToTableJson, seriesFromSplitJson, seriesToSplitJson, type TableColumn } from './pandas-json.js';
@@ -140,7 +143,13 @@ export function modelFromDict(dict: Json): Prophet {
   const componentCols = frameFromTableJson(dict['train_component_cols'] as string);
   model.train_component_cols = new Map([...componentCols].map(([name, c]) => [name, Float64Array.from(c.values as Float64Array)]));
   model.history = historyFromJson(dict['history'] as string, model);
-  model.params = paramsFromJson(dict['params'] as Record<string, unknown>);
+  const params = dict['params'] as Record<string, unknown>;
+  model.params = paramsFromJson(params);
+  // CmdStan's lp__ travels with the parameters (absent when Prophet skipped the optimizer).
+  const lp = Array.isArray(params['lp__']) ? Number((params['lp__'] as number[][])[0]?.[0]) : NaN;
+  model.fit_info = {
+    algorithm: Number.isNaN(lp) ? 'none' : 'loaded', lp, returnCode: NaN, iterations: 0, fellBackToNewton: false,
+  };
   return model;
 }
 

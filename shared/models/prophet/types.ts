@@ -132,7 +132,8 @@ export interface ModelParams {
 
 /** What the optimizer reports besides the parameters. */
 export interface FitInfo {
-  algorithm: 'LBFGS' | 'Newton' | 'none';
+  /** The optimizer that ran; 'none' for a constant history, 'loaded' for a model read from JSON. */
+  algorithm: 'LBFGS' | 'Newton' | 'none' | 'loaded';
   /** Stan's log density at the optimum (`lp__`), i.e. minus the objective. */
   lp: number;
   /** Stan's termination code (L-BFGS: 10, 20, 21, 30, 31, 40; Newton: 0). */
