@@ -10,7 +10,7 @@ import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { trainedModelMetadata } from '../../shared/models/trained-model.js';
-import { defaultObjectStore, parseLocation } from '../../shared/store/index.js';
+import { bucketUri, defaultObjectStore } from '../../shared/store/index.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { promotionKeys, type PromotionRecord } from './promotion.js';
 import { evalReport } from './report.js';
@@ -87,7 +87,7 @@ export async function runEval(executor: Executor<typeof evalSpec>): Promise<void
 
   if (p.promotion_bucket) {
     const store = defaultObjectStore();
-    const prefix = parseLocation(p.promotion_bucket.includes('/') || p.promotion_bucket.includes(':') ? p.promotion_bucket : `s3://${p.promotion_bucket}`).uri.replace(/\/+$/, '');
+    const prefix = bucketUri(p.promotion_bucket).replace(/\/+$/, '');
     for (const key of promotionKeys(record)) await store.writeJson(`${prefix}/${key}`, record);
     log.info('promotion record written', { to: `${prefix}/${promotionKeys(record)[1]}` });
   }

@@ -12,7 +12,7 @@ import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
-import { checkIn, claimCheckMetadata } from '../../shared/store/index.js';
+import { bucketUri, checkIn, claimCheckMetadata } from '../../shared/store/index.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
@@ -134,7 +134,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, context.bucket, `${context.identifier || 'default'}/${context.configHash}/${name}.parquet`);
+    const pointer = await checkIn(local, bucketUri(context.bucket), `${context.identifier || 'default'}/${context.configHash}/${name}.parquet`);
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

@@ -41,3 +41,4 @@ export {
   type RetryStats,
   type Verdict,
 } from './retry.js';
+export { bucketUri, localStoreRoot } from './bucket.js';

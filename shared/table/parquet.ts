@@ -55,20 +55,21 @@ function rawColumn(vector: arrow.Vector, type: arrow.DataType): RawColumn {
   return { kind: 'text', values };
 }
 
-/** `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then float64 columns in frame order. */
-export function writeParquet(
-  frame: SeriesFrame,
-  metadata: Record<string, string>,
-  compression: 'snappy' | 'zstd' = 'snappy',
-): Uint8Array {
-  const time = arrow.makeVector(
-    arrow.makeData({
-      type: new arrow.TimestampMillisecond('UTC'),
-      data: BigInt64Array.from(frame.time, (ms) => BigInt(Math.round(ms))),
-      length: frame.time.length,
-    }),
-  );
-  const vectors: arrow.Vector[] = [time, ...frame.names.map((name) => arrow.makeVector(frame.columns[name]!))];
+export interface WriteParquetOptions {
+  /** @default "snappy" */
+  compression?: 'snappy' | 'zstd';
+  /** Frame columns (epoch ms) to write as timestamp[ms, UTC] rather than float64. */
+  timestampColumns?: readonly string[];
+}
+
+/** `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then the columns in frame order (float64). */
+export function writeParquet(frame: SeriesFrame, metadata: Record<string, string>, options: WriteParquetOptions = {}): Uint8Array {
+  const compression = options.compression ?? 'snappy';
+  const timestamps = new Set(options.timestampColumns ?? []);
+  const vectors: arrow.Vector[] = [
+    timestampVector(frame.time),
+    ...frame.names.map((name) => (timestamps.has(name) ? timestampVector(frame.columns[name]!) : arrow.makeVector(frame.columns[name]!))),
+  ];
   const fields = [TIME_COLUMN, ...frame.names].map((name, i) => new arrow.Field(name, vectors[i]!.type, true));
   const schema = new arrow.Schema(fields, new Map(Object.entries(metadata)));
   const data = arrow.makeData({
@@ -82,4 +83,14 @@ export function writeParquet(
     .setKeyValueMetadata(new Map(Object.entries(metadata)))
     .build();
   return parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), properties);
+}
+
+function timestampVector(ms: Float64Array): arrow.Vector {
+  return arrow.makeVector(
+    arrow.makeData({
+      type: new arrow.TimestampMillisecond('UTC'),
+      data: BigInt64Array.from(ms, (value) => BigInt(Math.round(value))),
+      length: ms.length,
+    }),
+  );
 }

@@ -1,0 +1,139 @@
+/**
+ * The inference component's body: load the selected model with its manifest, check the data matches it, run
+ * the rolling backtest over every origin with a full input window (scored against the actuals) and the forecast
+ * past the last timestamp, and write predictions (original units), metrics, a report, an MLflow run and one
+ * JSONL log object per call.
+ */
+import { writeFile } from 'node:fs/promises';
+import { DataError } from '../../shared/errors.js';
+import type { Executor } from '../../shared/kfp/executor.js';
+import { Logger } from '../../shared/log.js';
+import { loadModel } from '../../shared/models/load.js';
+import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
+import { checkFramePerManifest } from '../../shared/series/manifest.js';
+import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
+import { bucketUri, defaultObjectStore, resolveClaim } from '../../shared/store/index.js';
+import { readDataset } from '../../shared/table/dataset.js';
+import { writeParquet } from '../../shared/table/parquet.js';
+import { openTracking } from '../../shared/tracking/index.js';
+import { forecastFuture, type FutureForecast } from './future.js';
+import { inferenceReport } from './report.js';
+import type { inferenceSpec } from './spec.js';
+
+export async function runInference(executor: Executor<typeof inferenceSpec>): Promise<void> {
+  const p = executor.parameters;
+  const log = new Logger('inference');
+  const modelArtifact = executor.requireInputArtifact('selected_model');
+  const dataArtifact = executor.requireInputArtifact('inference_data');
+  const data = await readDataset(await resolveClaim(dataArtifact), '"inference_data"');
+  const model = await loadModel(modelArtifact.path, modelArtifact.metadata['model_type'], { log });
+  try {
+    const { manifest } = model;
+    checkFramePerManifest(manifest, data.frame, 'Input "inference_data"');
+    if (data.info.configHash !== manifest.configHash) {
+      throw new DataError(`Input "inference_data" was preprocessed with config ${data.info.configHash}, the model with ${manifest.configHash}; use data from the same preprocess configuration.`);
+    }
+    if (p.config_hash && p.config_hash !== manifest.configHash) {
+      throw new DataError(`Parameter "config_hash" is ${p.config_hash}, but the model was trained on config ${manifest.configHash}.`);
+    }
+    const runId = String(modelArtifact.metadata['run_id'] ?? '');
+    log.info('model', { type: model.modelType, run_id: runId, input_length: manifest.inputLength, horizon: manifest.horizon, ...model.facts });
+
+    let backtest: EvaluationReport | undefined;
+    if (p.mode !== 'forecast') {
+      backtest = await evaluateForecaster(
+        { context: [], heldOut: data.frame, target: manifest.target, inputLength: manifest.inputLength, horizon: manifest.horizon, frequencyMs: manifest.frequencyMs, scaler: manifest.scaler },
+        model.forecaster,
+      );
+      log.info('backtest', { origins: backtest.task.origins, rmse: backtest.model.original.rmse, mae: backtest.model.original.mae, skill: backtest.skill.vsPersistence });
+    }
+    let future: FutureForecast | undefined;
+    if (p.mode !== 'backtest') {
+      future = await forecastFuture(data.frame, manifest, model.forecaster, p.inference_length || manifest.horizon);
+      log.info('forecast', { steps: future.scaled.length, from: new Date(future.time[0]!).toISOString() });
+    }
+
+    const scale = columnScale(manifest.scaler, manifest.target);
+    const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs);
+    await writeFile(executor.outputArtifact('predictions').path, writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, { timestampColumns: ['origin_time'] }));
+    const metrics: Record<string, number> = {
+      rows_predicted: predictions.time.length,
+      future_steps: future?.scaled.length ?? 0,
+      ...(backtest ? renameBacktest(evaluationMetrics(backtest)) : {}),
+    };
+    executor.setMetadata('predictions', { rows: predictions.time.length, columns: ['time', ...predictions.names], model_type: model.modelType, run_id: runId, config_hash: manifest.configHash });
+    await executor.writeMetrics('metrics', metrics);
+    await writeFile(executor.outputArtifact('report').path, inferenceReport(model.modelType, data.frame, manifest, backtest, future));
+
+    const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment });
+    const run = await tracker.startRun({ runName: `inference-${model.modelType}`, tags: { 'flts.model_run_id': runId, 'flts.config_hash': manifest.configHash, 'flts.identifier': p.identifier } });
+    try {
+      await run.logParams({ model_type: model.modelType, model_run_id: runId, mode: p.mode, inference_length: p.inference_length, config_hash: manifest.configHash });
+      await run.logMetrics(metrics);
+      await run.end('FINISHED');
+    } catch (error) {
+      await run.end('FAILED').catch(() => undefined);
+      throw error;
+    }
+
+    if (p.log_bucket) {
+      const timestamp = new Date().toISOString();
+      const line = { timestamp, identifier: p.identifier, run_id: runId, inference_run_id: run.runId, model_type: model.modelType, config_hash: manifest.configHash, status: 'SUCCESS', metrics, samples: samples(predictions) };
+      const key = `${p.identifier || 'default'}/${timestamp.slice(0, 10).replaceAll('-', '')}/${timestamp.replace(/[:.]/g, '-')}-${run.runId}.jsonl`;
+      const uri = `${bucketUri(p.log_bucket).replace(/\/+$/, '')}/${key}`;
+      // One object per call: no read-modify-write of a shared daily file (upstream's race, reference §9.14).
+      await defaultObjectStore().writeBytes(uri, `${JSON.stringify(line)}\n`);
+      log.info('logged', { to: uri });
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Backtest rows (every origin × step, with actual and error) then future rows, in original units. */
+function predictionFrame(backtest: EvaluationReport | undefined, future: FutureForecast | undefined, scale: { center: number; scale: number }, horizon: number, frequencyMs: number) {
+  const rows: { time: number; origin: number; step: number; forecast: number; actual: number; future: number }[] = [];
+  if (backtest) {
+    const { series } = backtest;
+    for (let i = 0; i < series.originTime.length; i++) {
+      for (let h = 1; h <= horizon; h++) {
+        const k = i * horizon + h - 1;
+        rows.push({ time: series.originTime[i]! + h * frequencyMs, origin: series.originTime[i]!, step: h, forecast: series.forecast[k]!, actual: series.actual[k]!, future: 0 });
+      }
+    }
+  }
+  if (future) {
+    const values = unscaleValues(future.scaled, scale);
+    const origin = future.time[0]! - frequencyMs;
+    future.time.forEach((time, k) => rows.push({ time, origin, step: k + 1, forecast: values[k]!, actual: NaN, future: 1 }));
+  }
+  const column = (pick: (row: (typeof rows)[number]) => number) => Float64Array.from(rows, pick);
+  return {
+    time: column((r) => r.time),
+    names: ['origin_time', 'step', 'forecast', 'actual', 'error', 'is_future'],
+    columns: {
+      origin_time: column((r) => r.origin),
+      step: column((r) => r.step),
+      forecast: column((r) => r.forecast),
+      actual: column((r) => r.actual),
+      error: column((r) => r.forecast - r.actual),
+      is_future: column((r) => r.future),
+    },
+  };
+}
+
+/** The evaluation metrics under inference's names: `test_*` becomes `backtest_*`. */
+function renameBacktest(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key.replace(/^test_/, 'backtest_'), value]));
+}
+
+/** A few predictions for the log line: first, middle and last rows. */
+function samples(frame: ReturnType<typeof predictionFrame>): Record<string, number | string>[] {
+  const n = frame.time.length;
+  return [...new Set([0, Math.floor(n / 2), n - 1])].filter((i) => i >= 0 && i < n).map((i) => ({
+    time: new Date(frame.time[i]!).toISOString(),
+    step: frame.columns.step[i]!,
+    forecast: frame.columns.forecast[i]!,
+    ...(Number.isFinite(frame.columns.actual[i]!) ? { actual: frame.columns.actual[i]! } : {}),
+  }));
+}
