@@ -4,9 +4,9 @@
 #      numeric USER, WORKDIR /app;
 #   2. `node /app/dist/<name>.js` without --executor-input, as KFP would start it (PATH lookup of node, image
 #      user): must exit 2 with the "Missing --executor-input" error — node and the bundle work;
-#   3. every file listed in /app/flts-image.json is there with its size, each .wasm compiles
-#      (WebAssembly.compile), the app directory is writable, and when the image carries tfjs-node it loads
-#      and registers the "tensorflow" backend;
+#   3. tools/images/image-check.mjs inside the image: every file /app/flts-image.json lists is there, each .wasm
+#      compiles, the node_modules packages the bundle imports are there, TensorFlow.js computes on the WASM
+#      backend (and on tfjs-node when the image has it), /app is writable;
 # then prints a table with each image's size.
 #
 # Usage: tools/images/smoke.sh [name…]      (default: all six; env as in tools/images/lib.sh)
@@ -18,37 +18,8 @@ mapfile -t names < <(select_components "$@")
 tag=$(image_tag)
 ensure_buildah
 
-# Runs inside the image (as its user, in /app). Prints one summary line; exits non-zero on a problem.
-read -r -d '' check_js <<'EOF' || true
-import { readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
-const manifest = JSON.parse(readFileSync('/app/flts-image.json', 'utf8'));
-const problems = [];
-const wasm = [];
-for (const file of manifest.files) {
-  const path = `/app/${file.path}`;
-  const stats = statSync(path, { throwIfNoEntry: false });
-  if (!stats) { problems.push(`${path} missing`); continue; }
-  if (stats.size !== file.bytes) problems.push(`${path} has ${stats.size} bytes, expected ${file.bytes}`);
-  if (path.endsWith('.wasm')) {
-    try { await WebAssembly.compile(readFileSync(path)); wasm.push(file.path.split('/').pop()); }
-    catch (error) { problems.push(`${path} does not compile: ${error.message}`); }
-  }
-}
-try { writeFileSync('/app/.flts-smoke', 'ok'); rmSync('/app/.flts-smoke'); }
-catch (error) { problems.push(`/app is not writable for uid ${process.getuid()}: ${error.code}`); }
-let native = manifest.native.wanted ? 'absent (WASM backend)' : 'not used';
-if (manifest.native.installed.length > 0) {
-  try {
-    const tf = await import(manifest.native.installed[0].replace(/@[^@]+$/, ''));
-    const mod = tf.default ?? tf;
-    await mod.ready?.();
-    native = `${manifest.native.installed.join(', ')} loads, backend ${mod.getBackend()}`;
-    if (!String(mod.getBackend()).startsWith('tensorflow')) problems.push(`native backend not active: ${mod.getBackend()}`);
-  } catch (error) { problems.push(`${manifest.native.installed.join(', ')} is in the image but does not load: ${error.message}`); }
-}
-console.log(`node ${process.version}, uid ${process.getuid()}, wasm [${wasm.join(' ')}], native ${native}`);
-if (problems.length > 0) { for (const p of problems) console.error(`PROBLEM: ${p}`); process.exit(1); }
-EOF
+# Runs inside the image (as its user, in /app): see tools/images/image-check.mjs.
+check_js=$(cat "$IMAGES_DIR/image-check.mjs")
 
 failed=()
 declare -A result

@@ -35,11 +35,18 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 for (const component of positionals.length > 0 ? positionals : known) {
   const staged = await stageComponent({ root, outDir: resolve(out, component), component, requireNative: values['require-native'] });
   const distBytes = staged.files.reduce((sum, file) => sum + file.bytes, 0);
-  const { native } = staged;
-  const nativeText = !native.wanted
-    ? 'no native packages'
-    : native.installed.length > 0
-      ? `native ${native.installed.join(', ')} (${native.packages} packages, ${mib(native.bytes)})`
-      : `native packages not installed (${native.absent.join(', ')}): WASM backend only`;
-  console.log(`stage ${component}: ${staged.files.map((file) => file.path).join(' ')} (${mib(distBytes)}); ${nativeText}`);
+  const { nodeModules, native } = staged;
+  const modulesText =
+    nodeModules.installed.length === 0
+      ? 'no node_modules'
+      : `node_modules for ${nodeModules.installed.join(', ')} (${nodeModules.packages} packages, ${mib(nodeModules.bytes)})`;
+  const nativeAbsent = nodeModules.absent.filter((name) => name.startsWith('@tensorflow/tfjs-node'));
+  const nativeText = native.length > 0 ? `native: ${native.join(', ')}` : nativeAbsent.length > 0 ? `native: none installed (WASM/cpu backends)` : '';
+  const otherAbsent = nodeModules.absent.filter((name) => !nativeAbsent.includes(name));
+  console.log(
+    [`stage ${component}: ${staged.files.map((file) => file.path).join(' ')} (${mib(distBytes)})`, modulesText, nativeText,
+      otherAbsent.length > 0 ? `WARNING: not installed, assumed optional: ${otherAbsent.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; '),
+  );
 }

@@ -1,0 +1,84 @@
+// Runs INSIDE a component image (tools/images/smoke.sh passes it to `node --input-type=module -e`, as the image's
+// user, in /app). Plain JavaScript because the image has Node.js and nothing else. Checks what
+// /app/flts-image.json (written by tools/images/stage.ts) says the image holds:
+//   - every listed dist/ file is there with its size, and each .wasm compiles;
+//   - every package the bundle imports from node_modules is there;
+//   - TensorFlow.js computes on the WASM backend (when the bundle uses it) and on the native backend (when
+//     tfjs-node is in the image);
+//   - /app is writable (the default offline MLflow store is ./mlruns).
+// Prints one summary line; prints PROBLEM lines and exits 1 when something is wrong.
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+
+const manifest = JSON.parse(readFileSync('/app/flts-image.json', 'utf8'));
+const problems = [];
+const wasm = [];
+for (const file of manifest.files) {
+  const path = `/app/${file.path}`;
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (!stats) {
+    problems.push(`${path} is missing`);
+    continue;
+  }
+  if (stats.size !== file.bytes) problems.push(`${path} has ${stats.size} bytes, expected ${file.bytes}`);
+  if (path.endsWith('.wasm')) {
+    try {
+      await WebAssembly.compile(readFileSync(path));
+      wasm.push(file.path.split('/').pop());
+    } catch (error) {
+      problems.push(`${path} does not compile: ${error.message}`);
+    }
+  }
+}
+
+const nameOf = (spec) => spec.replace(/(.)@[^@]+$/, '$1');
+const installed = manifest.nodeModules.installed.map(nameOf);
+for (const name of installed) {
+  if (!existsSync(`/app/node_modules/${name}/package.json`)) problems.push(`node_modules/${name} is missing`);
+}
+
+const tfChecks = [];
+const matmul = (tf) => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0];
+if (installed.includes('@tensorflow/tfjs') && installed.includes('@tensorflow/tfjs-backend-wasm')) {
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    const dir = existsSync('/app/dist/tfjs-backend-wasm.wasm') ? '/app/dist/' : '/app/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+    setWasmPaths(dir);
+    if (!(await tf.setBackend('wasm'))) throw new Error('setBackend("wasm") returned false');
+    const got = matmul(tf);
+    if (got !== 11) throw new Error(`1*3 + 2*4 gave ${got}`);
+    tfChecks.push(`wasm ok (${dir})`);
+  } catch (error) {
+    problems.push(`TensorFlow.js on WASM fails: ${error.message}`);
+  }
+}
+for (const spec of manifest.native) {
+  const name = nameOf(spec);
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    await import(name);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend("tensorflow") returned false');
+    const got = matmul(tf);
+    if (got !== 11) throw new Error(`1*3 + 2*4 gave ${got}`);
+    tfChecks.push(`${name} ok (TensorFlow ${tf.backend().binding?.TF_Version ?? '?'})`);
+  } catch (error) {
+    problems.push(`${spec} is in the image but fails: ${error.message.split('\n')[0]}`);
+  }
+}
+
+try {
+  writeFileSync('/app/.flts-smoke', 'ok');
+  rmSync('/app/.flts-smoke');
+} catch (error) {
+  problems.push(`/app is not writable for uid ${process.getuid()}: ${error.code}`);
+}
+
+const nativeText = manifest.native.length > 0 ? manifest.native.join(' ') : installed.length > 0 ? 'none (WASM/cpu)' : 'not used';
+console.log(
+  `node ${process.version}, uid ${process.getuid()}, wasm files [${wasm.join(' ')}], node_modules ${manifest.nodeModules.packages} packages, ` +
+    `native ${nativeText}${tfChecks.length > 0 ? `, tfjs: ${tfChecks.join('; ')}` : ''}`,
+);
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`PROBLEM: ${problem}`);
+  process.exit(1);
+}
