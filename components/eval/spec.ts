@@ -44,7 +44,7 @@ export const evalSpec = defineComponent({
       promotion_bucket: {
         type: 'STRING',
         description:
-          'Bucket (or s3:// / minio:// / local URI prefix) for promotion records: <identifier>/<config_hash>/promotion-<time>.json and current.json, as upstream FLTS. Empty: only the artifact.',
+          'Where promotion records go, as upstream FLTS: <identifier>/<config_hash>/promotion-<time>.json, <identifier>/current.json and current.json. A bucket name (S3/MinIO when MINIO_ENDPOINT / AWS_* are set, else a directory under FLTS_LOCAL_STORE, default ./object-store) or a URI prefix; empty: only the artifact.',
         default: 'model-promotion',
       },
       ...lineageParameters,

@@ -27,7 +27,7 @@ export const inferenceSpec = defineComponent({
       },
       log_bucket: {
         type: 'STRING',
-        description: 'Bucket (or URI prefix) for the JSONL inference log, <identifier>/<YYYYMMDD>/<run>.jsonl, one object per call (no read-modify-write). Empty: no log.',
+        description: 'Where the JSONL inference log goes: <identifier>/<YYYYMMDD>/<time>-<run>.jsonl, one object per call (no read-modify-write of a shared file). A bucket name (S3/MinIO when MINIO_ENDPOINT / AWS_* are set, else a directory under FLTS_LOCAL_STORE, default ./object-store) or a URI prefix; empty: no log.',
         default: 'inference-logs',
       },
       ...lineageParameters,

@@ -131,7 +131,7 @@ export const preprocessSpec = defineComponent({
       },
       claim_check_bucket: {
         type: 'STRING',
-        description: 'Bucket (or s3:// / minio:// / local URI prefix) for claim-check mode. Endpoint and keys come from MINIO_ENDPOINT / AWS_* environment variables.',
+        description: 'Where claim-check mode stores the data: a bucket name (the S3/MinIO bucket when MINIO_ENDPOINT / AWS_* are set, otherwise a directory of that name under FLTS_LOCAL_STORE, default ./object-store) or an s3:// / minio:// / local URI prefix.',
         default: 'processed-data',
       },
     },
