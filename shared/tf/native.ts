@@ -31,6 +31,10 @@ export async function startNative(pkg: NativePackage, load: PackageImporter, log
   warnOnSecondCore(module, pkg, log);
   if (!(await tf.setBackend('tensorflow'))) return { ok: false, installed: true, why: `${pkg} loaded but its "tensorflow" backend failed to initialise` };
   await tf.ready();
+  // The GPU build runs on the CPU when CUDA or a device is missing; asking for the GPU should not get that silently.
+  if (pkg === '@tensorflow/tfjs-node-gpu' && !usesGpu()) {
+    return { ok: false, installed: true, why: `${pkg} loaded but TensorFlow found no GPU device (check the CUDA libraries and CUDA_VISIBLE_DEVICES)` };
+  }
   return { ok: true, version: tensorflowVersion() };
 }
 
@@ -45,6 +49,10 @@ function warnOnSecondCore(module: unknown, pkg: NativePackage, log: Logger | und
   if (theirs !== undefined && theirs !== tf.Tensor) {
     log?.warn(`${pkg} uses its own copy of @tensorflow/tfjs-core; keep @tensorflow/tfjs external to the bundle so both share one instance`);
   }
+}
+
+function usesGpu(): boolean {
+  return (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
 }
 
 function tensorflowVersion(): string {

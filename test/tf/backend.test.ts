@@ -100,7 +100,9 @@ describe('chooseBackend', () => {
 });
 
 describe('the WASM backend in a bundle', () => {
-  // A bundle like tools/build.ts makes, run from a directory with no node_modules above it.
+  // A bundle of shared/tf with TensorFlow.js inlined, run from a directory with no node_modules above it: the
+  // strictest deployment, where the .wasm files can only come from beside the bundle (tools/build.ts copies
+  // them next to dist/<name>.js).
   const directory = mkdtempSync(join(tmpdir(), 'flts-wasm-bundle-'));
   after(() => rmSync(directory, { recursive: true, force: true }));
   const backendModule = fileURLToPath(new URL('../../shared/tf/backend.ts', import.meta.url));

@@ -1,0 +1,253 @@
+/**
+ * Held-out accuracy against training time of the GRU/LSTM forecaster for a few settings, on ElBorn and LesCorts
+ * preprocessed with preprocess's defaults, scored with the shared evaluation protocol (horizon 6) next to the
+ * naive baselines. Writes bench/results/rnn-defaults.json and the tables of bench/results/rnn-defaults.md.
+ *
+ *   npx tsx bench/rnn-defaults.ts                 the train-gru/train-lstm defaults only (what `npm run bench` runs)
+ *   npx tsx bench/rnn-defaults.ts --grid          every setting below (about half an hour on 2 busy cores, WASM)
+ *   npx tsx bench/rnn-defaults.ts --only gru-L30-h64-l1,lstm-L30-h64-l1 --sites ElBorn
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { preprocessSpec } from '../components/preprocess/spec.js';
+import { recurrentTrainerSpec } from '../components/recurrent-spec.js';
+import { disposeRecurrentModel, recurrentForecaster, trainRecurrent, type RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
+import { preprocessTables, type PreprocessOptions, type PreprocessResult } from '../shared/preprocess/pipeline.js';
+import { evaluateForecaster, type EvaluationReport } from '../shared/series/evaluation.js';
+import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
+import { readTableFile } from '../shared/table/read-table.js';
+import { chooseBackend } from '../shared/tf/backend.js';
+import { sharedPath } from '../test/helpers/shared-data.js';
+import { recordResult } from './record.js';
+
+/** One setting: the task's input length plus the hyperparameters that differ from the component defaults. */
+interface Setting {
+  name: string;
+  inputLength: number;
+  hyper: Partial<RecurrentHyperparameters>;
+}
+
+const HORIZON = 6;
+
+const GRID: Setting[] = [
+  { name: 'gru-L30-h64-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1 } },
+  { name: 'gru-L12-h32-l1', inputLength: 12, hyper: { cell: 'gru', hiddenSize: 32, numLayers: 1 } },
+  { name: 'gru-L60-h64-l1', inputLength: 60, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1 } },
+  { name: 'gru-L30-h128-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 128, numLayers: 1 } },
+  { name: 'gru-L30-h64-l2', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 2 } },
+  { name: 'gru-L30-h32-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 32, numLayers: 1 } },
+  { name: 'gru-L30-h64-l1-b128', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1, batchSize: 128, learningRate: 0.002 } },
+  { name: 'lstm-L30-h64-l1', inputLength: 30, hyper: { cell: 'lstm', hiddenSize: 64, numLayers: 1 } },
+];
+
+const { values: args } = parseArgs({
+  options: {
+    grid: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sites: { type: 'string', default: 'ElBorn,LesCorts' },
+    backend: { type: 'string', default: 'auto' },
+  },
+});
+
+const sites = args.sites.split(',');
+const missing = sites.filter((site) => !sharedPath(`data/flts/${site}.csv`));
+if (missing.length > 0) {
+  console.log(`bench/rnn-defaults: skipped, ../shared/data/flts/${missing[0]}.csv is absent`);
+  process.exit(0);
+}
+
+const defaults = componentDefaults();
+const settings = args.only
+  ? GRID.filter((setting) => args.only!.split(',').includes(setting.name))
+  : args.grid
+    ? GRID
+    : [
+        { name: 'gru-defaults', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const } },
+        { name: 'lstm-defaults', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const } },
+      ];
+const backend = await chooseBackend(args.backend);
+console.log(`backend ${backend.backend} (${backend.reason}); ${settings.length} settings × ${sites.length} sites`);
+
+const rows: Row[] = [];
+for (const site of sites) {
+  const data = await preprocessSite(site);
+  console.log(`${site}: train ${data.splits.train.time.length}, validation ${data.splits.validation.time.length}, test ${data.splits.test.time.length} rows, ${data.columns.length} features`);
+  for (const setting of settings) {
+    rows.push(await runSetting(site, data, setting));
+    const row = rows.at(-1)!;
+    console.log(`${site} ${setting.name}: rmse ${row.rmse.toFixed(5)} vs persistence ${row.persistenceRmse.toFixed(5)} (skill ${row.skill.toFixed(3)}), ${row.trainSeconds.toFixed(0)} s, ${row.secondsPerEpoch.toFixed(1)} s/epoch`);
+  }
+}
+
+await recordResult('rnn-defaults', { backend: backend.backend, horizon: HORIZON, defaults: defaults.hyper, inputLengthDefault: defaults.inputLength, rows });
+await writeFile(new URL('./results/rnn-defaults.md', import.meta.url), markdown(rows, backend.backend));
+
+interface Row {
+  site: string;
+  setting: string;
+  cell: string;
+  inputLength: number;
+  hiddenSize: number;
+  numLayers: number;
+  parameters: number;
+  epochsRun: number;
+  bestEpoch: number;
+  stopReason: string;
+  trainSeconds: number;
+  secondsPerEpoch: number;
+  rmse: number;
+  mae: number;
+  rmseOriginal: number;
+  persistenceRmse: number;
+  seasonalRmse: number | null;
+  skill: number;
+  skillSeasonal: number | null;
+  skillStep1: number;
+  skillStep6: number;
+  targets: number;
+}
+
+async function runSetting(site: string, data: PreprocessResult, setting: Setting): Promise<Row> {
+  const hyper: RecurrentHyperparameters = { ...defaults.hyper, ...setting.hyper };
+  const manifest: PreprocessingManifest = {
+    format: MANIFEST_FORMAT,
+    target: data.target,
+    features: [...data.columns],
+    inputLength: setting.inputLength,
+    horizon: HORIZON,
+    frequencyMs: data.frequencyMs,
+    frequency: data.frequency,
+    scaler: data.scaler,
+    configHash: 'bench',
+  };
+  const started = performance.now();
+  const result = await trainRecurrent({ train: data.splits.train, validation: data.splits.validation }, manifest, hyper, {
+    onEpoch: (_record, line) => console.log(`  ${line}`),
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  console.log(`  ${result.summaryLine}`);
+  const report = await evaluateForecaster(
+    { context: [data.splits.train, data.splits.validation], heldOut: data.splits.test, target: data.target, inputLength: setting.inputLength, horizon: HORIZON, frequencyMs: data.frequencyMs, scaler: data.scaler },
+    recurrentForecaster(result.model),
+  );
+  disposeRecurrentModel(result.model);
+  return {
+    site,
+    setting: setting.name,
+    cell: hyper.cell,
+    inputLength: setting.inputLength,
+    hiddenSize: hyper.hiddenSize,
+    numLayers: hyper.numLayers,
+    parameters: result.summary.parameterCount,
+    epochsRun: result.summary.epochsRun,
+    bestEpoch: result.summary.bestEpoch,
+    stopReason: result.summary.stopReason,
+    trainSeconds,
+    secondsPerEpoch: result.summary.secondsPerEpoch,
+    rmse: report.model.scaled.rmse,
+    mae: report.model.scaled.mae,
+    rmseOriginal: report.model.original.rmse,
+    persistenceRmse: report.baselines.persistence.scaled.rmse,
+    seasonalRmse: report.baselines.seasonalNaive?.scaled.rmse ?? null,
+    skill: report.skill.vsPersistence,
+    skillSeasonal: report.skill.vsSeasonalNaive,
+    skillStep1: stepSkill(report, 1),
+    skillStep6: stepSkill(report, HORIZON),
+    targets: report.task.targets,
+  };
+}
+
+/** Skill against persistence at one horizon step. */
+function stepSkill(report: EvaluationReport, step: number): number {
+  return 1 - report.model.perStep[step - 1]!.scaled.rmse / report.baselines.persistence.perStep[step - 1]!.scaled.rmse;
+}
+
+/** The split of `site` as the preprocess component makes it with its default parameters. */
+async function preprocessSite(site: string): Promise<PreprocessResult> {
+  const parameters = preprocessSpec.inputs.parameters as Record<string, { default?: unknown }>;
+  const p = (name: string): never => parameters[name]!.default as never;
+  const train = await readTableFile(sharedPath(`data/flts/${site}.csv`)!);
+  const test = await readTableFile(sharedPath(`data/flts/${site}_test.csv`)!);
+  const options: PreprocessOptions = {
+    trainFile: `${site}.csv`,
+    testFile: `${site}_test.csv`,
+    timeColumn: p('time_column'),
+    targetColumn: p('target_column'),
+    featureColumns: [],
+    frequency: p('frequency'),
+    imputation: p('imputation'),
+    outlierMethod: p('outlier_method'),
+    outlierFactor: p('outlier_factor'),
+    timeFeatures: p('time_features'),
+    lags: p('lags'),
+    lagStep: p('lag_step'),
+    scaler: p('scaler'),
+    validationFraction: p('validation_fraction'),
+    testFraction: p('test_fraction'),
+    sampleTrainRows: 0,
+    sampleTestRows: 0,
+    sampleStrategy: p('sample_strategy'),
+    hashSalt: '',
+    maxGapSteps: p('max_gap_steps'),
+  };
+  return preprocessTables({ train: { table: train.table, source: `${site}.csv` }, test: { table: test.table, source: `${site}_test.csv` } }, options);
+}
+
+/** The train-gru parameter defaults (the single source of truth) as library hyperparameters. */
+function componentDefaults(): { inputLength: number; hyper: RecurrentHyperparameters } {
+  const parameters = recurrentTrainerSpec('gru').inputs.parameters;
+  return {
+    inputLength: parameters.input_length.default,
+    hyper: {
+      cell: 'gru',
+      hiddenSize: parameters.hidden_size.default,
+      numLayers: parameters.num_layers.default,
+      dropout: parameters.dropout.default,
+      learningRate: parameters.learning_rate.default,
+      batchSize: parameters.batch_size.default,
+      epochs: parameters.epochs.default,
+      patience: parameters.patience.default,
+      minDelta: parameters.min_delta.default,
+      clipNorm: parameters.clip_norm.default,
+      lrDecayFactor: parameters.lr_decay_factor.default,
+      lrDecayPatience: parameters.lr_decay_patience.default,
+      seed: parameters.seed.default,
+    },
+  };
+}
+
+function markdown(rows: Row[], backendName: string): string {
+  const header =
+    '| site | setting | params | epochs (best) | s/epoch | train s | RMSE | MAE | RMSE (bits) | persistence RMSE | seasonal RMSE | skill vs persistence | skill step 1 / 6 | skill vs seasonal |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  const body = rows
+    .map((r) =>
+      [
+        r.site,
+        r.setting,
+        r.parameters,
+        `${r.epochsRun} (${r.bestEpoch})`,
+        r.secondsPerEpoch.toFixed(1),
+        r.trainSeconds.toFixed(0),
+        r.rmse.toFixed(4),
+        r.mae.toFixed(4),
+        r.rmseOriginal.toExponential(3),
+        r.persistenceRmse.toFixed(4),
+        r.seasonalRmse?.toFixed(4) ?? '–',
+        r.skill.toFixed(3),
+        `${r.skillStep1.toFixed(3)} / ${r.skillStep6.toFixed(3)}`,
+        r.skillSeasonal?.toFixed(3) ?? '–',
+      ].join(' | '),
+    )
+    .map((line) => `| ${line} |`)
+    .join('\n');
+  return (
+    `# GRU/LSTM settings: held-out accuracy against training time\n\n` +
+    `Generated by \`npx tsx bench/rnn-defaults.ts${args.grid ? ' --grid' : ''}\` on ${new Date().toISOString().slice(0, 10)}, backend ${backendName}. ` +
+    `Horizon ${HORIZON}; RMSE/MAE in scaled (min-max) units on every (origin, step) target of the held-out split (shared/series/evaluation.ts); ` +
+    `skill = 1 − RMSE / RMSE_baseline. Hyperparameters not named in the setting are the train-gru defaults.\n\n` +
+    header +
+    body +
+    '\n'
+  );
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { disposeRecurrentModel, trainRecurrent } from '../../shared/models/recurrent/index.js';
+import { chooseBackend } from '../../shared/tf/backend.js';
+import { cycle, manifestFor, tinyHyper } from '../models/recurrent/fixtures.js';
+
+/** tools/native-tf/install.sh builds the optional binding where it can; elsewhere these tests say why they skip. */
+function nativeInstalled(): false | string {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return false;
+  } catch {
+    return '@tensorflow/tfjs-node is not installed here (tools/native-tf/install.sh adds it)';
+  }
+}
+
+describe('the native backend (tfjs-node)', { skip: nativeInstalled() }, () => {
+  it('is what auto takes when it is installed and the GPU build is not', async () => {
+    const choice = await chooseBackend('auto', { env: {} });
+    assert.equal(choice.backend, 'node');
+    assert.equal(choice.tfjsBackend, 'tensorflow');
+    assert.match(choice.tensorflowVersion!, /^\d+\.\d+\.\d+/);
+  });
+
+  it('trains the recurrent model reproducibly with the custom training step', async () => {
+    await chooseBackend('node');
+    const [a, b] = [await trainRecurrent(cycle, manifestFor(), tinyHyper({ epochs: 2, dropout: 0.1 })), await trainRecurrent(cycle, manifestFor(), tinyHyper({ epochs: 2, dropout: 0.1 }))];
+    assert.deepEqual(
+      a.history.map((r) => [r.loss, r.valLoss]),
+      b.history.map((r) => [r.loss, r.valLoss]),
+    );
+    [a, b].forEach((result) => disposeRecurrentModel(result.model));
+  });
+});
