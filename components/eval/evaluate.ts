@@ -62,6 +62,8 @@ export async function runEval(executor: Executor<typeof evalSpec>): Promise<void
   // Promotion in MLflow: the winner's run is tagged, and (optionally) registered with the alias moved to it.
   const winnerRun = await tracker.resumeRun(winner.run_id);
   await winnerRun.setTags({ promoted: 'true', 'flts.promoted_at': record.timestamp });
+  // Resuming marks a run RUNNING (as MLflow's start_run(run_id) does); the training run had finished.
+  await winnerRun.end('FINISHED');
   if (p.registered_model_name) {
     const version = await tracker.registerModel(winner.model_uri, p.registered_model_name, {
       tags: { model_type: winner.model_type, config_hash: configHash },

@@ -1,0 +1,203 @@
+/**
+ * The trainers, eval and inference bundles end to end on real data (ElBorn, a sample of it to keep the run
+ * short), tracked three ways: offline mlruns read back by Python MLflow, a real MLflow server with proxied
+ * artifacts, and a real MLflow server whose artifacts go straight to a real MinIO with the claim check on.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { evalSpec } from '../../components/eval/spec.js';
+import { inferenceSpec } from '../../components/inference/spec.js';
+import { preprocessSpec } from '../../components/preprocess/spec.js';
+import { trainGruSpec } from '../../components/train-gru/spec.js';
+import { trainLstmSpec } from '../../components/train-lstm/spec.js';
+import { trainProphetSpec } from '../../components/train-prophet/spec.js';
+import { openTracking } from '../../shared/tracking/index.js';
+import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { pythonJson } from '../helpers/python.js';
+import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
+import { startMinio, type MinioServer } from '../services/minio.js';
+import { startMlflow, type MlflowServer } from '../services/mlflow.js';
+
+const FLTS = 'data/flts';
+const data = (file: string) => sharedPath(`${FLTS}/${file}`) ?? '';
+/** Small but real: 1500 training rows, 400 test rows, tiny networks, a few epochs. */
+const PREPROCESS = { sample_train_rows: 1500, sample_test_rows: 400 };
+const TASK = { input_length: 12, horizon: 3 };
+const RNN = { ...TASK, epochs: 2, hidden_size: 8, batch_size: 128 };
+const PROPHET = { ...TASK, uncertainty_samples: 50 };
+
+interface PipelineRun {
+  prep: LocalRunResult;
+  gru: LocalRunResult;
+  lstm: LocalRunResult;
+  prophet: LocalRunResult;
+  selection: LocalRunResult;
+  inference: LocalRunResult;
+}
+
+/** preprocess → gru, lstm, prophet → eval → inference, every step asserted to succeed. */
+async function runPipeline(parameters: Record<string, string>, env: NodeJS.ProcessEnv, preprocess: Record<string, unknown> = {}): Promise<PipelineRun> {
+  const root = await tempDir('flts-e2e-');
+  const ok = (run: LocalRunResult) => {
+    assert.equal(run.code, 0, `${run.taskRoot}: ${run.stderr}`);
+    return run;
+  };
+  const prep = ok(await runLocally(preprocessSpec, join(root, 'prep'), { data_uri: data('ElBorn.csv'), test_data_uri: data('ElBorn_test.csv'), ...PREPROCESS, ...preprocess } as never, {}, env));
+  const splits = { training_data: artifactOf(prep, 'training_data'), validation_data: artifactOf(prep, 'validation_data'), inference_data: artifactOf(prep, 'inference_data') };
+  const common = { ...parameters, config_hash: prep.output!.parameterValues!['config_hash'] as string };
+  const gru = ok(await runLocally(trainGruSpec, join(root, 'gru'), { ...common, ...RNN }, splits, env));
+  const lstm = ok(await runLocally(trainLstmSpec, join(root, 'lstm'), { ...common, ...RNN }, splits, env));
+  const prophet = ok(await runLocally(trainProphetSpec, join(root, 'prophet'), { ...common, ...PROPHET }, splits, env));
+  const selection = ok(
+    await runLocally(evalSpec, join(root, 'eval'), common, { gru_model: artifactOf(gru, 'model'), lstm_model: artifactOf(lstm, 'model'), prophet_model: artifactOf(prophet, 'model') }, env),
+  );
+  const inference = ok(
+    await runLocally(inferenceSpec, join(root, 'inference'), { ...common, inference_length: 10 }, { inference_data: splits.inference_data, selected_model: artifactOf(selection, 'selected_model') }, env),
+  );
+  return { prep, gru, lstm, prophet, selection, inference };
+}
+
+describe('the pipeline with offline tracking (./mlruns)', { skip: skipWithoutShared(FLTS) }, () => {
+  let run: PipelineRun;
+  let mlruns: string;
+  before(async () => {
+    mlruns = join(await tempDir(), 'mlruns');
+    run = await runPipeline({ mlflow_tracking_uri: mlruns }, { FLTS_LOCAL_STORE: join(mlruns, '..', 'store') });
+  });
+
+  it('gives every trainer the same held-out targets, with metrics, baselines and lineage in its model metadata', () => {
+    const metadata = [run.gru, run.lstm, run.prophet].map((r) => artifactOf(r, 'model').metadata!);
+    assert.deepEqual(metadata.map((m) => m['model_type']), ['gru', 'lstm', 'prophet']);
+    assert.equal(new Set(metadata.map((m) => m['targets'])).size, 1);
+    assert.equal(new Set(metadata.map((m) => m['persistence_rmse'])).size, 1, 'the same baseline for all: the same targets');
+    for (const m of metadata) {
+      assert.equal(m['config_hash'], run.prep.output!.parameterValues!['config_hash']);
+      assert.equal(m['model_uri'], `runs:/${m['run_id']}/model`);
+      for (const key of ['test_rmse', 'test_mae', 'test_mse', 'test_rmse_original', 'persistence_rmse', 'skill_vs_persistence']) {
+        assert.equal(typeof m[key], 'number', key);
+      }
+    }
+  });
+
+  it('logs runs that Python MLflow reads: params, per-epoch metric history, held-out metrics and the model', async () => {
+    const runId = run.gru.output!.parameterValues!['run_id'] as string;
+    const seen = await pythonJson<{ status: string; params: Record<string, string>; history: number[]; metrics: string[]; files: string[]; tags: Record<string, string> }>(
+      `
+import json, mlflow
+from mlflow.tracking import MlflowClient
+mlflow.set_tracking_uri(${JSON.stringify(`file://${mlruns}`)})
+c = MlflowClient()
+r = c.get_run(${JSON.stringify(runId)})
+files = [f.path for f in c.list_artifacts(${JSON.stringify(runId)}, 'model')]
+print(json.dumps({'status': r.info.status, 'params': r.data.params, 'tags': r.data.tags,
+  'history': [m.step for m in c.get_metric_history(${JSON.stringify(runId)}, 'val_loss')],
+  'metrics': sorted(r.data.metrics), 'files': sorted(files)}))`,
+      { env: { MLFLOW_ALLOW_FILE_STORE: 'true' } },
+    );
+    assert.equal(seen.status, 'FINISHED');
+    assert.equal(seen.params['hidden_size'], '8');
+    assert.equal(seen.params['config_hash'], run.prep.output!.parameterValues!['config_hash']);
+    assert.deepEqual(seen.history, [1, 2]);
+    for (const key of ['test_rmse', 'test_rmse_original', 'persistence_rmse', 'skill_vs_persistence', 'best_epoch']) assert.ok(seen.metrics.includes(key), key);
+    assert.deepEqual(seen.files, ['model/MLmodel', 'model/manifest.json', 'model/model.json', 'model/weights.bin']);
+    assert.equal(seen.tags['mlflow.runName'], 'GRU');
+    assert.equal(seen.tags['flts.config_hash'], run.prep.output!.parameterValues!['config_hash']);
+  });
+
+  it('promotes the lowest composite score and points the registry alias at it', async () => {
+    const record = JSON.parse(await readFile(artifactOf(run.selection, 'promotion_metadata').uri, 'utf8'));
+    const scores = record.candidates.map((c: { score: number }) => c.score);
+    assert.deepEqual(scores, [...scores].sort((a: number, b: number) => a - b));
+    assert.equal(record.model_type, record.candidates[0].model_type);
+    assert.equal(run.selection.output!.parameterValues!['selected_model_type'], record.model_type);
+    const tracker = await openTracking({ trackingUri: mlruns, experiment: 'flts-eval' });
+    const version = await tracker.getModelVersionByAlias('flts-forecaster', 'champion');
+    assert.equal(version.runId, record.run_id);
+    const promoted = await tracker.getRun(record.run_id);
+    assert.equal(promoted.tags['promoted'], 'true');
+  });
+
+  it('writes upstream-style promotion records to the (local) promotion bucket', async () => {
+    const store = join(mlruns, '..', 'store', 'model-promotion');
+    const current = JSON.parse(await readFile(join(store, 'current.json'), 'utf8'));
+    assert.equal(current.run_id, run.selection.output!.parameterValues!['selected_run_id']);
+  });
+
+  it('runs inference with the selected model: a scored backtest and a forecast past the data, in original units', async () => {
+    const metrics = artifactOf(run.inference, 'metrics').metadata!;
+    assert.equal(metrics['future_steps'], 10);
+    assert.ok((metrics['backtest_rmse_original'] as number) > 0);
+    const predictions = await pythonJson<{ rows: number; future: number; dtypes: Record<string, string>; last_future_step: number }>(`
+import json, pandas as pd
+df = pd.read_parquet(${JSON.stringify(artifactOf(run.inference, 'predictions').uri)})
+f = df[df.is_future == 1]
+print(json.dumps({'rows': len(df), 'future': len(f), 'dtypes': {c: str(t) for c, t in df.dtypes.items()}, 'last_future_step': int(f.step.max())}))`);
+    assert.equal(predictions.future, 10);
+    assert.equal(predictions.last_future_step, 10);
+    assert.equal(predictions.dtypes['time'], 'datetime64[ms, UTC]');
+    assert.equal(predictions.dtypes['origin_time'], 'datetime64[ms, UTC]');
+    assert.equal(predictions.rows, metrics['rows_predicted']);
+  });
+
+  it('predicts the same numbers when the model is loaded again in a fresh process', async () => {
+    const again = await runLocally(inferenceSpec, join(await tempDir(), 'inference'), { mlflow_tracking_uri: mlruns, inference_length: 10 }, {
+      inference_data: artifactOf(run.prep, 'inference_data'),
+      selected_model: artifactOf(run.selection, 'selected_model'),
+    }, { FLTS_LOCAL_STORE: join(mlruns, '..', 'store') });
+    assert.equal(again.code, 0, again.stderr);
+    const read = (uri: string) => pythonJson<number[]>(`import json, pandas as pd; print(json.dumps(pd.read_parquet(${JSON.stringify(uri)}).forecast.tolist()))`);
+    assert.deepEqual(await read(artifactOf(again, 'predictions').uri), await read(artifactOf(run.inference, 'predictions').uri));
+  });
+});
+
+describe('the pipeline against a real MLflow server with proxied artifacts', { skip: skipWithoutShared(FLTS) }, () => {
+  let mlflow: MlflowServer;
+  before(async () => {
+    mlflow = await startMlflow({ artifacts: 'proxy' });
+  });
+  after(async () => mlflow?.stop());
+
+  it('tracks every step on the server and registers the winner', async () => {
+    const run = await runPipeline({ mlflow_tracking_uri: mlflow.url }, { FLTS_LOCAL_STORE: join(await tempDir(), 'store') });
+    const tracker = await openTracking({ trackingUri: mlflow.url, experiment: 'flts-gru' });
+    const gruRun = await tracker.getRun(run.gru.output!.parameterValues!['run_id'] as string);
+    assert.equal(gruRun.info.status, 'FINISHED');
+    assert.match(gruRun.info.artifactUri, /^mlflow-artifacts:/);
+    const files = (await tracker.listArtifacts(gruRun.info.runId, 'model')).map((f) => f.path).sort();
+    assert.deepEqual(files, ['model/MLmodel', 'model/manifest.json', 'model/model.json', 'model/weights.bin']);
+    const version = await tracker.getModelVersionByAlias('flts-forecaster', 'champion');
+    assert.equal(version.runId, run.selection.output!.parameterValues!['selected_run_id']);
+    const local = await tracker.downloadArtifacts('models:/flts-forecaster@champion', join(await tempDir(), 'champion'));
+    assert.ok((await readFile(join(local, 'manifest.json'), 'utf8')).includes('"configHash"'));
+  });
+});
+
+describe('the pipeline with the claim check on MinIO and MLflow artifacts in S3', { skip: skipWithoutShared(FLTS) }, () => {
+  let minio: MinioServer;
+  let mlflow: MlflowServer;
+  before(async () => {
+    minio = await startMinio();
+    mlflow = await startMlflow({ artifacts: 's3', minio });
+  });
+  after(async () => {
+    await mlflow?.stop();
+    await minio?.stop();
+  });
+
+  it('keeps data and artifacts in the buckets and still runs end to end', async () => {
+    const env = { ...minio.env, ...mlflow.env };
+    const run = await runPipeline({ mlflow_tracking_uri: mlflow.url, identifier: 'elborn' }, env, { data_location: 'claim-check', identifier: 'elborn' });
+    assert.match(artifactOf(run.prep, 'training_data').metadata!['claim_check_uri'] as string, /^s3:\/\/processed-data\/elborn\//);
+    const tracker = await openTracking({ trackingUri: mlflow.url, experiment: 'flts-lstm', env });
+    const lstmRun = await tracker.getRun(run.lstm.output!.parameterValues!['run_id'] as string);
+    assert.match(lstmRun.info.artifactUri, /^s3:\/\/mlflow\//);
+    const { createStore } = await import('../../shared/store/index.js');
+    const store = createStore({ env });
+    const promotions = await store.list('s3://model-promotion/elborn/');
+    assert.ok(promotions.some((object) => object.uri.endsWith('/current.json')));
+    const logs = await store.list('s3://inference-logs/elborn/');
+    assert.equal(logs.length, 1);
+  });
+});
