@@ -1,0 +1,151 @@
+/**
+ * Trainers, eval and inference on bad input: a clear one-line error naming the problem, a non-zero exit,
+ * nothing written, and an MLflow run marked FAILED when one had started.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { evalSpec } from '../../components/eval/spec.js';
+import { inferenceSpec } from '../../components/inference/spec.js';
+import { preprocessSpec } from '../../components/preprocess/spec.js';
+import { trainGruSpec } from '../../components/train-gru/spec.js';
+import { trainProphetSpec } from '../../components/train-prophet/spec.js';
+import { readDataset, writeDataset } from '../../shared/table/dataset.js';
+import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { pythonJson } from '../helpers/python.js';
+import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
+
+const FLTS = 'data/flts';
+const data = (file: string) => sharedPath(`${FLTS}/${file}`) ?? '';
+
+async function preprocess(parameters: Record<string, unknown>): Promise<LocalRunResult> {
+  const run = await runLocally(preprocessSpec, join(await tempDir(), 'prep'), { data_uri: data('ElBorn.csv'), test_data_uri: data('ElBorn_test.csv'), ...parameters } as never);
+  assert.equal(run.code, 0, run.stderr);
+  return run;
+}
+
+const splitsOf = (prep: LocalRunResult) => ({
+  training_data: artifactOf(prep, 'training_data'),
+  validation_data: artifactOf(prep, 'validation_data'),
+  inference_data: artifactOf(prep, 'inference_data'),
+});
+
+/** The run's one stderr line, after asserting the exit code and that no output was left. */
+async function failure(run: LocalRunResult, code: number): Promise<string> {
+  assert.equal(run.code, code, run.stderr);
+  const written = existsSync(run.taskRoot) ? await readdir(run.taskRoot) : [];
+  assert.deepEqual(written, [], 'nothing written');
+  const lines = run.stderr.trim().split('\n').filter((line) => line.startsWith('flts '));
+  assert.equal(lines.length, 1, run.stderr);
+  return lines[0]!;
+}
+
+describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
+  let small: LocalRunResult;
+  let full: LocalRunResult;
+  before(async () => {
+    small = await preprocess({ sample_train_rows: 30, sample_test_rows: 100 });
+    full = await preprocess({ sample_train_rows: 600, sample_test_rows: 200 });
+  });
+
+  it('too few rows for one window plus validation: says how many are needed, and the MLflow run is FAILED', async () => {
+    const mlruns = join(await tempDir(), 'mlruns');
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: 30, horizon: 6, mlflow_tracking_uri: mlruns }, splitsOf(small));
+    const line = await failure(run, 2);
+    assert.match(line, /^flts train-gru: DataError: .*(rows|windows).*\b(35|36|41|42)\b/);
+    const statuses = await pythonJson<string[]>(
+      `import json, mlflow; mlflow.set_tracking_uri(${JSON.stringify(`file://${mlruns}`)}); print(json.dumps(mlflow.search_runs(experiment_names=['flts-gru'])['status'].tolist()))`,
+      { env: { MLFLOW_ALLOW_FILE_STORE: 'true' } },
+    );
+    assert.deepEqual(statuses, ['FAILED']);
+  });
+
+  it('a horizon below 1: exit 2 naming the parameter', async () => {
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { horizon: 0 }, splitsOf(full));
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "horizon" must be >= 1; got 0.');
+  });
+
+  it('an input length below 1: exit 2 naming the parameter', async () => {
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: 0 }, splitsOf(full));
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1; got 0.');
+  });
+
+  it('non-finite values in the features: names the column and the row', async () => {
+    const dir = await tempDir();
+    const train = await readDataset(artifactOf(full, 'training_data').uri, 'training_data');
+    train.frame.columns['up']![5] = NaN;
+    await writeDataset(join(dir, 'train.parquet'), train);
+    const run = await runLocally(trainGruSpec, join(dir, 'task'), { epochs: 1, mlflow_tracking_uri: join(dir, 'mlruns') }, {
+      ...splitsOf(full),
+      training_data: { uri: join(dir, 'train.parquet') },
+    });
+    assert.match(await failure(run, 2), /^flts train-gru: DataError: .*"up".*row/);
+  });
+
+  it('splits from different preprocess runs: names both configs', async () => {
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { epochs: 1 }, { ...splitsOf(full), inference_data: artifactOf(small, 'inference_data') });
+    assert.match(await failure(run, 2), /^flts train-gru: DataError: Input "inference_data" comes from preprocess config [0-9a-f]{64}, "training_data" from [0-9a-f]{64}; give all three splits of one preprocess run\.$/);
+  });
+
+  it('Prophet with logistic growth and no cap: as Prophet says it', async () => {
+    const run = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { growth: 'logistic' }, splitsOf(full));
+    assert.match(await failure(run, 2), /Parameter "cap" is required for logistic growth/);
+  });
+
+  it('Prophet with an unknown seasonality mode or seasonality setting', async () => {
+    const mode = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { seasonality_mode: 'geometric' }, splitsOf(full));
+    assert.match(await failure(mode, 2), /Parameter "seasonality_mode" must be one of "additive", "multiplicative"; got "geometric"\./);
+    const daily = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { daily_seasonality: 'sometimes' }, splitsOf(full));
+    assert.match(await failure(daily, 2), /Parameter "daily_seasonality" must be "auto", "true", "false" or a positive Fourier order/);
+  });
+
+  it('Prophet with a regressor the data lacks', async () => {
+    const run = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { regressors: ['wind'], mlflow_tracking_uri: join(await tempDir(), 'mlruns') }, splitsOf(full));
+    assert.match(await failure(run, 2), /Parameter "regressors" names column\(s\) the data lacks: wind/);
+  });
+
+  it('Prophet on a constant series forecasts the constant, as Prophet does', async () => {
+    const dir = await tempDir();
+    const write = async (name: 'training_data' | 'validation_data' | 'inference_data') => {
+      const dataset = await readDataset(artifactOf(full, name).uri, name);
+      dataset.frame.columns['down']!.fill(0.25);
+      await writeDataset(join(dir, `${name}.parquet`), dataset);
+      return { uri: join(dir, `${name}.parquet`) };
+    };
+    const run = await runLocally(trainProphetSpec, join(dir, 'task'), { ...{ input_length: 12, horizon: 3 }, uncertainty_samples: 0, mlflow_tracking_uri: join(dir, 'mlruns') }, {
+      training_data: await write('training_data'),
+      validation_data: await write('validation_data'),
+      inference_data: await write('inference_data'),
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok((artifactOf(run, 'model').metadata!['test_rmse'] as number) < 1e-9);
+  });
+});
+
+describe('eval and inference on bad input', { skip: skipWithoutShared(FLTS) }, () => {
+  it('eval without any candidate model', async () => {
+    const run = await runLocally(evalSpec, join(await tempDir(), 'task'), {});
+    assert.equal(await failure(run, 2), 'flts eval: DataError: Eval needs at least 1 candidate model(s) (min_models); got 0: none.');
+  });
+
+  it('eval given something that is not a trained model', async () => {
+    const prep = await preprocess({ sample_train_rows: 300, sample_test_rows: 100 });
+    const run = await runLocally(evalSpec, join(await tempDir(), 'task'), {}, { gru_model: artifactOf(prep, 'scaler') });
+    assert.match(await failure(run, 1), /^flts eval: ArtifactError: Input artifact "gru_model" is not a model from an FLTS trainer: model_type undefined/);
+  });
+
+  it("inference on data without the features the model's manifest lists", async () => {
+    const prep = await preprocess({ sample_train_rows: 600, sample_test_rows: 200 });
+    const dir = await tempDir();
+    const gru = await runLocally(trainGruSpec, join(dir, 'gru'), { epochs: 1, hidden_size: 4, input_length: 12, horizon: 3, mlflow_tracking_uri: join(dir, 'mlruns') }, splitsOf(prep));
+    assert.equal(gru.code, 0, gru.stderr);
+    const narrow = await preprocess({ sample_train_rows: 600, sample_test_rows: 200, feature_columns: ['up'] });
+    const run = await runLocally(inferenceSpec, join(dir, 'task'), { mlflow_tracking_uri: join(dir, 'mlruns') }, {
+      inference_data: artifactOf(narrow, 'inference_data'),
+      selected_model: artifactOf(gru, 'model'),
+    });
+    assert.match(await failure(run, 2), /^flts inference: DataError: Input "inference_data" lacks columns "rnti_count", .* that the model was trained on; it has: down, up, min_of_day_sin/);
+  });
+});
