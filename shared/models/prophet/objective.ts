@@ -176,20 +176,6 @@ function objectiveAndGradient(ws: Workspace, z: Float64Array, g: Float64Array): 
     w[i] = -r * invVar;
   }
 
-  // Priors.
-  let f = 0.5 * (k / 5) * (k / 5) + 0.5 * (m / 5) * (m / 5);
-  let absDelta = 0;
-  for (let j = 0; j < S; j++) absDelta += Math.abs(z[2 + j]!);
-  f += absDelta / tau;
-  f += 0.5 * (sigma / 0.5) * (sigma / 0.5);
-  let betaPrior = 0;
-  for (let j = 0; j < K; j++) {
-    const b = z[bOff + j]!;
-    betaPrior += b * b * invSig2[j]!;
-  }
-  f += 0.5 * betaPrior;
-  f += T * Math.log(sigma) + 0.5 * R * invVar;
-
   // Gradient: β.
   GA.fill(0);
   GM.fill(0);
@@ -208,12 +194,10 @@ function objectiveAndGradient(ws: Workspace, z: Float64Array, g: Float64Array): 
     }
     dTrend[i] = wa * (1 + xm[i]!);
   }
-  for (let j = 0; j < K; j++) {
-    g[bOff + j] = z[bOff + j]! * invSig2[j]! + s_a[j]! * GA[j]! + s_m[j]! * GM[j]!;
-  }
+  for (let j = 0; j < K; j++) g[bOff + j] = s_a[j]! * GA[j]! + s_m[j]! * GM[j]!;
 
   // Gradient: log σ (σ = exp(u), no Jacobian).
-  g[2 + S] = 4 * sigma * sigma + T - R * invVar;
+  g[2 + S] = T - R * invVar;
 
   // Gradient: k, m, δ through the trend.
   a0.fill(0);
@@ -233,29 +217,54 @@ function objectiveAndGradient(ws: Workspace, z: Float64Array, g: Float64Array): 
       const j = c - 1;
       g[2 + j] = s1 - t_change[j]! * s0;
     }
-    g[0] = k / 25 + s1 + a1[0]!;
-    g[1] = m / 25 + s0 + a0[0]!;
+    g[0] = s1 + a1[0]!;
+    g[1] = s0 + a0[0]!;
   } else if (trend_indicator === 1) {
-    logisticTrendGradient(ws, z, g);
+    logisticTrendGradient(ws, g);
   } else {
     let s0 = 0;
     for (let i = 0; i < T; i++) s0 += dTrend[i]!;
-    g[0] = k / 25;
-    g[1] = m / 25 + s0;
+    g[0] = 0;
+    g[1] = s0;
     for (let j = 0; j < S; j++) g[2 + j] = 0;
   }
+  return addPriors(z, g, S, K, tau, invSig2) + (T * Math.log(sigma) + 0.5 * R * invVar);
+}
+
+/**
+ * The priors of `prophet.stan` (k, m ~ N(0, 5); δ ~ Laplace(0, τ) with sign(0) = 0; σ ~ N(0, 0.5);
+ * β ~ N(0, sigmas)): adds their gradient to `g` and returns their part of f.
+ */
+export function addPriors(z: Float64Array, g: Float64Array, S: number, K: number, tau: number, invSig2: Float64Array): number {
+  const k = z[0]!;
+  const m = z[1]!;
+  const sigma = Math.exp(z[2 + S]!);
+  let f = 0.5 * (k / 5) * (k / 5) + 0.5 * (m / 5) * (m / 5);
+  g[0] = g[0]! + k / 25;
+  g[1] = g[1]! + m / 25;
+  let absDelta = 0;
   for (let j = 0; j < S; j++) {
     const d = z[2 + j]!;
+    absDelta += Math.abs(d);
     g[2 + j] = g[2 + j]! + (d > 0 ? 1 : d < 0 ? -1 : 0) / tau;
   }
-  return f;
+  f += absDelta / tau;
+  f += 0.5 * (sigma / 0.5) * (sigma / 0.5);
+  g[2 + S] = g[2 + S]! + 4 * sigma * sigma;
+  let betaPrior = 0;
+  for (let j = 0; j < K; j++) {
+    const b = z[3 + S + j]!;
+    betaPrior += b * b * invSig2[j]!;
+    g[3 + S + j] = g[3 + S + j]! + b * invSig2[j]!;
+  }
+  return f + 0.5 * betaPrior;
 }
 
 /**
  * Reverse-mode through trend_i = cap_i·σ(k_s[c]·(t_i − M_c)), M_c = m + Σ_{j<c} γ_j, and the γ recursion
  * γ_j = (s_j − m_pr_j)(1 − k_s[j]/k_s[j+1]), m_pr_{j+1} = m_pr_j + γ_j.
  */
-function logisticTrendGradient(ws: Workspace, z: Float64Array, grad: Float64Array): void {
+function logisticTrendGradient(ws: Workspace, grad: Float64Array): void {
   const { T, S, t, cap, t_change, seg, kSeg, mSeg, mPrev, dTrend, a0, a1 } = ws;
   // a0[c]: adjoint of k_s[c]; a1[c]: adjoint of M_c.
   for (let i = 0; i < T; i++) {
@@ -283,6 +292,6 @@ function logisticTrendGradient(ws: Workspace, z: Float64Array, grad: Float64Arra
     suffix += a0[c]!;
     grad[2 + c - 1] = suffix;
   }
-  grad[0] = z[0]! / 25 + suffix + a0[0]!;
-  grad[1] = z[1]! / 25 + adjM + adjMpr;
+  grad[0] = suffix + a0[0]!;
+  grad[1] = adjM + adjMpr;
 }

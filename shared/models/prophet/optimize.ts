@@ -7,7 +7,8 @@ import { InvalidParameterError } from '../../errors.js';
 import { lbfgs, type LbfgsOptions, type OptimizerResult } from './lbfgs.js';
 import { newton } from './newton.js';
 import { toSignificant } from './numeric.js';
-import { makeObjective, packParams, unpackParams } from './objective.js';
+import { makeObjective, packParams, unpackParams, type ObjectiveFn } from './objective.js';
+import { gramApplies, makeGramObjective } from './objective-gram.js';
 import type { FitInfo, ModelInputData, ModelParams } from './types.js';
 
 /** Keyword arguments of `Prophet.fit`, passed to the optimizer as Prophet passes them to CmdStan. */
@@ -48,7 +49,7 @@ export function optimize(data: ModelInputData, init: ModelParams, options: FitOp
   if (algorithm !== 'LBFGS' && algorithm !== 'Newton') {
     throw new InvalidParameterError([{ path: 'algorithm', message: `algorithm must be "LBFGS" or "Newton"; got ${JSON.stringify(algorithm)}.` }]);
   }
-  const fn = makeObjective(data);
+  const fn = objectiveFor(data);
   const z0 = packParams(sanitizeInits(init, options.init));
   const iter = options.iter ?? 10000;
   let result: OptimizerResult | undefined;
@@ -77,6 +78,11 @@ export function optimize(data: ModelInputData, init: ModelParams, options: FitOp
     params,
     info: { algorithm: used, lp: -result.f, returnCode: result.returnCode, iterations: result.iterations, fellBackToNewton },
   };
+}
+
+/** The objective for `data`: from sufficient statistics when the mean is linear in the parameters, else direct. */
+export function objectiveFor(data: ModelInputData): ObjectiveFn {
+  return gramApplies(data) ? makeGramObjective(data) : makeObjective(data);
 }
 
 /** Every parameter rounded to `digits` significant digits. */

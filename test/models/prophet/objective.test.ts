@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { makeObjective, packParams } from '../../../shared/models/prophet/objective.js';
+import { gramApplies, makeGramObjective } from '../../../shared/models/prophet/objective-gram.js';
 import { Prophet } from '../../../shared/models/prophet/prophet.js';
 import type { ModelInputData } from '../../../shared/models/prophet/types.js';
 import { sharedPath } from '../../helpers/shared-data.js';
@@ -77,14 +78,20 @@ describe('the objective', () => {
     assert.equal(g[2], gWithoutPrior[2]);
   });
 
-  it('equals minus rstan\'s optimum for R Prophet\'s Peyton Manning parameters (L-BFGS and Newton)', { skip: skipNoData }, () => {
+  it('equals minus rstan\'s optimum for R Prophet\'s Peyton Manning parameters (L-BFGS and Newton), both ways of evaluating it', { skip: skipNoData }, () => {
     const reference = JSON.parse(readFileSync(sharedPath(`${EXAMPLES}reference/reference_R_prophet_1.0.json`)!, 'utf8'));
-    const inputs = new Prophet().preprocess(peytonManning());
-    const fn = makeObjective(inputs);
+    const m = new Prophet();
+    const inputs = m.preprocess(peytonManning());
+    const direct = makeObjective(inputs);
+    const gram = makeGramObjective(inputs);
+    const start = packParams(m.calculateInitialParams(inputs.K));
+    gram(start, new Float64Array(start.length));
     for (const fit of [reference.LBFGS, reference.Newton]) {
       const z = packParams({ k: fit.k, m: fit.m, delta: Float64Array.from(fit.delta), sigma_obs: fit.sigma_obs, beta: Float64Array.from(fit.beta) });
-      const f = fn(z, new Float64Array(z.length));
-      assert.ok(Math.abs(-f - fit.value) < 1e-6, `${-f} vs ${fit.value}`);
+      for (const fn of [direct, gram]) {
+        const f = fn(z, new Float64Array(z.length));
+        assert.ok(Math.abs(-f - fit.value) < 1e-6, `${-f} vs ${fit.value}`);
+      }
     }
   });
 
@@ -96,5 +103,31 @@ describe('the objective', () => {
       const z = packParams({ k: fit.k, m: fit.m, delta: Float64Array.from(fit.delta), sigma_obs: fit.sigma_obs, beta: Float64Array.from(fit.beta) });
       assert.ok(Math.abs(-fn(z, new Float64Array(z.length)) - fit.value) < 1e-6);
     }
+  });
+
+  describe('from sufficient statistics (linear or flat growth, additive terms)', () => {
+    for (const [name, indicator] of [['linear', 0], ['flat', 2]] as const) {
+      it(`equals the direct evaluation for ${name} growth (f to 1e-12, ∇f to 1e-10, relative)`, () => {
+        const data = { ...smallData(indicator), s_a: Float64Array.of(1, 1, 1, 1), s_m: new Float64Array(4) };
+        const direct = makeObjective(data);
+        const gram = makeGramObjective(data);
+        const start = Float64Array.from(point).fill(0, 2, 5);
+        gram(start, new Float64Array(point.length)); // the first point becomes the reference
+        for (const z of [start, point]) {
+          const gd = new Float64Array(z.length);
+          const gg = new Float64Array(z.length);
+          const fd = direct(z, gd);
+          const fg = gram(z, gg);
+          assert.ok(Math.abs(fd - fg) <= 1e-12 * Math.abs(fd), `${fd} vs ${fg}`);
+          gd.forEach((v, i) => assert.ok(Math.abs(v - gg[i]!) <= 1e-10 * Math.max(1, Math.abs(v)), `∂${i}: ${v} vs ${gg[i]}`));
+        }
+      });
+    }
+
+    it('is used only where it is cheaper and exact: not for logistic growth or multiplicative terms', () => {
+      assert.equal(gramApplies({ ...smallData(0), T: 4000, s_m: new Float64Array(4) }), true);
+      assert.equal(gramApplies({ ...smallData(0), T: 4000 }), false);
+      assert.equal(gramApplies({ ...smallData(1), T: 4000, s_m: new Float64Array(4) }), false);
+    });
   });
 });

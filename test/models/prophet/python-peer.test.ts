@@ -85,8 +85,9 @@ function cases(): PeerCase[] {
       // A whole-number floor would make Python's y_min a numpy int64, which its model_to_json cannot write.
       train: { ...daily, cap: new Array(n).fill(100), floor: new Array(n).fill(5.5) },
       future: { ds: nextDays(lastDaily, 60), cap: new Array(60).fill(100), floor: new Array(60).fill(5.5) },
-      // As above; here Prophet's own Newton fit forecasts up to 18 (0.19 × y_scale) away from its L-BFGS fit.
-      tolerance: 0.02,
+      // As above, and more so: here Python Prophet's own Newton fit forecasts up to 18.2 (0.19 × y_scale) away
+      // from its L-BFGS fit (measured with Prophet 1.5; Newton takes 20 s, so it is not rerun here).
+      tolerance: 0.19,
     },
     {
       name: 'short_history_newton',
@@ -148,6 +149,10 @@ describe('Python Prophet as a live peer', { skip: skipNoData, timeout: 300_000 }
         const diff = maxAbsDiff(forecast.yhat, py.yhat);
         t.diagnostic(`max |Δyhat| = ${diff.toExponential(3)} (y_scale ${model.y_scale!.toPrecision(6)}; lp ours ${model.fit_info!.lp.toFixed(3)}, Python ${py.lp?.toFixed(3)})`);
         assert.ok(diff <= c.tolerance * model.y_scale!, `max |Δyhat| = ${diff}`);
+      });
+
+      it("stops at a log density no worse than Python's L-BFGS (lp within 1 below Python's, or above)", () => {
+        assert.ok(ours.get(c.name)!.model.fit_info!.lp >= python[c.name]!.lp! - 1);
       });
 
       it("evaluates Stan's log density at Python's fitted parameters as Stan reported it (lp__)", () => {
