@@ -174,9 +174,9 @@ export class S3Objects implements Backend<ObjectLocation> {
   /** Creates the bucket on first write if it does not exist; a concurrent creator winning the race is fine. */
   async #ensureBucket(location: ObjectLocation): Promise<void> {
     if (this.#knownBuckets.has(location.bucket)) return;
-    const exists = await this.#attempt('check bucket of', location, () => this.#client.bucketExists(location.bucket));
+    const exists = await this.#attempt('upload', location, () => this.#client.bucketExists(location.bucket));
     if (!exists) {
-      await this.#attempt('create bucket for', location, async () => {
+      await this.#attempt('upload', location, async () => {
         try {
           await this.#client.makeBucket(location.bucket, this.#config.region);
         } catch (error) {

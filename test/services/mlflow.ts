@@ -91,6 +91,8 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
         `admin_username = ${options.auth.username}`,
         `admin_password = ${options.auth.password}`,
         'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',
+        // Each request would otherwise re-run the PBKDF2 password check (about a second on a small CI machine).
+        'auth_cache_ttl_seconds = 300',
         '',
       ].join('\n'),
     );
