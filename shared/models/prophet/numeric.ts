@@ -70,6 +70,26 @@ export function percentileInPlace(a: Float64Array, offset: number, n: number, p:
   return lerp(lo, hi, t);
 }
 
+/**
+ * Two percentiles `pLo < pHi` of the same slice (as `percentileInPlace` each), the second selected only
+ * among the values above the first.
+ */
+export function percentilePairInPlace(a: Float64Array, offset: number, n: number, pLo: number, pHi: number): [number, number] {
+  const lo = percentileInPlace(a, offset, n, pLo);
+  const skip = Math.floor((pLo / 100) * (n - 1)) + 1;
+  const index = (pHi / 100) * (n - 1);
+  if (Math.floor(index) < skip) return [lo, percentileInPlace(a, offset, n, pHi)];
+  // Order statistic j of the slice is order statistic j − skip of the part after the first `skip` values.
+  const rest = n - skip;
+  const below = Math.floor(index) - skip;
+  const t = index - Math.floor(index);
+  const v = select(a, offset + skip, rest, below);
+  if (t === 0 || below + 1 >= rest) return [lo, v];
+  let next = Infinity;
+  for (let i = offset + skip + below + 1; i < offset + n; i++) if (a[i]! < next) next = a[i]!;
+  return [lo, lerp(v, next, t)];
+}
+
 /** numpy's `_lerp`: `a + (b − a)·t`, computed from `b` when t ≥ 0.5 so that t = 1 gives b exactly. */
 export function lerp(a: number, b: number, t: number): number {
   const diff = b - a;

@@ -10,7 +10,7 @@ import { makeFutureDates } from './future.js';
 import { calculateInitialParams } from './init.js';
 import { extent } from './numeric.js';
 import { optimize, type FitOptions } from './optimize.js';
-import { assembleForecast, predictSeasonalComponents, predictTrend, type Forecast } from './predict.js';
+import { assembleForecast, predictSeasonalComponents, predictTrend, type Forecast, type Intervals } from './predict.js';
 import { applyScales, checkAndSort, initializeScales, splitHistory, standardizeRegressors, type SetupContext } from './prepare.js';
 import { Random } from './random.js';
 import { setAutoSeasonalities } from './seasonality.js';
@@ -18,7 +18,7 @@ import type {
   ComponentColumns, ComponentModes, DataFrame, ExtraRegressor, FitInfo, Growth, HolidaysTable, Mode, ModelInputData,
   ModelParams, PreparedFrame, Scaling, Seasonality, SeasonalityArg,
 } from './types.js';
-import { intervalsFromDraws, samplePosteriorPredictive, type Draws } from './uncertainty.js';
+import { predictUncertainty, samplePosteriorPredictive, type Draws, type SimulationContext } from './uncertainty.js';
 import { checkMode, validateColumnName, validateInputs, type TakenNames } from './validate.js';
 
 /** Prophet's constructor arguments (same names, same defaults). */
@@ -234,9 +234,7 @@ export class Prophet {
     const trend = predictTrend(frame, this.growth, this.params!, this.changepoints_t!, this.y_scale!);
     const all = this.makeSeasonalityFeatures(frame);
     const components = predictSeasonalComponents(all.features, all.component_cols, this.component_modes!, this.params!.beta, this.y_scale!);
-    const intervals = this.uncertainty_samples
-      ? intervalsFromDraws(this.sampleDraws(frame, all), frame.ds.length, this.interval_width)
-      : null;
+    const intervals = this.uncertainty_samples ? this.predictUncertainty(frame, all) : null;
     return assembleForecast(frame, trend, components, intervals, this.logistic_floor);
   }
 
@@ -348,11 +346,25 @@ export class Prophet {
   // ---- helpers ---------------------------------------------------------------------------------------
 
   private sampleDraws(frame: PreparedFrame, all: AllFeatures): Draws {
-    const ctx = { growth: this.growth, params: this.params!, changepoints_t: this.changepoints_t!, y_scale: this.y_scale!, history_t: this.history!.t };
     const s_a = all.component_cols.get('additive_terms')!;
     const s_m = all.component_cols.get('multiplicative_terms')!;
-    const n = Math.max(1, Math.ceil(this.uncertainty_samples));
-    return samplePosteriorPredictive(frame, all.features, s_a, s_m, ctx, n, new Random(this.seed));
+    return samplePosteriorPredictive(frame, all.features, s_a, s_m, this.simulationContext(), this.samplesPerIteration(), new Random(this.seed));
+  }
+
+  /** `predict_uncertainty`: interval columns from the simulation (restarted from the seed on every call). */
+  private predictUncertainty(frame: PreparedFrame, all: AllFeatures): Intervals {
+    const s_a = all.component_cols.get('additive_terms')!;
+    const s_m = all.component_cols.get('multiplicative_terms')!;
+    return predictUncertainty(frame, all.features, s_a, s_m, this.simulationContext(), this.samplesPerIteration(), this.interval_width, new Random(this.seed));
+  }
+
+  private simulationContext(): SimulationContext {
+    return { growth: this.growth, params: this.params!, changepoints_t: this.changepoints_t!, y_scale: this.y_scale!, history_t: this.history!.t };
+  }
+
+  /** Prophet's `samp_per_iter` with one (MAP) parameter draw. */
+  private samplesPerIteration(): number {
+    return Math.max(1, Math.ceil(this.uncertainty_samples));
   }
 
   private requireFitted(): void {

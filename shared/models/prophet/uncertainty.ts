@@ -7,7 +7,7 @@
  * Porting note: only the vectorized path (Prophet's default) is ported, and draws come from our seeded
  * `Random`, not numpy's global RNG: uniforms, then Laplace draws, then the noise row by row.
  */
-import { mean, percentileInPlace } from './numeric.js';
+import { mean, percentilePairInPlace } from './numeric.js';
 import type { Random } from './random.js';
 import { flatTrend, piecewiseLinear, piecewiseLogistic } from './trend.js';
 import type { Growth, ModelParams, PreparedFrame, SeasonalFeatures } from './types.js';
@@ -31,8 +31,17 @@ export interface Draws {
   n: number;
 }
 
-/** `sample_posterior_predictive` for a MAP fit: `n_samples` draws of yhat and trend for every row of `frame`. */
-export function samplePosteriorPredictive(
+/**
+ * Called once per row with that row's draws (scratch buffers, valid only during the call); `trendVaries` is
+ * false where the trend has no simulated uncertainty (t ≤ 1), so all its trend draws are equal.
+ */
+type RowVisitor = (i: number, yhat: Float64Array, trend: Float64Array, trendVaries: boolean) => void;
+
+/**
+ * The simulation of `sample_model_vectorized` for a MAP fit, row by row: trend draws
+ * `(expected + deviation)·y_scale + floor` and yhat draws `trend·(1 + Xβ_m) + Xβ_a·y_scale + noise`.
+ */
+function simulateRows(
   frame: PreparedFrame,
   features: SeasonalFeatures,
   s_a: Float64Array,
@@ -40,13 +49,14 @@ export function samplePosteriorPredictive(
   ctx: SimulationContext,
   n_samples: number,
   rng: Random,
-): Draws {
+  visit: RowVisitor,
+): void {
   const { X, N, K } = features;
   const { params, y_scale } = ctx;
   const expected = expectedTrend(frame, ctx);
   const { firstFuture, deviations } = sampleUncertainty(frame, ctx, n_samples, rng);
-  const yhat = new Float64Array(N * n_samples);
-  const trend = new Float64Array(N * n_samples);
+  const yhat = new Float64Array(n_samples);
+  const trend = new Float64Array(n_samples);
   const noiseScale = params.sigma_obs * y_scale;
   for (let i = 0; i < N; i++) {
     let a = 0;
@@ -58,20 +68,52 @@ export function samplePosteriorPredictive(
     }
     const Xb_a = a * y_scale;
     const Xb_m = m;
-    const base = i * n_samples;
     const future = deviations !== undefined && i >= firstFuture ? (i - firstFuture) * n_samples : -1;
     for (let s = 0; s < n_samples; s++) {
       const u = future >= 0 ? deviations![future + s]! : 0;
       const tr = (expected[i]! + u) * y_scale + frame.floor[i]!;
-      trend[base + s] = tr;
-      yhat[base + s] = tr * (1 + Xb_m) + Xb_a + rng.normal() * noiseScale;
+      trend[s] = tr;
+      yhat[s] = tr * (1 + Xb_m) + Xb_a + rng.normal() * noiseScale;
     }
+    visit(i, yhat, trend, future >= 0);
   }
+}
+
+/** `sample_posterior_predictive` for a MAP fit: `n_samples` draws of yhat and trend for every row of `frame`. */
+export function samplePosteriorPredictive(
+  frame: PreparedFrame,
+  features: SeasonalFeatures,
+  s_a: Float64Array,
+  s_m: Float64Array,
+  ctx: SimulationContext,
+  n_samples: number,
+  rng: Random,
+): Draws {
+  const N = features.N;
+  const yhat = new Float64Array(N * n_samples);
+  const trend = new Float64Array(N * n_samples);
+  simulateRows(frame, features, s_a, s_m, ctx, n_samples, rng, (i, y, tr) => {
+    yhat.set(y, i * n_samples);
+    trend.set(tr, i * n_samples);
+  });
   return { yhat, trend, n: n_samples };
 }
 
-/** `predict_uncertainty`: the (1 ± interval_width)/2 percentiles of the yhat and trend draws, per row. */
-export function intervalsFromDraws(draws: Draws, N: number, interval_width: number): Intervals {
+/**
+ * `predict_uncertainty`: the (1 ± interval_width)/2 percentiles of the simulated yhat and trend, per row.
+ * The same draws as `samplePosteriorPredictive`, reduced row by row instead of stored.
+ */
+export function predictUncertainty(
+  frame: PreparedFrame,
+  features: SeasonalFeatures,
+  s_a: Float64Array,
+  s_m: Float64Array,
+  ctx: SimulationContext,
+  n_samples: number,
+  interval_width: number,
+  rng: Random,
+): Intervals {
+  const N = features.N;
   const lower_p = (100 * (1.0 - interval_width)) / 2;
   const upper_p = (100 * (1.0 + interval_width)) / 2;
   const out: Intervals = {
@@ -80,13 +122,16 @@ export function intervalsFromDraws(draws: Draws, N: number, interval_width: numb
     trend_lower: new Float64Array(N),
     trend_upper: new Float64Array(N),
   };
-  const { n } = draws;
-  for (let i = 0; i < N; i++) {
-    out.yhat_lower[i] = percentileInPlace(draws.yhat, i * n, n, lower_p);
-    out.yhat_upper[i] = percentileInPlace(draws.yhat, i * n, n, upper_p);
-    out.trend_lower[i] = percentileInPlace(draws.trend, i * n, n, lower_p);
-    out.trend_upper[i] = percentileInPlace(draws.trend, i * n, n, upper_p);
-  }
+  simulateRows(frame, features, s_a, s_m, ctx, n_samples, rng, (i, yhat, trend, trendVaries) => {
+    [out.yhat_lower[i], out.yhat_upper[i]] = percentilePairInPlace(yhat, 0, n_samples, lower_p, upper_p);
+    if (trendVaries) {
+      [out.trend_lower[i], out.trend_upper[i]] = percentilePairInPlace(trend, 0, n_samples, lower_p, upper_p);
+    } else {
+      // Every draw is the same number, and so is each of its percentiles.
+      out.trend_lower[i] = trend[0]!;
+      out.trend_upper[i] = trend[0]!;
+    }
+  });
   return out;
 }
 

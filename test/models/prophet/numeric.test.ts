@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dateRange, formatIso, parseFrequency, parseTimedelta, toEpochMs } from '../../../shared/models/prophet/dates.js';
-import { linspace, percentileInPlace, roundHalfEven, sampleStd } from '../../../shared/models/prophet/numeric.js';
+import { linspace, percentileInPlace, percentilePairInPlace, roundHalfEven, sampleStd } from '../../../shared/models/prophet/numeric.js';
 import { Random } from '../../../shared/models/prophet/random.js';
 
 describe('roundHalfEven', () => {
@@ -76,21 +76,41 @@ describe('Random', () => {
     assert.notDeepEqual(draws(c), first);
   });
 
-  it('draws standard normals and Laplace(0, b) with the right moments (100 000 draws)', () => {
+  it('draws standard normals and Laplace(0, b) with the right moments and tails (200 000 draws)', () => {
     const r = new Random(7);
-    const n = 100_000;
+    const n = 200_000;
     let s = 0;
     let ss = 0;
+    let s4 = 0;
+    let beyond80 = 0;
+    let beyond3 = 0;
     let abs = 0;
     for (let i = 0; i < n; i++) {
       const z = r.normal();
       s += z;
       ss += z * z;
+      s4 += z ** 4;
+      if (Math.abs(z) > 1.2815515655446004) beyond80++;
+      if (Math.abs(z) > 3) beyond3++;
       abs += Math.abs(r.laplace(0.5));
     }
     assert.ok(Math.abs(s / n) < 0.01);
-    assert.ok(Math.abs(ss / n - 1) < 0.02);
+    assert.ok(Math.abs(ss / n - 1) < 0.01);
+    assert.ok(Math.abs(s4 / n - 3) < 0.05);
+    // Two-sided tails: 20% beyond the 80% interval, 0.27% beyond 3σ.
+    assert.ok(Math.abs(beyond80 / n - 0.2) < 0.004);
+    assert.ok(Math.abs(beyond3 / n - 0.0027) < 0.0005);
     // E|Laplace(0, b)| = b
     assert.ok(Math.abs(abs / n - 0.5) < 0.01);
+  });
+});
+
+describe('percentilePairInPlace', () => {
+  it('gives the same two percentiles as two separate np.percentile calls', () => {
+    const make = () => Float64Array.from({ length: 1000 }, (_, i) => ((i * 7919) % 1009) * 0.37);
+    for (const [lo, hi] of [[10, 90], [2.5, 97.5], [50, 50.05], [0, 100]] as const) {
+      const pair = percentilePairInPlace(make(), 0, 1000, lo, hi);
+      assert.deepEqual(pair, [percentileInPlace(make(), 0, 1000, lo), percentileInPlace(make(), 0, 1000, hi)]);
+    }
   });
 });
