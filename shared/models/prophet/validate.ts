@@ -24,6 +24,12 @@ export interface ValidatedSettings {
   holidays_mode: Mode;
   scaling: Scaling;
   holidays: HolidaysTable | null;
+  n_changepoints: number;
+  interval_width: number;
+  uncertainty_samples: number;
+  seasonality_prior_scale: number;
+  holidays_prior_scale: number;
+  changepoint_prior_scale: number;
 }
 
 /** Prophet's `validate_inputs`: every problem, reported together. */
@@ -45,6 +51,19 @@ export function validateInputs(settings: ValidatedSettings): void {
   }
   if (!['absmax', 'minmax'].includes(settings.scaling)) {
     issues.push({ path: 'scaling', message: "scaling must be one of 'absmax' or 'minmax'" });
+  }
+  // Porting note: Prophet leaves the checks below to Stan or numpy, which fail later and less clearly.
+  const positive = ['seasonality_prior_scale', 'holidays_prior_scale', 'changepoint_prior_scale'] as const;
+  for (const name of positive) {
+    if (!(settings[name] > 0)) issues.push({ path: name, message: `Parameter "${name}" must be > 0; got ${settings[name]}.` });
+  }
+  if (!(settings.interval_width > 0 && settings.interval_width < 1)) {
+    issues.push({ path: 'interval_width', message: `Parameter "interval_width" must be in (0, 1); got ${settings.interval_width}.` });
+  }
+  for (const name of ['n_changepoints', 'uncertainty_samples'] as const) {
+    if (!(Number.isInteger(settings[name]) && settings[name] >= 0)) {
+      issues.push({ path: name, message: `Parameter "${name}" must be a non-negative integer; got ${settings[name]}.` });
+    }
   }
   if (issues.length > 0) throw new InvalidParameterError(issues);
 }

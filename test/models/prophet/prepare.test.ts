@@ -227,3 +227,19 @@ describe('bad input', () => {
     assert.ok(Number.isFinite(m.predict().yhat[0]!));
   });
 });
+
+describe('settings outside their range', () => {
+  it('are reported together, each with its name and the value received', () => {
+    assert.throws(
+      () => new Prophet({ interval_width: 1.5, uncertainty_samples: -1, changepoint_prior_scale: 0, n_changepoints: 2.5 }),
+      (e: unknown) =>
+        e instanceof InvalidParameterError &&
+        e.message === [
+          'Parameter "changepoint_prior_scale" must be > 0; got 0.',
+          'Parameter "interval_width" must be in (0, 1); got 1.5.',
+          'Parameter "n_changepoints" must be a non-negative integer; got 2.5.',
+          'Parameter "uncertainty_samples" must be a non-negative integer; got -1.',
+        ].join('; '),
+    );
+  });
+});
