@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StorageError } from '../errors.js';
+import { bucketUri } from './bucket.js';
 import { bucketNameProblem, childUri, parseLocation } from './location.js';
 import { defaultObjectStore, type ObjectStore } from './store.js';
 
@@ -39,12 +40,14 @@ export const CLAIM_CHECK_KEYS = {
 export interface ClaimCheckOptions {
   /** @default the store configured from the environment */
   store?: ObjectStore;
+  /** Decides what a bare bucket name means (see bucket.ts): S3 when object storage is configured here. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Stores `localPath` under `key` and returns the pointer. `bucketOrUriPrefix` is a bare bucket name
- * (`processed-data` → `s3://processed-data/<key>`) or a URI prefix (`s3://bucket/runs/7`, `minio://…`,
- * `file:///data`, a local directory).
+ * (`processed-data` → `s3://processed-data/<key>` with object storage configured, else a directory under the
+ * local store root; see bucket.ts) or a URI prefix (`s3://bucket/runs/7`, `minio://…`, `file:///data`, a path).
  */
 export async function checkIn(
   localPath: string,
@@ -53,7 +56,7 @@ export async function checkIn(
   options: ClaimCheckOptions = {},
 ): Promise<ClaimCheck> {
   const store = options.store ?? defaultObjectStore();
-  const uri = childUri(parseLocation(prefixUri(bucketOrUriPrefix)), key);
+  const uri = childUri(parseLocation(prefixUri(bucketOrUriPrefix, options.env ?? process.env)), key);
   const sha256 = await fileSha256(localPath);
   const { size } = await store.upload(localPath, uri);
   const location = parseLocation(uri);
@@ -130,14 +133,14 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function prefixUri(bucketOrUriPrefix: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(bucketOrUriPrefix) || /^[./~]/.test(bucketOrUriPrefix)) return bucketOrUriPrefix;
-  const problem = bucketNameProblem(bucketOrUriPrefix);
+function prefixUri(bucketOrUriPrefix: string, env: NodeJS.ProcessEnv): string {
+  const isUri = /^[a-z][a-z0-9+.-]*:\/\//i.test(bucketOrUriPrefix) || /^[./~]/.test(bucketOrUriPrefix);
+  const problem = isUri ? undefined : bucketNameProblem(bucketOrUriPrefix);
   if (problem) {
     throw new StorageError(
       bucketOrUriPrefix,
       `"${bucketOrUriPrefix}" is neither a bucket name (${problem}) nor a URI prefix (s3://, minio://, file://, or a path starting with / or .).`,
     );
   }
-  return `s3://${bucketOrUriPrefix}`;
+  return bucketUri(bucketOrUriPrefix, env);
 }

@@ -61,7 +61,15 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
   const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'];
   // Four slashes: sqlite:/// plus an absolute path.
   args.push('--backend-store-uri', `sqlite:///${join(workDir, 'mlflow.db')}`);
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: workDir, LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: workDir,
+    LANG: 'C.UTF-8',
+    PYTHONUNBUFFERED: '1',
+    // MLflow 3.x starts a job runner (another process importing mlflow) by default; tests need no jobs, and on a
+    // small machine it slows the start-up of the server they wait for.
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+  };
   const clientEnv: Record<string, string> = { MLFLOW_TRACKING_URI: url };
   let artifactRoot: string;
 

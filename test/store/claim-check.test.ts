@@ -31,7 +31,7 @@ describe('claim check', () => {
 
   describe('checkIn', () => {
     it('stores the file under bucket/key and returns a pointer with its size and SHA-256', async () => {
-      const pointer = await checkIn(training, 'processed-data', 'elborn/abc123/training_data.parquet', { store });
+      const pointer = await checkIn(training, 'processed-data', 'elborn/abc123/training_data.parquet', { store, env: minio.env });
       assert.deepEqual(pointer, {
         uri: 's3://processed-data/elborn/abc123/training_data.parquet',
         bucket: 'processed-data',
@@ -59,6 +59,12 @@ describe('claim check', () => {
       });
     });
 
+    it('keeps a bare bucket on the local file system when no object storage is configured', async () => {
+      const pointer = await checkIn(training, 'processed-data', 'k/training_data.parquet', { store, env: { FLTS_LOCAL_STORE: join(dir, 'store-root') } });
+      assert.equal(pointer.uri, join(dir, 'store-root', 'processed-data', 'k', 'training_data.parquet'));
+      assert.deepEqual(await readFile(pointer.uri), TRAINING_BYTES);
+    });
+
     it('refuses a prefix that is neither a bucket name nor a URI', async () => {
       await assert.rejects(checkIn(training, 'Processed_Data', 'k', { store }), {
         name: 'StorageError',
@@ -77,7 +83,7 @@ describe('claim check', () => {
 
   describe('resolveClaim', () => {
     it('downloads the checked-in bytes for an artifact whose metadata carries a pointer', async () => {
-      const pointer = await checkIn(training, 'processed-data', 'resolve/training_data.parquet', { store });
+      const pointer = await checkIn(training, 's3://processed-data', 'resolve/training_data.parquet', { store });
       const artifact = { name: 'training_data', path: join(dir, 'no-bytes-here'), metadata: { ...claimCheckMetadata(pointer), rows: 3 } };
       const local = await resolveClaim(artifact, { store, downloadDir: join(dir, 'claims') });
       assert.equal(local, join(dir, 'claims', 'training_data.parquet'));
@@ -90,7 +96,7 @@ describe('claim check', () => {
     });
 
     it('refuses bytes that changed after check-in', async () => {
-      const pointer = await checkIn(training, 'processed-data', 'tampered/training_data.parquet', { store });
+      const pointer = await checkIn(training, 's3://processed-data', 'tampered/training_data.parquet', { store });
       await store.writeBytes(pointer.uri, 'something else');
       const artifact = { name: 'training_data', path: '/nowhere', metadata: claimCheckMetadata(pointer) };
       await assert.rejects(resolveClaim(artifact, { store, downloadDir: join(dir, 'tampered') }), {
