@@ -182,17 +182,23 @@ describe('Python Prophet as a live peer', { skip: skipNoData, timeout: 300_000 }
     });
   }
 
-  it('gives Peyton Manning intervals as wide as Python\'s (mean width within 5%, history and the year ahead)', () => {
-    const { forecast } = ours.get('peyton_manning')!;
-    const py = python['peyton_manning']!;
-    for (const [from, to] of [[0, 2905], [2905, 3270]]) {
-      let w = 0;
-      let wp = 0;
-      for (let i = from!; i < to!; i++) {
-        w += forecast.yhat_upper![i]! - forecast.yhat_lower![i]!;
-        wp += py.yhat_upper![i]! - py.yhat_lower![i]!;
+  for (const c of peerCases) {
+    it(`gives ${c.name} intervals as wide as Python's (mean width within 10%; both simulate 1000 draws)`, (t) => {
+      const { forecast } = ours.get(c.name)!;
+      const py = python[c.name]!;
+      const n = forecast.yhat.length;
+      const firstFuture = c.name === 'peyton_manning' ? 2905 : 0;
+      const ranges = firstFuture > 0 ? [[0, firstFuture], [firstFuture, n]] : [[0, n]];
+      for (const [from, to] of ranges) {
+        let w = 0;
+        let wp = 0;
+        for (let i = from!; i < to!; i++) {
+          w += forecast.yhat_upper![i]! - forecast.yhat_lower![i]!;
+          wp += py.yhat_upper![i]! - py.yhat_lower![i]!;
+        }
+        t.diagnostic(`rows ${from}–${to}: mean width ours ${(w / (to! - from!)).toPrecision(5)}, Python ${(wp / (to! - from!)).toPrecision(5)}`);
+        assert.ok(Math.abs(w / wp - 1) < 0.1);
       }
-      assert.ok(Math.abs(w / wp - 1) < 0.05, `rows ${from}–${to}: ours ${w / (to! - from!)}, Python ${wp / (to! - from!)}`);
-    }
-  });
+    });
+  }
 });
