@@ -11,7 +11,7 @@
  */
 export { Prophet, type ProphetOptions, type RegressorSpec, type SeasonalitySpec } from './prophet.js';
 export type { Forecast } from './predict.js';
-export type { FitOptions } from './optimize.js';
+export { objectiveFor, warmStartParams, type FitOptions } from './optimize.js';
 export type { Draws } from './uncertainty.js';
 export type {
   DataFrame, ExtraRegressor, FitInfo, Growth, HolidaysTable, Mode, ModelInputData, ModelParams, Scaling, Seasonality,
@@ -26,5 +26,6 @@ export { flatTrend, logisticGammas, piecewiseLinear, piecewiseLogistic } from '.
 export { fourierSeries } from './seasonality.js';
 export { flatGrowthInit, linearGrowthInit, logisticGrowthInit } from './init.js';
 export { makeObjective, packParams, unpackParams } from './objective.js';
+export { makeGramObjective } from './objective-gram.js';
 export { lbfgs, LBFGS_DEFAULTS } from './lbfgs.js';
 export { newton } from './newton.js';

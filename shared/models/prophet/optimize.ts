@@ -28,6 +28,11 @@ export interface FitOptions extends Partial<LbfgsOptions> {
   seed?: number;
 }
 
+/** Prophet's `warm_start_params`: a fitted model's parameters, to pass as `init` when refitting on more data. */
+export function warmStartParams(params: ModelParams): NonNullable<FitOptions['init']> {
+  return { k: params.k, m: params.m, sigma_obs: params.sigma_obs, delta: Array.from(params.delta), beta: Array.from(params.beta) };
+}
+
 /** Prophet's `sanitize_custom_inits`: user values where their shape fits, defaults elsewhere. */
 export function sanitizeInits(defaults: ModelParams, custom: FitOptions['init']): ModelParams {
   if (!custom) return defaults;

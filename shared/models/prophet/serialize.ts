@@ -68,7 +68,7 @@ export function modelToDict(model: Prophet): Json {
       // Prophet 1.5 keeps a regressor's own forecasting model here; we have none.
       Object.fromEntries([...model.extra_regressors].map(([name, props]) => [name, { ...props, predictor_spec: null, predictor: null }])),
     ],
-    fit_kwargs: Object.fromEntries(Object.entries(model.fit_kwargs).filter(([key]) => CMDSTAN_FIT_KWARGS.includes(key))),
+    fit_kwargs: fitKwargsToJson(model.fit_kwargs),
     params: paramsToJson(model, h),
     __prophet_version: PROPHET_FORMAT_VERSION,
   };
@@ -154,6 +154,18 @@ export function modelFromDict(dict: Json): Prophet {
 }
 
 // ---- pieces ----------------------------------------------------------------------------------------
+
+/** The fit options Python can reuse, with typed arrays (a warm start's δ and β) as plain lists. */
+function fitKwargsToJson(kwargs: FitOptions): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (!CMDSTAN_FIT_KWARGS.includes(key)) continue;
+    out[key] = key === 'init' && value
+      ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, typeof v === 'number' ? v : Array.from(v as ArrayLike<number>)]))
+      : value;
+  }
+  return out;
+}
 
 function indexOf(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);

@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { FitOptions } from '../../../shared/models/prophet/optimize.js';
+import { warmStartParams, type FitOptions } from '../../../shared/models/prophet/optimize.js';
+import { modelToJson } from '../../../shared/models/prophet/serialize.js';
 import { Prophet, type ProphetOptions } from '../../../shared/models/prophet/prophet.js';
 import type { DataFrame } from '../../../shared/models/prophet/types.js';
 import { sharedPath } from '../../helpers/shared-data.js';
-import { EXAMPLES, dailyUnivariateTs, largeNumbersTs, rmse, skipNoData, trainTestSplit } from './fixtures.js';
+import { EXAMPLES, dailyUnivariateTs, head, largeNumbersTs, rmse, skipNoData, trainTestSplit } from './fixtures.js';
 
 /** Prophet's protocol: fit on all but the last 30 rows, forecast 30 calendar days, RMSE by position. */
 function testRmse(df: DataFrame, options: ProphetOptions, fitOptions: FitOptions = {}): { rmse: number; model: Prophet } {
@@ -111,5 +112,17 @@ describe('fit and predict (Prophet\'s test expectations)', { skip: skipNoData },
     const m = new Prophet({ uncertainty_samples: 0 }).fit(trainTestSplit(dailyUnivariateTs(), 30)[0]);
     const ds = [Date.UTC(2014, 5, 3), Date.UTC(2014, 5, 1), Date.UTC(2014, 5, 2)];
     assert.deepEqual(Array.from(m.predict({ ds }).ds), [...ds].sort());
+  });
+});
+
+describe('warm start', { skip: skipNoData }, () => {
+  it('refits on more data from the previous parameters (25 changepoints) and saves the init with the model', () => {
+    const df = dailyUnivariateTs();
+    const m = new Prophet({ uncertainty_samples: 0 }).fit(head(df, 500));
+    const warm = new Prophet({ uncertainty_samples: 0 }).fit(head(df, 510), { init: warmStartParams(m.params!) });
+    assert.equal(warm.params!.delta.length, 25);
+    const saved = JSON.parse(modelToJson(warm)).fit_kwargs.init;
+    assert.equal(saved.delta.length, 25);
+    assert.equal(typeof saved.k, 'number');
   });
 });
