@@ -165,7 +165,7 @@ export class Prophet {
   /** The forecast for `df` (dates, plus cap/floor/regressors/conditions as in training), or for the history. */
   predict(df?: DataFrame): Forecast {
     this.requireFitted();
-    if (df !== undefined && df.ds.length === 0) throw new ModelStateError('Dataframe has no rows.');
+    if (df !== undefined && df.ds.length === 0) throw new DataError('Dataframe has no rows.');
     const frame = df === undefined ? this.history! : this.setupDataframe(df);
     const trend = predictTrend(frame, this.growth, this.params!, this.changepoints_t!, this.y_scale!);
     const all = this.makeSeasonalityFeatures(frame);

@@ -215,7 +215,7 @@ describe('bad input', () => {
   it('predicts only after fitting', () => rejects(() => new Prophet().predict(), ModelStateError, 'Model has not been fit.'));
   it('refuses an empty frame to predict on', () => {
     const m = new Prophet({ uncertainty_samples: 0 }).fit({ ds, y });
-    rejects(() => m.predict({ ds: [] }), ModelStateError, 'Dataframe has no rows.');
+    rejects(() => m.predict({ ds: [] }), DataError, 'Dataframe has no rows.');
   });
   it('refuses MCMC, which is not ported', () => rejects(() => new Prophet({ mcmc_samples: 100 }), InvalidParameterError, 'mcmc_samples must be 0 (MAP fitting); got 100.'));
 

@@ -51,7 +51,8 @@ function cases(): PeerCase[] {
   const n = daily.ds.length;
   const x = Array.from({ length: n }, (_, i) => i);
   const promo = Array.from({ length: n }, (_, i) => (i % 17 < 3 ? 1 : 0));
-  const withRegressors = { ...daily, x, promo };
+  const on_season = Array.from({ length: n }, (_, i) => (Math.floor(i / 60) % 2 === 0 ? 1 : 0));
+  const withRegressors = { ...daily, x, promo, on_season };
   const lastDaily = daily.ds[n - 1]!;
   const nextDays = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + (i + 1) * DAY);
   return [
@@ -66,10 +67,13 @@ function cases(): PeerCase[] {
       tolerance: 0.02 / 12.85,
     },
     {
-      name: 'holidays_regressors_multiplicative',
+      name: 'holidays_regressors_conditions_multiplicative',
       options: { seasonality_mode: 'multiplicative' },
       holidays: { holiday: ['seans-bday', 'seans-bday'], ds: [Date.UTC(2012, 5, 6), Date.UTC(2013, 5, 6)], lower_window: [0, 0], upper_window: [1, 1] },
-      seasonalities: [{ name: 'monthly', period: 30.5, fourier_order: 5, mode: 'additive' }],
+      seasonalities: [
+        { name: 'monthly', period: 30.5, fourier_order: 5, mode: 'additive' },
+        { name: 'seasonal_weekly', period: 7, fourier_order: 2, condition_name: 'on_season' },
+      ],
       regressors: [{ name: 'x', mode: 'additive' }, { name: 'promo' }],
       train: head(withRegressors, n - 30),
       future: tail(withRegressors, 30),
@@ -151,8 +155,10 @@ describe('Python Prophet as a live peer', { skip: skipNoData, timeout: 300_000 }
         assert.ok(diff <= c.tolerance * model.y_scale!, `max |Δyhat| = ${diff}`);
       });
 
-      it("stops at a log density no worse than Python's L-BFGS (lp within 1 below Python's, or above)", () => {
-        assert.ok(ours.get(c.name)!.model.fit_info!.lp >= python[c.name]!.lp! - 1);
+      it("stops where Python's L-BFGS stops, give or take the valley: log density within 0.5% of Python's", () => {
+        const lp = ours.get(c.name)!.model.fit_info!.lp;
+        const py = python[c.name]!.lp!;
+        assert.ok(Math.abs(lp - py) <= 0.005 * Math.abs(py), `lp ${lp} vs ${py}`);
       });
 
       it("evaluates Stan's log density at Python's fitted parameters as Stan reported it (lp__)", () => {
