@@ -36,6 +36,9 @@ export interface RawRequest {
   label: string;
 }
 
+/** Receives one line per retry; the fields never hold credentials (the server's reply, a status, a network code). */
+export type RetryWarning = (message: string, fields: Record<string, string | number>) => void;
+
 /** HTTP statuses worth another attempt (MLflow's `_TRANSIENT_FAILURE_RESPONSE_CODES`). */
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -71,8 +74,12 @@ class AttemptFailure extends Error {
 export class MlflowHttp {
   readonly #settings: HttpSettings;
 
-  constructor(settings: HttpSettings) {
+  readonly #warn: RetryWarning | undefined;
+
+  /** @param warn told about each retry (call, attempt, wait, reason), e.g. a component's `logger.warn`. */
+  constructor(settings: HttpSettings, warn?: RetryWarning) {
     this.#settings = settings;
+    this.#warn = warn;
   }
 
   /** The server's base URL (no credentials), for messages. */
@@ -140,6 +147,12 @@ export class MlflowHttp {
       policy: once ? { ...this.#settings.retry, retries: 0 } : this.#settings.retry,
       classify,
       giveUp: (error, stats) => this.#trackingError(call, error, stats),
+      onRetry: (error, attempt, delayMs) =>
+        this.#warn?.(`MLflow ${call} at ${this.server} failed; retrying`, {
+          attempt,
+          wait_ms: delayMs,
+          reason: error instanceof AttemptFailure ? error.detail.slice(0, 120) : String(error),
+        }),
       ...(recover && { recover }),
     });
   }

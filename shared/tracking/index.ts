@@ -17,7 +17,7 @@
  * ```
  *
  * Signatures (types.ts):
- * - `openTracking({ trackingUri?, experiment?, env? }): Promise<Tracker>`
+ * - `openTracking({ trackingUri?, experiment?, env?, logger? }): Promise<Tracker>` (logger: told about retries)
  * - `Tracker`: `startRun({ runName?, tags?, startTime? })`, `resumeRun(runId)`, `getRun(runId)`,
  *   `metricHistory(runId, key)`, `listArtifacts(runId, path?)`, `resolveArtifactUri(uri)`,
  *   `downloadArtifacts(uri, localDir)`, `registerModel(modelUri, name, { tags?, description? })`,

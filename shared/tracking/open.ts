@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { TrackingError } from '../errors.js';
 import { httpSettings, isHttpUri, redactUri, trackingUriFrom } from './config.js';
 import { FileTrackingStore } from './file-store.js';
+import type { RetryWarning } from './http.js';
 import { RestTrackingStore } from './rest-store.js';
 import { ExperimentTracker } from './tracker.js';
 import type { TrackingStore } from './tracking-store.js';
@@ -23,6 +24,8 @@ export interface OpenTrackingOptions {
   experiment?: string;
   /** Where settings and credentials are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Told about each retried server call, e.g. the component's Logger (`logger.warn`). */
+  logger?: { warn(message: string, fields?: Record<string, string | number>): void };
 }
 
 /** The default offline directory, relative to the working directory. */
@@ -31,15 +34,16 @@ export const DEFAULT_MLRUNS_DIR = 'mlruns';
 /** Opens the tracking store named by the tracking URI and binds a tracker to the experiment. */
 export async function openTracking(options: OpenTrackingOptions = {}): Promise<Tracker> {
   const env = options.env ?? process.env;
-  const store = trackingStore(trackingUriFrom(options.trackingUri, env), env);
+  const warn = options.logger && ((message: string, fields: Record<string, string | number>) => options.logger!.warn(message, fields));
+  const store = trackingStore(trackingUriFrom(options.trackingUri, env), env, warn);
   const name = options.experiment?.trim() || env['MLFLOW_EXPERIMENT_NAME']?.trim() || 'Default';
   const experiment = await store.ensureExperiment(name);
   return new ExperimentTracker(store, experiment, env);
 }
 
 /** The store for a tracking URI (see `openTracking`). */
-export function trackingStore(trackingUri: string, env: NodeJS.ProcessEnv): TrackingStore {
-  if (isHttpUri(trackingUri)) return new RestTrackingStore(httpSettings(trackingUri, env), env);
+export function trackingStore(trackingUri: string, env: NodeJS.ProcessEnv, warn?: RetryWarning): TrackingStore {
+  if (isHttpUri(trackingUri)) return new RestTrackingStore(httpSettings(trackingUri, env), env, warn);
   return new FileTrackingStore(offlineRoot(trackingUri), env);
 }
 

@@ -8,7 +8,7 @@ import { TrackingError } from '../errors.js';
 import { artifactRepository, type ArtifactRepository } from './artifacts.js';
 import type { BatchRequest, KeyValue } from './batch.js';
 import type { HttpSettings } from './config.js';
-import { decodeDouble, MlflowHttp } from './http.js';
+import { decodeDouble, MlflowHttp, type RetryWarning } from './http.js';
 import type { TrackingStore } from './tracking-store.js';
 import type { MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
 
@@ -53,8 +53,8 @@ export class RestTrackingStore implements TrackingStore {
   readonly http: MlflowHttp;
   readonly #env: NodeJS.ProcessEnv;
 
-  constructor(settings: HttpSettings, env: NodeJS.ProcessEnv) {
-    this.http = new MlflowHttp(settings);
+  constructor(settings: HttpSettings, env: NodeJS.ProcessEnv, warn?: RetryWarning) {
+    this.http = new MlflowHttp(settings, warn);
     this.trackingUri = settings.baseUrl;
     this.#env = env;
   }

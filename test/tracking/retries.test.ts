@@ -83,6 +83,19 @@ describe('retries of the MLflow client', () => {
       assert.equal((await tracker.getRun(run.runId)).info.runName, 'after-outage');
     });
 
+    it('tells the logger about each retry, without credentials', async () => {
+      const warnings: [string, Record<string, string | number> | undefined][] = [];
+      const logger = { warn: (message: string, fields?: Record<string, string | number>) => void warnings.push([message, fields]) };
+      const env = { ...FAST_RETRIES, MLFLOW_TRACKING_USERNAME: 'kfp', MLFLOW_TRACKING_PASSWORD: 'retry-secret-77' };
+      proxy.breakNext({ path: /experiments\/get-by-name$/, times: 2 });
+      await openTracking({ trackingUri: proxy.url, experiment: 'flts-retries', env, logger });
+      assert.deepEqual(warnings, [
+        [`MLflow GET experiments/get-by-name at ${proxy.url} failed; retrying`, { attempt: 1, wait_ms: 50, reason: '503 Service Unavailable: upstream unavailable' }],
+        [`MLflow GET experiments/get-by-name at ${proxy.url} failed; retrying`, { attempt: 2, wait_ms: 100, reason: '503 Service Unavailable: upstream unavailable' }],
+      ]);
+      assert.ok(!JSON.stringify(warnings).includes('retry-secret-77'));
+    });
+
     it('waits as long as Retry-After asks', async () => {
       proxy.breakNext({ path: /experiments\/get-by-name$/, times: 1, retryAfter: '1' });
       const started = Date.now();
