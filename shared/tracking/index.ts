@@ -55,3 +55,4 @@ export { BATCH_LIMITS, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, splitBatche
 export { httpSettings, trackingUriFrom, redactUri, type HttpSettings } from './config.js';
 export { encodeJson, decodeDouble, isRetryableReply } from './http.js';
 export { mlmodelDocument, pythonUtcTime } from './mlmodel.js';
+export { toYaml, parseFlatYaml, type YamlValue } from './yaml.js';
