@@ -14,7 +14,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source test/services/minio-release.sh
-MLFLOW_AUTH_EXTRA="Flask-WTF==1.3.0"   # mlflow[auth] of mlflow 3.17.2 asks for Flask-WTF<2
 
 cache_root="${FLTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flts}"
 target_dir="$cache_root/minio/$MINIO_RELEASE"
@@ -60,12 +59,7 @@ echo "install.sh: MinIO $MINIO_RELEASE ready in ${minio_s}s at $binary" >&2
 
 if [[ "${FLTS_SKIP_PYTHON:-}" != 1 ]]; then
   start=$(date +%s)
-  tools/python-env.sh
-  # MLflow's basic-auth app (used by the auth tests) needs the `mlflow[auth]` extra, which the project's
-  # requirements do not pin; add it to the same .venv once.
-  if ! .venv/bin/python -c 'import flask_wtf' 2>/dev/null; then
-    .venv/bin/pip install --quiet --disable-pip-version-check "$MLFLOW_AUTH_EXTRA"
-  fi
+  tools/python-env.sh   # pins mlflow and Flask-WTF, which MLflow's basic-auth app needs
   echo "install.sh: .venv (mlflow $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("mlflow"))' 2>/dev/null)) ready in $(( $(date +%s) - start ))s" >&2
 fi
 echo "$binary"
