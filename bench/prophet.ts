@@ -20,24 +20,36 @@ if (!csv) {
   process.exit(0);
 }
 
+/** Seconds per repeat: wall clock, and CPU (ours: this process; Python: its process plus CmdStan's). */
 interface Times {
   fit: number[];
   predict: number[];
+  fitCpu: number[];
+  predictCpu: number[];
 }
+
+const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
 
 function runOurs(repeats: number): Times & { yhat: Float64Array; iterations: number } {
   const df = peytonManning();
-  const times: Times = { fit: [], predict: [] };
-  let yhat = new Float64Array(0);
+  const times: Times = { fit: [], predict: [], fitCpu: [], predictCpu: [] };
+  let yhat: Float64Array = new Float64Array(0);
   let iterations = 0;
   for (let i = 0; i < repeats; i++) {
     let start = performance.now();
+    let startCpu = process.cpuUsage();
     const model = new Prophet().fit(df);
     times.fit.push((performance.now() - start) / 1000);
+    times.fitCpu.push(cpuSeconds(startCpu));
     const future = model.makeFutureDataframe(365);
     start = performance.now();
+    startCpu = process.cpuUsage();
     yhat = model.predict(future).yhat;
     times.predict.push((performance.now() - start) / 1000);
+    times.predictCpu.push(cpuSeconds(startCpu));
     iterations = model.fit_info!.iterations;
   }
   return { ...times, yhat, iterations };
@@ -58,9 +70,9 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-const ours: Times = { fit: [], predict: [] };
-const peer: Times = { fit: [], predict: [] };
-let ourYhat = new Float64Array(0);
+const ours: Times = { fit: [], predict: [], fitCpu: [], predictCpu: [] };
+const peer: Times = { fit: [], predict: [], fitCpu: [], predictCpu: [] };
+let ourYhat: Float64Array = new Float64Array(0);
 let peerYhat: number[] = [];
 let version = '';
 let iterations = 0;
@@ -69,11 +81,15 @@ for (let round = 0; round < ROUNDS; round++) {
   const p = runPython(REPEATS);
   peer.fit.push(...p.fit);
   peer.predict.push(...p.predict);
+  peer.fitCpu.push(...p.fitCpu);
+  peer.predictCpu.push(...p.predictCpu);
   peerYhat = p.yhat;
   version = p.version;
   const o = runOurs(REPEATS);
   ours.fit.push(...o.fit);
   ours.predict.push(...o.predict);
+  ours.fitCpu.push(...o.fitCpu);
+  ours.predictCpu.push(...o.predictCpu);
   ourYhat = o.yhat;
   iterations = o.iterations;
 }
@@ -84,6 +100,8 @@ const summary = (t: Times) => ({
   fitSeconds: median(t.fit),
   predictSeconds: median(t.predict),
   totalSeconds: median(t.fit) + median(t.predict),
+  fitCpuSeconds: median(t.fitCpu),
+  predictCpuSeconds: median(t.predictCpu),
   firstFitSeconds: t.fit[0],
   all: t,
 });
@@ -96,7 +114,8 @@ await recordResult('prophet', {
   ours: { ...o, lbfgsIterations: iterations },
   python: { ...p, prophet: version, backend: 'cmdstanpy' },
   ratio: { fit: p.fitSeconds / o.fitSeconds, predict: p.predictSeconds / o.predictSeconds, total: p.totalSeconds / o.totalSeconds },
-  ratioMeaning: 'Python Prophet time / our time (> 1: we are faster)',
+  cpuRatio: { fit: p.fitCpuSeconds / o.fitCpuSeconds, predict: p.predictCpuSeconds / o.predictCpuSeconds },
+  ratioMeaning: 'Python Prophet time / our time (> 1: we are faster); ratio on wall-clock medians, cpuRatio on CPU-time medians',
   agreement: { maxAbsDeltaYhat: maxDiff, note: 'our forecast vs Python Prophet in this run (log scale)' },
   loadAverageAtStart: loadBefore,
 });
