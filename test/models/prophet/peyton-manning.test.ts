@@ -63,12 +63,12 @@ describe('Peyton Manning', { skip: skipNoData }, () => {
     }
   });
 
-  it('forecasts within the spread between real Prophet runs: max |Δyhat| vs R\'s L-BFGS ≤ 0.02 (ours 0.0128)', () => {
-    const ours = maxAbsDiff(forecast.yhat, rLbfgs['yhat']!);
+  it('forecasts within the spread between real Prophet runs: max |Δyhat| vs R\'s L-BFGS and Newton fits ≤ their difference (0.028)', (t) => {
     const rSpread = maxAbsDiff(rLbfgs['yhat']!, rNewton['yhat']!);
-    assert.ok(ours <= 0.02, `max |Δyhat| = ${ours}`);
-    assert.ok(ours <= rSpread, `ours ${ours} vs R L-BFGS–Newton spread ${rSpread}`);
-    assert.ok(maxAbsDiff(forecast.yhat, rNewton['yhat']!) <= rSpread);
+    const vsLbfgs = maxAbsDiff(forecast.yhat, rLbfgs['yhat']!);
+    const vsNewton = maxAbsDiff(forecast.yhat, rNewton['yhat']!);
+    t.diagnostic(`max |Δyhat|: vs R L-BFGS ${vsLbfgs.toFixed(4)}, vs R Newton ${vsNewton.toFixed(4)}; R L-BFGS vs R Newton ${rSpread.toFixed(4)}`);
+    assert.ok(vsLbfgs <= rSpread && vsNewton <= rSpread);
   });
 
   it('matches the Python quick-start notebook\'s last five yhat (2017-01-15 … 19) to 0.01', () => {
