@@ -81,6 +81,9 @@ export type Frequency =
   | { kind: 'week' | 'month-start' | 'month-end' | 'year-start' | 'year-end'; every: number };
 
 /**
+ * Porting note: pandas knows many more aliases (business days, quarters, …); these are the ones a forecast
+ * horizon usually needs.
+ *
  * Parses a pandas frequency alias: `D`, `h`/`H`, `min`/`T`, `s`/`S`, `ms`/`L` (each with an optional
  * multiple, e.g. `3D`, `30min`), `W` (weekly, on Sundays as pandas' `W-SUN`), `MS`, `M`/`ME`, `YS`/`AS`, `Y`/`YE`/`A`.
  */
@@ -161,6 +164,8 @@ function advance(day: Date, kind: Exclude<Frequency['kind'], 'fixed'>, every: nu
 /**
  * A stand-in for `pd.infer_freq` on a few sorted dates: a constant step, or month starts / month ends.
  * Undefined when no rule fits.
+ *
+ * Porting note: pandas also infers business-day, weekly-anchored and quarterly frequencies.
  */
 export function inferFrequency(dates: ArrayLike<number>): Frequency | undefined {
   if (dates.length < 3) return undefined;

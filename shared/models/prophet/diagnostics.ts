@@ -59,6 +59,8 @@ export function generateCutoffs(ds: Float64Array, horizon: number, initial: numb
 /**
  * `cross_validation`: forecasts from each cutoff with a copy of `model` refitted on the history up to it
  * (with the same fit options).
+ *
+ * Porting note: the cutoffs run one after another; Prophet's `parallel` (processes, threads, dask) is not ported.
  */
 export function crossValidation(model: Prophet, options: CrossValidationOptions): CrossValidationResult {
   if (!model.history || !model.params) {

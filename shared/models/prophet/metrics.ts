@@ -33,7 +33,11 @@ export interface PerformanceMetricsOptions {
   monthly?: boolean;
 }
 
-/** `performance_metrics`; null when no metric remains. */
+/**
+ * `performance_metrics`; null when no metric remains.
+ *
+ * Porting note: Prophet's `register_performance_metric` (user metrics by name) is not ported.
+ */
 export function performanceMetrics(df: CrossValidationFrame, options: PerformanceMetricsOptions = {}): PerformanceMetrics | null {
   let metrics: string[] = options.metrics ? [...options.metrics] : [...VALID_METRICS];
   const rolling_window = options.rolling_window ?? 0.1;

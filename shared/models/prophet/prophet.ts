@@ -205,6 +205,7 @@ export class Prophet {
   /** y and t scales and regressor standardization from the history, then the scaled history. */
   private setScales(sorted: ReturnType<typeof checkAndSort>): void {
     const scales = initializeScales(sorted, this.growth, this.scaling);
+    // Porting note: Prophet divides by a zero t_scale here and Stan later fails on the NaNs.
     if (scales.t_scale === 0) throw new DataError('The history spans a single date; Prophet needs at least two distinct dates in ds.');
     Object.assign(this, scales);
     this.extra_regressors = standardizeRegressors(sorted, this.extra_regressors);

@@ -136,6 +136,7 @@ export function modelFromDict(dict: Json): Prophet {
   model.seasonalities = orderedMap<Seasonality>(dict['seasonalities']);
   model.extra_regressors = new Map(
     [...orderedMap<ExtraRegressor & { predictor_spec?: unknown }>(dict['extra_regressors'])].map(([name, props]) => {
+      // Porting note: Prophet 1.5's `regressor_predictor` (a Prophet model per regressor) is not ported.
       if (props.predictor_spec) throw new ModelStateError(`Regressor '${name}' is forecast by its own Prophet model (regressor_predictor), which this port does not support.`);
       return [name, { prior_scale: props.prior_scale, standardize: props.standardize, mu: props.mu, std: props.std, mode: props.mode }];
     }),
