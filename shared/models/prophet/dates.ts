@@ -81,11 +81,11 @@ export type Frequency =
   | { kind: 'week' | 'month-start' | 'month-end' | 'year-start' | 'year-end'; every: number };
 
 /**
- * Porting note: pandas knows many more aliases (business days, quarters, …); these are the ones a forecast
- * horizon usually needs.
- *
  * Parses a pandas frequency alias: `D`, `h`/`H`, `min`/`T`, `s`/`S`, `ms`/`L` (each with an optional
  * multiple, e.g. `3D`, `30min`), `W` (weekly, on Sundays as pandas' `W-SUN`), `MS`, `M`/`ME`, `YS`/`AS`, `Y`/`YE`/`A`.
+ *
+ * Porting note: pandas knows many more aliases (business days, quarters, …); these are the ones a forecast
+ * horizon usually needs.
  */
 export function parseFrequency(freq: string): Frequency {
   const match = /^(\d*)([A-Za-z]+)$/.exec(freq.trim());
