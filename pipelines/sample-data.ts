@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createRandom, normal } from '../shared/models/recurrent/random.js';
 
 const STEP_MS = 120_000;
 
@@ -20,8 +21,8 @@ export async function writeSampleData(trainPath: string, testPath: string, days 
 }
 
 function sampleRows(days: number): string[] {
-  const random = mulberry32(20180328);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const random = createRandom(20180328);
+  const gaussian = () => normal(random);
   const start = Date.UTC(2018, 2, 26); // a Monday
   const rows: string[] = [];
   let burst = 0;
@@ -38,16 +39,4 @@ function sampleRows(days: number): string[] {
     rows.push(`${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${down.toFixed(1)},${up.toFixed(1)},${users}`);
   }
   return rows;
-}
-
-/** A small, well-known 32-bit PRNG (Mulberry32); enough for reproducible sample data. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
