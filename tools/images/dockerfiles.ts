@@ -41,18 +41,23 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \\
 COPY . .
 RUN npm run build && npx tsx tools/images/stage.ts --out /stage
 
-# --- runtime: Node.js + this component's bundle, its .wasm files and (trainers, inference) tfjs-node ---
+# Only the staged files: the runtime stages copy from this small image instead of the whole build tree.
+FROM scratch AS staged
+COPY --from=build /stage/ /stage/
+
+# --- runtime: Node.js + this component's bundle, its .wasm files and the node_modules it imports (tfjs) ---
 FROM \${BASE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+# The working directory is writable for the image user (the default offline MLflow store is ./mlruns); the
+# code copied into it stays root-owned. These first steps are the same in all six images, so cached once.
+RUN chown 1000:1000 /app
+COPY --from=staged /stage/${name}/ /app/
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="flts-${name}" \\
       org.opencontainers.image.description="FLTS-TS Kubeflow Pipelines component ${name}: node /app/dist/${name}.js --executor-input <ExecutorInput JSON>" \\
       org.opencontainers.image.version="\${VERSION}" \\
       io.flts.component="${name}"
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=build /stage/${name}/ /app/
-# Code stays root-owned; the working directory is writable for the default offline MLflow store (./mlruns).
-RUN chown 1000:1000 /app
 USER 1000:1000
 CMD ["node", "/app/dist/${name}.js"]
 `;

@@ -1,6 +1,8 @@
 # Shared helpers of tools/images/*.sh (sourced, not run): paths, the buildah command line, timing, and
 # installing the Debian packages the scripts need. Every setting is an environment variable with a default:
 #   FLTS_STORAGE_DRIVER  buildah storage driver (default vfs: works everywhere, no kernel overlay needed)
+#   FLTS_STORAGE_ROOT    buildah storage folder (default: buildah's, /var/lib/containers/storage); one folder
+#                        holds one driver's images, so give overlay and vfs different folders
 #   FLTS_IMAGE_CACHE     where the Debian rootfs and build logs are cached (default /var/cache/flts-images)
 #   FLTS_BASE_IMAGE      base image for the Dockerfiles' BASE_IMAGE (default localhost/flts-node-base:20)
 #   FLTS_IMAGE_TAG       tag of the component images (default: package.json's version)
@@ -8,6 +10,7 @@
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$IMAGES_DIR/../.." && pwd)
 STORAGE_DRIVER=${FLTS_STORAGE_DRIVER:-vfs}
+STORAGE_ROOT=${FLTS_STORAGE_ROOT:-}
 IMAGE_CACHE=${FLTS_IMAGE_CACHE:-/var/cache/flts-images}
 LOCAL_BASE_IMAGE=localhost/flts-node-base:20
 BASE_IMAGE=${FLTS_BASE_IMAGE:-$LOCAL_BASE_IMAGE}
@@ -17,7 +20,13 @@ ALL_COMPONENTS=(preprocess train-gru train-lstm train-prophet eval inference)
 REGISTRY_PREFIX=ghcr.io/flts-ts
 
 # buildah with this project's storage driver; every call must use the same one (storage refuses a mix).
-bh() { buildah --storage-driver "$STORAGE_DRIVER" "$@"; }
+bh() {
+  if [[ -n $STORAGE_ROOT ]]; then
+    buildah --storage-driver "$STORAGE_DRIVER" --root "$STORAGE_ROOT" --runroot "$STORAGE_ROOT-run" "$@"
+  else
+    buildah --storage-driver "$STORAGE_DRIVER" "$@"
+  fi
+}
 
 log() { printf '[images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

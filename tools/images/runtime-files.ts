@@ -119,7 +119,7 @@ export function packageClosure(root: string, names: readonly string[]): { packag
     if (dir) visit(dir);
     else absent.push(name);
   }
-  return { packages: [...seen.values()].sort((a, b) => a.dir.localeCompare(b.dir)), absent };
+  return { packages: [...seen.values()].sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0)), absent };
 }
 
 /**
