@@ -1,11 +1,12 @@
 // Per-epoch training time of the FLTS RNN shape on one tfjs backend (one backend per process).
 //   npx tsx tools/native-tf/bench-gru.ts --backend tensorflow|wasm|cpu [--cell gru|lstm] [--epochs 2]
-//       [--windows 4000] [--steps 10] [--features 17] [--units 128] [--layers 2] [--batch 64] [--profile]
+//       [--windows 4000] [--steps 10] [--features 17] [--units 128] [--layers 2] [--batch 64] [--profile] [--wasm-pretranspose]
+// --wasm-pretranspose: the WASM matmul experiment (setWasmPretranspose in common.ts).
 // --profile: after training, tf.profile() of one training step (kernel count, kernel ms vs wall ms).
 // Adam (lr 1e-3), MSE, shuffled batches, seeded random windows. Prints one JSON line at the end.
 // Wall and process CPU seconds per epoch (CPU time is less distorted by other load on a shared machine).
 import { parseArgs } from 'node:util';
-import { buildRnn, forwardFlopsPerWindow, loadNative, seededUniform, tf, useBackend } from './common.js';
+import { buildRnn, forwardFlopsPerWindow, loadNative, seededUniform, setWasmPretranspose, tf, useBackend } from './common.js';
 import type { BackendName, RnnConfig } from './common.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     layers: { type: 'string', default: '2' },
     batch: { type: 'string', default: '64' },
     profile: { type: 'boolean', default: false },
+    'wasm-pretranspose': { type: 'boolean', default: false },
   },
 });
 const backend = values.backend as BackendName;
@@ -44,7 +46,12 @@ const epochs = int(values.epochs);
 
 let tfVersion = '';
 if (backend === 'tensorflow') tfVersion = await loadNative();
-const label = await useBackend(backend);
+let label = await useBackend(backend);
+if (values['wasm-pretranspose']) {
+  if (backend !== 'wasm') throw new Error('--wasm-pretranspose needs --backend wasm');
+  setWasmPretranspose(true);
+  label += '+pretranspose';
+}
 tf.zeros([1]).dataSync(); // finish backend initialisation before anything is timed
 
 const model = buildRnn(cfg);

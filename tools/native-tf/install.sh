@@ -88,6 +88,16 @@ else
     rm -rf "$STAGE.tmp" && mkdir -p "$STAGE.tmp"
     cp "$ROOT/package.json" "$ROOT/package-lock.json" "$STAGE.tmp/"
     (cd "$STAGE.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    # Keep only what npm may drop: packages the lockfile marks optional (saves ~0.4 GB of cache).
+    (cd "$STAGE.tmp" && node -e '
+      const fs = require("fs");
+      const pk = require("./package-lock.json").packages;
+      const keys = Object.keys(pk).filter((k) => k.startsWith("node_modules/"));
+      const optional = keys.filter((k) => pk[k].optional);
+      for (const k of keys) {
+        if (pk[k].optional || optional.some((o) => o.startsWith(k + "/"))) continue;
+        fs.rmSync(k, { recursive: true, force: true });
+      }')
     touch "$STAGE.tmp/.complete"
     rm -rf "$STAGE" && mv "$STAGE.tmp" "$STAGE"
   fi

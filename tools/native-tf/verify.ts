@@ -1,8 +1,9 @@
 // Checks that @tensorflow/tfjs-node loads on the 'tensorflow' backend and computes what the WASM and
 // pure-JS cpu backends compute: a matmul, and small 2-layer GRU and LSTM nets' output, loss and every weight
-// gradient (forward + backward) from identical seeded weights and inputs.
+// gradient (forward + backward) from identical seeded weights and inputs. Also checks the WASM
+// pre-transposed-matmul experiment (setWasmPretranspose in common.ts) the same way.
 //   npx tsx tools/native-tf/verify.ts        exit 0 = all within float32 tolerance
-import { BACKENDS, buildRnn, loadNative, seededUniform, seededWeights, tf, useBackend } from './common.js';
+import { BACKENDS, buildRnn, loadNative, seededUniform, seededWeights, setWasmPretranspose, tf, useBackend } from './common.js';
 import type { BackendName, RnnConfig } from './common.js';
 
 const ATOL = 1e-5;
@@ -85,16 +86,22 @@ for (const cell of cells) {
   const names = shapeModel.trainableWeights.map((w) => w.name);
   shapeModel.layers.forEach((l) => l.dispose());
 
-  const results = new Map<BackendName, Result>();
+  const results = new Map<BackendName | 'wasm+pretranspose', Result>();
   for (const name of BACKENDS) {
     const label = await useBackend(name);
     results.set(name, run(cfg, weights));
     console.log(`${cell}: ran on ${label}`);
+    if (name === 'wasm') {
+      setWasmPretranspose(true);
+      results.set('wasm+pretranspose', run(cfg, weights));
+      setWasmPretranspose(false);
+      console.log(`${cell}: ran on ${label} with pre-transposed matmul operands`);
+    }
   }
 
   const ref = results.get('cpu');
   if (ref === undefined) throw new Error('no cpu result');
-  for (const name of ['tensorflow', 'wasm'] as const) {
+  for (const name of ['tensorflow', 'wasm', 'wasm+pretranspose'] as const) {
     const got = results.get(name);
     if (got === undefined) throw new Error(`no ${name} result`);
     console.log(`${name} vs cpu, ${cell.toUpperCase()} 2x${cfg.units} (pass: |diff| <= ${ATOL} + ${RTOL}*|ref|):`);
