@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (idempotent and cached: the Python peers, the MinIO server, the
-# native TensorFlow binding where it can be built), builds the bundles, then runs every test file with
-# node:test. Arguments narrow the run to files or folders: `npm test -- test/kfp`.
+# native TensorFlow binding built from the PyPI wheel), builds the bundles, then runs every test file with
+# node:test. With the native backend present, the recurrent-model tests run a second time on WASM, the
+# fallback backend. Arguments narrow the run to files or folders: `npm test -- test/kfp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +10,11 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 step "python peers (.venv)"
 tools/python-env.sh
-if [[ -x test/services/install.sh ]]; then
-  step "test services (MinIO)"
-  test/services/install.sh
-fi
-if [[ -x tools/native-tf/install.sh ]]; then
-  step "native TensorFlow backend (optional)"
-  tools/native-tf/install.sh || echo "native TensorFlow backend unavailable; RNN tests run on WASM only" >&2
-fi
+step "test services (MinIO)"
+test/services/install.sh >/dev/null
+step "native TensorFlow backend (tfjs-node against the PyPI libtensorflow)"
+native=0
+if tools/native-tf/install.sh; then native=1; else echo "native backend unavailable: the tests run on WASM only" >&2; fi
 step "build"
 npm run --silent build
 
@@ -24,4 +22,12 @@ roots=("$@")
 [[ ${#roots[@]} -eq 0 ]] && roots=(test)
 mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' | sort)
 step "node:test (${#files[@]} files)"
-exec node --import tsx --test --test-reporter=spec "${files[@]}"
+status=0
+node --import tsx --test --test-reporter=spec "${files[@]}" || status=$?
+
+if [[ $native == 1 && $# -eq 0 ]]; then
+  mapfile -t rnn < <(find test/models/recurrent test/tf -name '*.test.ts' | sort)
+  step "node:test on the WASM backend (${#rnn[@]} files)"
+  TFJS_BACKEND=wasm node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
+fi
+exit $status
