@@ -57,7 +57,7 @@ if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   log "build context: snapshot of $(find "$context" -type f | wc -l) files from git ls-files in $(elapsed "$t0")"
 fi
 cd "$context"
-log "building ${names[*]} as localhost/flts-<name>:$tag on $BASE_IMAGE (storage driver $STORAGE_DRIVER)"
+log "building ${names[*]} as localhost/flts-<name>:$tag on $BASE_IMAGE (storage: $STORAGE_DRIVER ${STORAGE_ROOT:-default root})"
 declare -A took
 for name in "${names[@]}"; do
   dockerfile=Dockerfiles/$name.Dockerfile

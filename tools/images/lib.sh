@@ -1,16 +1,39 @@
 # Shared helpers of tools/images/*.sh (sourced, not run): paths, the buildah command line, timing, and
 # installing the Debian packages the scripts need. Every setting is an environment variable with a default:
-#   FLTS_STORAGE_DRIVER  buildah storage driver (default vfs: works everywhere, no kernel overlay needed)
-#   FLTS_STORAGE_ROOT    buildah storage folder (default: buildah's, /var/lib/containers/storage); one folder
-#                        holds one driver's images, so give overlay and vfs different folders
+#   FLTS_STORAGE_DRIVER  buildah storage driver: overlay where this machine can mount overlayfs (about ten
+#                        times faster than vfs here), else vfs (works everywhere, no kernel support needed)
+#   FLTS_STORAGE_ROOT    buildah storage folder; default: /var/lib/containers/flts-overlay for overlay,
+#                        buildah's default /var/lib/containers/storage for vfs (one folder holds one driver's images)
+# tools/images/buildah.sh runs buildah with these settings (e.g. `tools/images/buildah.sh images`).
 #   FLTS_IMAGE_CACHE     where the Debian rootfs and build logs are cached (default /var/cache/flts-images)
 #   FLTS_BASE_IMAGE      base image for the Dockerfiles' BASE_IMAGE (default localhost/flts-node-base:20)
 #   FLTS_IMAGE_TAG       tag of the component images (default: package.json's version)
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$IMAGES_DIR/../.." && pwd)
-STORAGE_DRIVER=${FLTS_STORAGE_DRIVER:-vfs}
+# Whether this machine can mount overlayfs (root, kernel support): a throw-away mount in a temporary folder.
+overlay_works() {
+  grep -qw overlay /proc/filesystems 2>/dev/null || return 1
+  local d ok=1
+  d=$(mktemp -d)
+  mkdir -p "$d/lower" "$d/upper" "$d/work" "$d/merged"
+  if mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/merged" 2>/dev/null; then
+    umount "$d/merged" && ok=0
+  fi
+  rm -rf "$d"
+  return $ok
+}
+if [[ -n ${FLTS_STORAGE_DRIVER:-} ]]; then
+  STORAGE_DRIVER=$FLTS_STORAGE_DRIVER
+elif overlay_works; then
+  STORAGE_DRIVER=overlay
+else
+  STORAGE_DRIVER=vfs
+fi
 STORAGE_ROOT=${FLTS_STORAGE_ROOT:-}
+if [[ -z $STORAGE_ROOT && $STORAGE_DRIVER == overlay ]]; then
+  STORAGE_ROOT=/var/lib/containers/flts-overlay
+fi
 IMAGE_CACHE=${FLTS_IMAGE_CACHE:-/var/cache/flts-images}
 LOCAL_BASE_IMAGE=localhost/flts-node-base:20
 BASE_IMAGE=${FLTS_BASE_IMAGE:-$LOCAL_BASE_IMAGE}
@@ -19,7 +42,7 @@ ALL_COMPONENTS=(preprocess train-gru train-lstm train-prophet eval inference)
 # Where component.yaml says the images live; the local builds get this name too, as a second tag.
 REGISTRY_PREFIX=ghcr.io/flts-ts
 
-# buildah with this project's storage driver; every call must use the same one (storage refuses a mix).
+# buildah with this project's storage driver and folder; every call must use the same pair (storage refuses a mix).
 bh() {
   if [[ -n $STORAGE_ROOT ]]; then
     buildah --storage-driver "$STORAGE_DRIVER" --root "$STORAGE_ROOT" --runroot "$STORAGE_ROOT-run" "$@"
