@@ -1,11 +1,12 @@
 /**
  * Held-out accuracy against training time of the GRU/LSTM forecaster for a few settings, on ElBorn and LesCorts
  * preprocessed with preprocess's defaults, scored with the shared evaluation protocol (horizon 6) next to the
- * naive baselines. Writes bench/results/rnn-defaults.json and the tables of bench/results/rnn-defaults.md.
+ * naive baselines. Writes bench/results/<out>.json and a table in bench/results/<out>.md; the conclusions are in
+ * bench/results/rnn-defaults.md.
  *
- *   npx tsx bench/rnn-defaults.ts                 the train-gru/train-lstm defaults only (what `npm run bench` runs)
- *   npx tsx bench/rnn-defaults.ts --grid          every setting below (about half an hour on 2 busy cores, WASM)
- *   npx tsx bench/rnn-defaults.ts --only gru-L30-h64-l1,lstm-L30-h64-l1 --sites ElBorn
+ *   npx tsx bench/rnn-defaults.ts                 the train-gru/train-lstm defaults only (what `npm run bench` runs) → rnn-check
+ *   npx tsx bench/rnn-defaults.ts --grid --out rnn-grid --backend wasm     every setting below (about 40 min on 2 busy cores)
+ *   npx tsx bench/rnn-defaults.ts --only gru-L30-h64-l1,gru-L30-h64-l1-b128 --seeds 1,2 --out rnn-seeds --backend wasm
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -38,6 +39,13 @@ const GRID: Setting[] = [
   { name: 'gru-L30-h32-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 32, numLayers: 1 } },
   { name: 'gru-L30-h64-l1-b128', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1, batchSize: 128, learningRate: 0.002 } },
   { name: 'lstm-L30-h64-l1', inputLength: 30, hyper: { cell: 'lstm', hiddenSize: 64, numLayers: 1 } },
+  // Patience 10 and halving the rate after 3 flat epochs: less at the mercy of a small, noisy validation split.
+  { name: 'gru-L30-h64-l1-p10-decay', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1, patience: 10, lrDecayFactor: 0.5, lrDecayPatience: 3 } },
+  {
+    name: 'gru-L30-h64-l1-b128-p10-decay',
+    inputLength: 30,
+    hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1, batchSize: 128, learningRate: 0.002, patience: 10, lrDecayFactor: 0.5, lrDecayPatience: 3 },
+  },
 ];
 
 const { values: args } = parseArgs({
@@ -46,6 +54,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     sites: { type: 'string', default: 'ElBorn,LesCorts' },
     backend: { type: 'string', default: 'auto' },
+    seeds: { type: 'string' },
+    out: { type: 'string', default: 'rnn-check' },
   },
 });
 
@@ -65,6 +75,7 @@ const settings = args.only
         { name: 'gru-defaults', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const } },
         { name: 'lstm-defaults', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const } },
       ];
+const seeds = args.seeds ? args.seeds.split(',').map(Number) : [defaults.hyper.seed];
 const backend = await chooseBackend(args.backend);
 console.log(`backend ${backend.backend} (${backend.reason}); ${settings.length} settings × ${sites.length} sites`);
 
@@ -73,18 +84,23 @@ for (const site of sites) {
   const data = await preprocessSite(site);
   console.log(`${site}: train ${data.splits.train.time.length}, validation ${data.splits.validation.time.length}, test ${data.splits.test.time.length} rows, ${data.columns.length} features`);
   for (const setting of settings) {
-    rows.push(await runSetting(site, data, setting));
-    const row = rows.at(-1)!;
-    console.log(`${site} ${setting.name}: rmse ${row.rmse.toFixed(5)} vs persistence ${row.persistenceRmse.toFixed(5)} (skill ${row.skill.toFixed(3)}), ${row.trainSeconds.toFixed(0)} s, ${row.secondsPerEpoch.toFixed(1)} s/epoch`);
+    for (const seed of seeds) {
+      const row = await runSetting(site, data, { ...setting, hyper: { ...setting.hyper, seed } });
+      rows.push(row);
+      console.log(
+        `${site} ${setting.name} seed ${seed}: rmse ${row.rmse.toFixed(5)} vs persistence ${row.persistenceRmse.toFixed(5)} (skill ${row.skill.toFixed(3)}), ${row.trainSeconds.toFixed(0)} s, ${row.secondsPerEpoch.toFixed(1)} s/epoch`,
+      );
+    }
   }
 }
 
-await recordResult('rnn-defaults', { backend: backend.backend, horizon: HORIZON, defaults: defaults.hyper, inputLengthDefault: defaults.inputLength, rows });
-await writeFile(new URL('./results/rnn-defaults.md', import.meta.url), markdown(rows, backend.backend));
+await recordResult(args.out, { backend: backend.backend, horizon: HORIZON, defaults: defaults.hyper, inputLengthDefault: defaults.inputLength, rows });
+await writeFile(new URL(`./results/${args.out}.md`, import.meta.url), markdown(rows, backend.backend));
 
 interface Row {
   site: string;
   setting: string;
+  seed: number;
   cell: string;
   inputLength: number;
   hiddenSize: number;
@@ -134,6 +150,7 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
   return {
     site,
     setting: setting.name,
+    seed: hyper.seed,
     cell: hyper.cell,
     inputLength: setting.inputLength,
     hiddenSize: hyper.hiddenSize,
@@ -218,13 +235,14 @@ function componentDefaults(): { inputLength: number; hyper: RecurrentHyperparame
 
 function markdown(rows: Row[], backendName: string): string {
   const header =
-    '| site | setting | params | epochs (best) | s/epoch | train s | RMSE | MAE | RMSE (bits) | persistence RMSE | seasonal RMSE | skill vs persistence | skill step 1 / 6 | skill vs seasonal |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+    '| site | setting | seed | params | epochs (best) | s/epoch | train s | RMSE | MAE | RMSE (bits) | persistence RMSE | seasonal RMSE | skill vs persistence | skill step 1 / 6 | skill vs seasonal |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
   const body = rows
     .map((r) =>
       [
         r.site,
         r.setting,
+        r.seed,
         r.parameters,
         `${r.epochsRun} (${r.bestEpoch})`,
         r.secondsPerEpoch.toFixed(1),
@@ -243,7 +261,7 @@ function markdown(rows: Row[], backendName: string): string {
     .join('\n');
   return (
     `# GRU/LSTM settings: held-out accuracy against training time\n\n` +
-    `Generated by \`npx tsx bench/rnn-defaults.ts${args.grid ? ' --grid' : ''}\` on ${new Date().toISOString().slice(0, 10)}, backend ${backendName}. ` +
+    `Generated by \`npx tsx bench/rnn-defaults.ts ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, backend ${backendName}. ` +
     `Horizon ${HORIZON}; RMSE/MAE in scaled (min-max) units on every (origin, step) target of the held-out split (shared/series/evaluation.ts); ` +
     `skill = 1 − RMSE / RMSE_baseline. Hyperparameters not named in the setting are the train-gru defaults.\n\n` +
     header +
