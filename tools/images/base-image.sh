@@ -54,6 +54,9 @@ debian_mirror() {
 
 ensure_buildah
 ensure_commands debootstrap:debootstrap
+mkdir -p "$IMAGE_CACHE"
+exec 8>"$IMAGE_CACHE/base-image.lock"
+flock 8
 
 node_bin=$(readlink -f "$(command -v node)")
 node_version=$("$node_bin" --version)

@@ -8,6 +8,7 @@
 #   FLTS_IMAGE_CACHE     where the Debian rootfs and build logs are cached (default /var/cache/flts-images)
 #   FLTS_BASE_IMAGE      base image for the Dockerfiles' BASE_IMAGE (default localhost/flts-node-base:20)
 #   FLTS_IMAGE_TAG       tag of the component images (default: package.json's version)
+#   IMAGE_REGISTRY       registry prefix of the second name (default ghcr.io/flts-ts, as in component.yaml)
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$IMAGES_DIR/../.." && pwd)
@@ -39,8 +40,9 @@ LOCAL_BASE_IMAGE=localhost/flts-node-base:20
 BASE_IMAGE=${FLTS_BASE_IMAGE:-$LOCAL_BASE_IMAGE}
 # The six components, in pipeline order (the names of Dockerfiles/<name>.Dockerfile and components/<name>/).
 ALL_COMPONENTS=(preprocess train-gru train-lstm train-prophet eval inference)
-# Where component.yaml says the images live; the local builds get this name too, as a second tag.
-REGISTRY_PREFIX=ghcr.io/flts-ts
+# Where component.yaml says the images live (IMAGE_REGISTRY, as for `npm run specs`); the local builds get
+# this name too, as a second tag.
+REGISTRY_PREFIX=${IMAGE_REGISTRY:-ghcr.io/flts-ts}
 
 # buildah with this project's storage driver and folder; every call must use the same pair (storage refuses a mix).
 bh() {
