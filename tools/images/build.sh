@@ -74,7 +74,15 @@ cd "$context"
 if [[ $context == "$REPO_ROOT" ]]; then
   context_hash=unknown-$(now) # not a git checkout: no snapshot to hash, always build
 else
-  context_hash=$(find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  # Only what the build can see: with an allow-list .dockerignore ("*" then "!path" lines), those paths, the
+  # .dockerignore and the Dockerfiles; otherwise every file of the snapshot.
+  hash_paths=(.)
+  if [[ -f .dockerignore ]] && grep -qx '\*' .dockerignore; then
+    mapfile -t allowed < <(sed -n 's#^!\([^*?[]*\)$#\1#p' .dockerignore | sed 's#/$##')
+    hash_paths=(.dockerignore Dockerfiles)
+    for path in "${allowed[@]}"; do [[ -e $path ]] && hash_paths+=("$path"); done
+  fi
+  context_hash=$(find "${hash_paths[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 fi
 base_id=$(bh inspect --type image --format '{{.FromImageID}}' "$BASE_IMAGE" 2>/dev/null || echo absent)
 build_key() { echo "$context_hash $base_id $tag $1 $REGISTRY_PREFIX ${FLTS_BUILD_ARGS:-} $STORAGE_DRIVER" | sha256sum | cut -c1-16; }
