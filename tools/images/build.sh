@@ -10,7 +10,8 @@
 #   so it runs once and the other five images reuse it. Unchanged sources rebuild in seconds.
 # - RUN steps use --isolation chroot with the host network (npm ci needs the npm registry).
 # - A CA bundle for a TLS-inspecting proxy goes in as build secret "extra_ca": $FLTS_EXTRA_CA, else
-#   $NODE_EXTRA_CA_CERTS when that file exists. It is mounted for npm ci only, never stored in an image.
+#   $NODE_EXTRA_CA_CERTS, else the system bundle /etc/ssl/certs/ca-certificates.crt (the first that exists).
+#   It is mounted for npm ci only (as NODE_EXTRA_CA_CERTS), never stored in an image.
 # - The build context is a snapshot ($FLTS_IMAGE_CACHE/context) of the files git lists (tracked and untracked,
 #   not ignored); .dockerignore then narrows it further.
 # - Logs: $FLTS_IMAGE_CACHE/logs/<name>.log; the tail is printed when a build fails.
@@ -38,7 +39,7 @@ if [[ $BASE_IMAGE == "$LOCAL_BASE_IMAGE" ]]; then
   bash "$IMAGES_DIR/base-image.sh"
 fi
 
-extra_ca=${FLTS_EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-}}
+extra_ca=${FLTS_EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}}
 secret_args=()
 if [[ -n $extra_ca && -s $extra_ca ]]; then
   secret_args=(--secret "id=extra_ca,src=$extra_ca")
