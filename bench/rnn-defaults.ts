@@ -46,6 +46,11 @@ const GRID: Setting[] = [
     inputLength: 30,
     hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1, batchSize: 128, learningRate: 0.002, patience: 10, lrDecayFactor: 0.5, lrDecayPatience: 3 },
   },
+  {
+    name: 'lstm-L30-h64-l1-b128-p10-decay',
+    inputLength: 30,
+    hyper: { cell: 'lstm', hiddenSize: 64, numLayers: 1, batchSize: 128, learningRate: 0.002, patience: 10, lrDecayFactor: 0.5, lrDecayPatience: 3 },
+  },
 ];
 
 const { values: args } = parseArgs({
