@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../shared/errors.js';
 import type { Executor } from '../shared/kfp/executor.js';
-import type { ComponentSpec, JsonValue } from '../shared/kfp/spec.js';
+import type { ComponentSpec } from '../shared/kfp/spec.js';
 import { Logger } from '../shared/log.js';
 import type { ModelType, TrainedModelMetadata } from '../shared/models/trained-model.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
@@ -18,6 +18,7 @@ import { resolveClaim } from '../shared/store/index.js';
 import { readDataset, type Dataset } from '../shared/table/dataset.js';
 import { openTracking, type Flavor, type MetricPoint, type ParamValue, type TrackedRun } from '../shared/tracking/index.js';
 import { toYaml, type YamlValue } from '../shared/tracking/yaml.js';
+import { trainerArtifacts } from './trainer-artifacts.js';
 import { trainerReport } from './trainer-report.js';
 
 /** The three splits of one preprocess run, and the manifest every model of that run starts from. */
@@ -50,9 +51,10 @@ export interface TrainerContext {
   log: Logger;
 }
 
+/** What every trainer's spec has in common: the three splits in, model/metrics/report and run_id out. */
 type TrainerSpec = ComponentSpec & {
-  inputs: { artifacts: { training_data: unknown; validation_data: unknown; inference_data: unknown } };
-  outputs: { artifacts: { model: unknown; metrics: unknown; report: unknown }; parameters: { run_id: unknown } };
+  inputs: { artifacts: typeof trainerArtifacts.inputs };
+  outputs: typeof trainerArtifacts.outputs;
 };
 
 interface CommonParameters {
@@ -71,8 +73,9 @@ export async function runTrainer<S extends TrainerSpec>(
   train: (context: TrainerContext) => Promise<TrainedModel>,
 ): Promise<void> {
   const p = executor.parameters as unknown as CommonParameters;
+  const outputs = executor as unknown as Executor<TrainerSpec>;
   const log = new Logger(executor.spec.name);
-  const data = await loadTrainerData(executor as unknown as Executor<TrainerSpec>, p);
+  const data = await loadTrainerData(outputs, p);
   log.info('data', {
     train: data.train.frame.time.length,
     validation: data.validation.frame.time.length,
@@ -121,7 +124,7 @@ export async function runTrainer<S extends TrainerSpec>(
       skill: metrics['skill_vs_persistence'],
     });
 
-    const output = executor.outputArtifact('model');
+    const output = outputs.outputArtifact('model');
     await model.save(output.path);
     const logged = await run.logModel(output.path, 'model', { flavor: model.flavor, metadata: { config_hash: data.manifest.configHash, model_type: modelType } });
     await writeFile(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
@@ -145,10 +148,10 @@ export async function runTrainer<S extends TrainerSpec>(
       train_seconds: trainSeconds,
       ...model.facts,
     } as unknown as TrainedModelMetadata & Record<string, unknown>;
-    executor.setMetadata('model', metadata);
-    await executor.writeMetrics('metrics', metrics);
-    await writeFile(executor.outputArtifact('report').path, reportHtml);
-    executor.setOutput('run_id' as never, run.runId as never);
+    outputs.setMetadata('model', metadata);
+    await outputs.writeMetrics('metrics', metrics);
+    await writeFile(outputs.outputArtifact('report').path, reportHtml);
+    outputs.setOutput('run_id', run.runId);
     await run.end('FINISHED');
   } catch (error) {
     await run.setTags({ 'flts.error': String((error as Error).message ?? error).slice(0, 4000) }).catch(() => undefined);
@@ -203,4 +206,3 @@ export function epochPoints(epoch: number, values: Record<string, number>): Metr
   return Object.entries(values).map(([key, value]) => ({ key, value, step: epoch, timestamp }));
 }
 
-export type { JsonValue };
