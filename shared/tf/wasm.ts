@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setWasmPretranspose } from './wasm-matmul.js';
 
 /** The binaries the backend picks between in Node: plain, and SIMD when the runtime validates SIMD code. */
 const REQUIRED_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
@@ -62,6 +63,7 @@ export async function startWasm(directories: readonly string[]): Promise<WasmOut
   }
   if (!(await tf.setBackend('wasm'))) return { ok: false, why: `it failed to initialise from ${directory} (see the tfjs message above)` };
   await tf.ready();
+  setWasmPretranspose(true);
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = getThreadsCount();
   return {
