@@ -3,19 +3,13 @@
  * has no early stopping, so the validation period is simply more history), with optional extra regressors and
  * holidays, handed to the shared trainer flow for the held-out protocol, MLflow and the model directory.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataError, InvalidParameterError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { prophetForecaster, saveProphetModel } from '../../shared/models/prophet-model.js';
-import { Prophet, type HolidaysTable, type ProphetOptions, type SeasonalityArg } from '../../shared/models/prophet/index.js';
+import { readHolidays } from '../../shared/models/prophet-holidays.js';
+import { Prophet, type ProphetOptions, type SeasonalityArg } from '../../shared/models/prophet/index.js';
 import { lineChart, section } from '../../shared/report/html.js';
 import { concatFrames, type SeriesFrame } from '../../shared/series/frame.js';
-import { parseTimestamp } from '../../shared/series/timestamps.js';
-import { defaultObjectStore, parseLocation } from '../../shared/store/index.js';
-import { readTableFile } from '../../shared/table/read-table.js';
-import { numericValues } from '../../shared/table/raw-table.js';
 import { runTrainer } from '../trainer.js';
 import type { trainProphetSpec } from './spec.js';
 
@@ -121,31 +115,6 @@ function withCapFloor(frame: SeriesFrame, cap: number | undefined, floor: number
   if (cap !== undefined) columns['cap'] = new Float64Array(frame.time.length).fill(cap);
   if (floor !== undefined) columns['floor'] = new Float64Array(frame.time.length).fill(floor);
   return { ...frame, columns, names: [...frame.names] };
-}
-
-/** A holidays CSV (holiday, ds, optional lower_window, upper_window, prior_scale) from a path or URI. */
-async function readHolidays(uri: string): Promise<HolidaysTable> {
-  const location = parseLocation(uri);
-  const path = location.kind === 'local' ? location.path : join(await mkdtemp(join(tmpdir(), 'flts-holidays-')), 'holidays.csv');
-  if (location.kind !== 'local') await defaultObjectStore().download(uri, path);
-  const { table } = await readTableFile(path, `holidays_uri ${uri}`);
-  const need = ['holiday', 'ds'].filter((name) => !table.columns[name]);
-  if (need.length > 0) throw new DataError(`The holidays table ${uri} lacks column(s) ${need.join(', ')}; it has: ${table.names.join(', ')}.`);
-  const names = table.columns['holiday']!;
-  const dates = table.columns['ds']!;
-  const holiday = names.kind === 'text' ? names.values.map((v) => v ?? '') : Array.from(numericValues(names)!, String);
-  const ds = dates.kind === 'time' ? dates.values : Float64Array.from(dates.kind === 'text' ? dates.values : [], (v) => parseTimestamp(v ?? ''));
-  const bad = Array.from(ds).findIndex(Number.isNaN);
-  if (bad >= 0) throw new DataError(`The holidays table ${uri} has an unparseable date in row ${bad + 1}.`);
-  const optional = (name: string) => (table.columns[name] ? numericValues(table.columns[name]!) : undefined);
-  const table_: HolidaysTable = { holiday, ds };
-  const lower = optional('lower_window');
-  const upper = optional('upper_window');
-  const prior = optional('prior_scale');
-  if (lower) table_.lower_window = lower;
-  if (upper) table_.upper_window = upper;
-  if (prior) table_.prior_scale = prior;
-  return table_;
 }
 
 /** Trend and seasonal components over the last week of history, as Prophet's components plot shows them. */
