@@ -9,6 +9,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ArtifactError, ExecutorInputError } from '../../shared/errors.js';
+import { metadataBoolean } from '../../shared/kfp/artifacts.js';
 import { parseExecutorInput } from '../../shared/kfp/executor-input.js';
 import { Executor } from '../../shared/kfp/executor.js';
 import { defineComponent, type ComponentSpec } from '../../shared/kfp/spec.js';
@@ -248,5 +249,59 @@ describe('Executor failures', () => {
     await writeFile(`${dir}/data.csv`, 'x');
     const executor = new Executor(spec, input(dir, `${dir}/data.csv`));
     assert.throws(() => executor.setOutput('n', 1.5), { message: 'Output parameter "n" must be an integer; got number 1.5.' });
+  });
+});
+
+describe('artifact metadata through the launcher and MLMD', () => {
+  /** What the backend does to output metadata before a downstream task sees it (kfp-contract.md §3.5). */
+  function throughMlmd(value: unknown): unknown {
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (Array.isArray(value)) return { list: value.map(throughMlmd) };
+    if (value !== null && typeof value === 'object') {
+      return { struct: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, throughMlmd(v)])) };
+    }
+    return value;
+  }
+
+  it('reaches the next component as its producer wrote it (booleans as 0/1)', async () => {
+    const dir = await tempDir();
+    const producer = defineComponent({
+      name: 'producer',
+      description: 'writes metadata',
+      inputs: { artifacts: {}, parameters: {} },
+      outputs: { artifacts: { data: { type: 'system.Dataset', description: 'd' } }, parameters: {} },
+    });
+    const written = { rows: 3773, columns: ['time', 'down'], scaler: { method: 'minmax', columns: { down: { center: 0, scale: 2 } } }, promoted: true };
+    const { output } = await execute(
+      producer,
+      JSON.stringify({ outputs: { artifacts: { data: { artifacts: [{ name: 'data', uri: `${dir}/data` }] } }, outputFile: `${dir}/out.json` } }),
+      dir,
+      async (executor) => {
+        await writeFile(executor.outputArtifact('data').path, 'x');
+        executor.setMetadata('data', written);
+      },
+    );
+    const sent = (output as { artifacts: { data: { artifacts: { metadata: Record<string, unknown> }[] } } }).artifacts.data.artifacts[0]!.metadata;
+    const mlmd = Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, k === 'columns' || k === 'scaler' || k === 'promoted' ? throughMlmd(v) : v]));
+
+    const consumer = defineComponent({
+      name: 'consumer',
+      description: 'reads metadata',
+      inputs: { artifacts: { data: { type: 'system.Dataset', description: 'd' } }, parameters: {} },
+      outputs: { artifacts: {}, parameters: {} },
+    });
+    await execute(
+      consumer,
+      JSON.stringify({
+        inputs: { artifacts: { data: { artifacts: [{ name: '1234', type: { instanceSchema: '' }, uri: `${dir}/data`, metadata: { ...mlmd, display_name: 'data' } }] } } },
+        outputs: { outputFile: `${dir}/out2.json` },
+      }),
+      dir,
+      async (executor) => {
+        const { metadata } = executor.requireInputArtifact('data');
+        assert.deepEqual(metadata, { ...written, promoted: 1, display_name: 'data' });
+        assert.equal(metadataBoolean(metadata['promoted']), true);
+      },
+    );
   });
 });
