@@ -3,7 +3,7 @@ windows (read from the series file the TypeScript side wrote), the same training
 shuffled batches), timed per epoch.
 
 Usage: python rnn_speed_peer.py SERIES_F32 ROWS FEATURES CELL INPUT_LENGTH HORIZON HIDDEN LAYERS BATCH EPOCHS
-SERIES_F32 is row-major float32 (ROWS, FEATURES); feature 0 is the target. Window i reads rows i … i+L−1 and
+SERIES_F32 is row-major float32 (≥ ROWS, FEATURES), of which the first ROWS rows are read; feature 0 is the target. Window i reads rows i … i+L−1 and
 forecasts feature 0 at rows i+L … i+L+H−1 (what shared/series/windows.ts gives for contiguous rows).
 Prints one JSON line: {"epoch_s": [...], "epoch_cpu_s": [...], "loss": [...], "torch": version, "threads": n}.
 """
@@ -28,7 +28,7 @@ class Forecaster(torch.nn.Module):
 
 
 def main(path, rows, features, cell, length, horizon, hidden, layers, batch, epochs):
-    series = np.fromfile(path, dtype=np.float32).reshape(rows, features)
+    series = np.fromfile(path, dtype=np.float32, count=rows * features).reshape(rows, features)
     count = rows - length - horizon + 1
     index = np.arange(count)[:, None]
     x = torch.from_numpy(series[index + np.arange(length)[None, :]])  # (count, L, F)

@@ -5,7 +5,7 @@ import { clipByGlobalNorm } from '../../../shared/models/recurrent/clip.js';
 import { chooseBackend } from '../../../shared/tf/backend.js';
 
 before(async () => {
-  await chooseBackend('wasm');
+  await chooseBackend();
 });
 
 /** Gradients (3) and (4, 0): global norm √(9 + 16) = 5. */

@@ -8,7 +8,7 @@ import { cycle, manifestFor } from './fixtures.js';
 
 let model: RecurrentModel;
 before(async () => {
-  await chooseBackend('wasm');
+  await chooseBackend();
   const manifest = manifestFor();
   model = { manifest, network: buildNetwork({ cell: 'lstm', inputLength: 8, featureCount: 2, hiddenSize: 4, numLayers: 1, horizon: 3 }, 1) };
 });
@@ -26,9 +26,12 @@ describe('forecast', () => {
     assert.deepEqual(await forecast(model, reordered, [7, 30]), await forecast(model, cycle.test, [7, 30]));
   });
 
-  it('gives each origin the same forecast alone or in a batch', async () => {
+  it('gives each origin the same forecast alone or in a batch, to float32 rounding', async () => {
     const batch = await forecast(model, cycle.test, [10, 20, 30], { batchSize: 2 });
-    assert.deepEqual(batch.subarray(3, 6), await forecast(model, cycle.test, [20]));
+    const alone = await forecast(model, cycle.test, [20]);
+    // libtensorflow's GEMM blocks a 1-row product differently from a 2-row one, so the last bit may differ there
+    // (observed 7e-9); WASM happens to give identical bits.
+    batch.subarray(3, 6).forEach((value, h) => assert.ok(Math.abs(value - alone[h]!) <= 1e-6, `step ${h + 1}: ${value} vs ${alone[h]}`));
   });
 
   describe('bad input', () => {

@@ -14,7 +14,7 @@ const directory = join(root, 'model');
 let trained: RecurrentModel;
 
 before(async () => {
-  await chooseBackend('wasm');
+  await chooseBackend();
   trained = (await trainRecurrent(cycle, manifestFor(), tinyHyper({ cell: 'lstm', numLayers: 2, epochs: 2 }))).model;
   await saveRecurrentModel(trained, directory);
 });

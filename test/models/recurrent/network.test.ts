@@ -8,7 +8,7 @@ import { chooseBackend } from '../../../shared/tf/backend.js';
 const shape = (overrides: Partial<NetworkShape>): NetworkShape => ({ cell: 'gru', inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers: 2, horizon: 4, ...overrides });
 
 before(async () => {
-  await chooseBackend('wasm');
+  await chooseBackend();
 });
 
 describe('the recurrent network', () => {

@@ -8,6 +8,6 @@ import { chooseBackend } from '../../../shared/tf/backend.js';
 import { cycle } from './fixtures.js';
 
 const [directory, ...origins] = process.argv.slice(2);
-await chooseBackend('wasm');
+await chooseBackend();
 const model = await loadRecurrentModel(directory!);
 process.stdout.write(JSON.stringify(Array.from(await forecast(model, cycle.test, origins.map(Number)))));

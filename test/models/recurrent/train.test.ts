@@ -9,7 +9,7 @@ import { chooseBackend } from '../../../shared/tf/backend.js';
 import { cycle, dailyCycle, HOUR, manifestFor, tinyHyper } from './fixtures.js';
 
 before(async () => {
-  await chooseBackend('wasm');
+  await chooseBackend();
 });
 
 /**

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { forwardPass } from '../../../shared/models/recurrent/forward.js';
+import { buildNetwork, type RecurrentNetwork } from '../../../shared/models/recurrent/network.js';
+import { setSequenceKernel, type SequenceKernel } from '../../../shared/models/recurrent/sequence.js';
+import { chooseBackend, type BackendChoice } from '../../../shared/tf/backend.js';
+
+/**
+ * The fused layer kernels against the plain tfjs-layers GRU/LSTM (the saved model's own implementation) and the
+ * reference tfjs-ops layers, on the same weights: outputs, MSE loss and the gradient of every weight. Runs on the
+ * backend `auto` picks (native where tools/native-tf/install.sh has run; `TFJS_BACKEND=wasm` for the fallback).
+ * Tolerance: 2e-6 + 1e-4·|value|, float32 rounding of sums taken in another order (observed ≤ 1e-7).
+ */
+const TOLERANCE = { absolute: 2e-6, relative: 1e-4 };
+
+let choice: BackendChoice;
+before(async () => {
+  choice = await chooseBackend();
+});
+after(() => setSequenceKernel('fused'));
+
+interface Result {
+  output: Float32Array;
+  loss: number;
+  grads: Record<string, Float32Array>;
+}
+
+/** Output, loss and weight gradients of `network` on (x, y), computed by `run` (x ↦ forecasts). */
+function evaluate(network: RecurrentNetwork, x: tf.Tensor3D, y: tf.Tensor2D, run: (x: tf.Tensor3D) => tf.Tensor): Result {
+  const output = tf.tidy(() => run(x).dataSync() as Float32Array);
+  const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, run(x)) as tf.Scalar, network.variables);
+  const result = { output, loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, g.dataSync() as Float32Array])) };
+  tf.dispose([value, ...Object.values(grads)]);
+  return result;
+}
+
+function withKernel(kernel: SequenceKernel): (network: RecurrentNetwork) => (x: tf.Tensor3D) => tf.Tensor {
+  return (network) => (x) => {
+    setSequenceKernel(kernel);
+    return forwardPass(network, x);
+  };
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const bound = TOLERANCE.absolute + TOLERANCE.relative * Math.abs(expected[i]!);
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= bound, `${what}[${i}]: ${actual[i]} vs ${expected[i]} (bound ${bound})`);
+  }
+}
+
+function assertSame(actual: Result, expected: Result, label: string): void {
+  assertClose(actual.output, expected.output, `${label} output`);
+  assertClose([actual.loss], [expected.loss], `${label} loss`);
+  assert.deepEqual(Object.keys(actual.grads).sort(), Object.keys(expected.grads).sort());
+  for (const name of Object.keys(expected.grads)) assertClose(actual.grads[name]!, expected.grads[name]!, `${label} d/d${name}`);
+}
+
+describe('the fused recurrent layers', () => {
+  for (const cell of ['gru', 'lstm'] as const) {
+    for (const numLayers of [1, 2]) {
+      describe(`${cell}, ${numLayers} layer${numLayers > 1 ? 's' : ''} (7 windows × 5 steps × 3 features, 6 units, horizon 4)`, () => {
+        let network: RecurrentNetwork;
+        let x: tf.Tensor3D;
+        let y: tf.Tensor2D;
+        before(() => {
+          network = buildNetwork({ cell, inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers, horizon: 4 }, 3);
+          x = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
+          y = tf.randomNormal([7, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
+        });
+        after(() => {
+          tf.dispose([x, y]);
+          network.model.dispose();
+        });
+        // What a saved model computes: the tfjs-layers model itself, differentiated by tfjs.
+        const layers = () => evaluate(network, x, y, (input) => network.model.apply(input, { training: true }) as tf.Tensor);
+
+        it("compute the tfjs-layers model's output, loss and every weight gradient (the default kernel for the active backend)", () => {
+          assertSame(evaluate(network, x, y, withKernel('fused')(network)), layers(), `${choice.backend} fused`);
+        });
+
+        it('the JavaScript cell loops compute them too (the WASM/cpu kernel, here on the active backend)', () => {
+          assertSame(evaluate(network, x, y, withKernel('js')(network)), layers(), `${choice.backend} js`);
+        });
+
+        it('the reference tfjs-ops layers (the implementation before the fused kernels) agree with both', () => {
+          assertSame(evaluate(network, x, y, withKernel('reference')(network)), layers(), `${choice.backend} reference`);
+        });
+
+        it('leave no tensor behind', () => {
+          const before = tf.memory().numTensors;
+          evaluate(network, x, y, withKernel('fused')(network));
+          evaluate(network, x, y, withKernel('js')(network));
+          assert.equal(tf.memory().numTensors, before);
+        });
+      });
+    }
+  }
+
+  it('give each window the same forecast alone or in a batch (no mixing across the batch)', () => {
+    setSequenceKernel('fused');
+    const network = buildNetwork({ cell: 'gru', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
+    const x = tf.randomNormal([3, 4, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
+    const all = tf.tidy(() => forwardPass(network, x).dataSync());
+    const second = tf.tidy(() => forwardPass(network, tf.slice(x, [1, 0, 0], [1, 4, 2])).dataSync());
+    assertClose(second, [all[1]!], 'window 1');
+    x.dispose();
+    network.model.dispose();
+  });
+});
