@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError, ModelStateError } from '../../errors.js';
 import type { PreprocessingManifest } from '../../series/manifest.js';
 import { windowInputs, windowShapeIssues, windowTargets } from '../../series/windows.js';
-import { clipByGlobalNorm } from './clip.js';
+import { FlatAdam } from './adam.js';
 import { forwardPass, type DropoutPlan } from './forward.js';
 import { hyperparameterIssues, type RecurrentHyperparameters } from './hyperparameters.js';
 import type { RecurrentModel } from './model.js';
@@ -77,7 +77,7 @@ class TrainingSession {
   readonly #manifest: PreprocessingManifest;
   readonly #hyper: RecurrentHyperparameters;
   readonly #evaluationBatchSize: number;
-  readonly #optimizer: tf.AdamOptimizer;
+  readonly #optimizer: FlatAdam;
   // Separate streams, so that e.g. turning dropout on does not change the order of the windows.
   readonly #shuffleRandom: Random;
   readonly #dropout: DropoutPlan | undefined;
@@ -89,7 +89,7 @@ class TrainingSession {
     this.#manifest = manifest;
     this.#hyper = hyper;
     this.#evaluationBatchSize = evaluationBatchSize;
-    this.#optimizer = tf.train.adam(hyper.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
+    this.#optimizer = new FlatAdam(network.variables, { learningRate: hyper.learningRate, ...ADAM, clipNorm: hyper.clipNorm });
     this.#shuffleRandom = createRandom(hyper.seed + 1);
     const dropoutRandom = createRandom(hyper.seed + 2);
     this.#dropout = hyper.dropout > 0 ? { rate: hyper.dropout, nextSeed: () => nextSeed(dropoutRandom) } : undefined;
@@ -111,7 +111,7 @@ class TrainingSession {
       const valLoss = this.#validationLoss();
       const verdict = this.monitor.observe(epoch, valLoss);
       if (verdict.improved) this.#best.capture(this.#network.variables);
-      setLearningRate(this.#optimizer, verdict.learningRate);
+      this.#optimizer.learningRate = verdict.learningRate;
       const record: EpochRecord = {
         epoch,
         ...steps,
@@ -162,14 +162,12 @@ class TrainingSession {
     const { x, y } = batchTensors(this.#windows.train, origins, this.#manifest);
     try {
       const result = tf.tidy(() => {
-        const { value, grads } = this.#optimizer.computeGradients(
+        const { value, grads } = tf.variableGrads(
           () => tf.losses.meanSquaredError(y, forwardPass(this.#network, x, this.#dropout)) as tf.Scalar,
           this.#network.variables,
         );
-        const clipped = clipByGlobalNorm(grads, this.#hyper.clipNorm);
-        // Adam's declared parameter type says variables, but it only reads the gradient tensors by variable name.
-        this.#optimizer.applyGradients(clipped.grads as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
-        return tf.stack([value, clipped.norm]);
+        const norm = this.#optimizer.step(this.#network.variables.map((variable) => grads[variable.name]!));
+        return tf.stack([value, norm]);
       });
       const [loss, norm] = result.dataSync();
       result.dispose();
@@ -227,12 +225,6 @@ export function batchTensors(source: WindowSource, origins: Int32Array, manifest
     x: tf.tensor3d(windowInputs(source.features, origins, manifest.inputLength), [n, manifest.inputLength, source.features.length]),
     y: tf.tensor2d(Float32Array.from(windowTargets(source.target, origins, manifest.horizon)), [n, manifest.horizon]),
   };
-}
-
-// tfjs declares the learning rate protected, yet reads it on every applyGradients; Keras's ReduceLROnPlateau
-// changes the optimizer's rate in the same way, keeping Adam's moment estimates.
-function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 function validateSettings(manifest: PreprocessingManifest, hyper: RecurrentHyperparameters): void {

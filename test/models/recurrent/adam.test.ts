@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { FlatAdam } from '../../../shared/models/recurrent/adam.js';
+import { clipByGlobalNorm } from '../../../shared/models/recurrent/clip.js';
+import { chooseBackend } from '../../../shared/tf/backend.js';
+
+before(async () => {
+  await chooseBackend();
+});
+
+const SETTINGS = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+/** Weights after three steps on fixed gradients (2, 3) and (4,), by `step` (which gets the variables and the gradients). */
+function threeSteps(step: (variables: tf.Variable[], grads: tf.Tensor[], i: number) => void): number[][] {
+  const variables = [tf.variable(tf.tensor2d([[1, -1], [0.5, 2], [0, 3]]), true, 'a'), tf.variable(tf.tensor1d([0.1, 0.2, 0.3, 0.4]), true, 'b')];
+  for (let i = 0; i < 3; i++) {
+    tf.tidy(() => step(variables, [tf.mul(tf.tensor2d([[0.3, -0.2], [1, 0], [-2, 0.5]]), i + 1), tf.tensor1d([0.5, -0.5, 0.25, 0])], i));
+  }
+  const values = variables.map((v) => Array.from(v.dataSync()));
+  tf.dispose(variables);
+  return values;
+}
+
+describe('FlatAdam', () => {
+  for (const clipNorm of [0, 1]) {
+    it(`updates the weights as tf.train.adam after clipByGlobalNorm (clip ${clipNorm}), changing the rate between steps`, () => {
+      const adam = tf.train.adam(SETTINGS.learningRate, SETTINGS.beta1, SETTINGS.beta2, SETTINGS.epsilon);
+      const expected = threeSteps((variables, grads, i) => {
+        (adam as unknown as { learningRate: number }).learningRate = SETTINGS.learningRate / (i + 1);
+        const clipped = clipByGlobalNorm({ a: grads[0]!, b: grads[1]! }, clipNorm).grads;
+        adam.applyGradients([{ name: variables[0]!.name, tensor: clipped['a']! }, { name: variables[1]!.name, tensor: clipped['b']! }]);
+      });
+      adam.dispose();
+      let flat: FlatAdam | undefined;
+      const actual = threeSteps((variables, grads, i) => {
+        flat ??= new FlatAdam(variables, { ...SETTINGS, clipNorm });
+        flat.learningRate = SETTINGS.learningRate / (i + 1);
+        flat.step(grads);
+      });
+      flat!.dispose();
+      actual.flat().forEach((value, k) => assert.ok(Math.abs(value - expected.flat()[k]!) <= 1e-6, `weight ${k}: ${value} vs ${expected.flat()[k]}`));
+    });
+  }
+
+  it('returns the global norm before clipping: √(Σ g²)', () => {
+    const variables = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([1]))];
+    const adam = new FlatAdam(variables, { ...SETTINGS, clipNorm: 1 });
+    const norm = tf.tidy(() => adam.step([tf.tensor1d([3, 0]), tf.tensor1d([4])]).dataSync()[0]);
+    assert.ok(Math.abs(norm! - 5) < 1e-6);
+    adam.dispose();
+    tf.dispose(variables);
+  });
+});
