@@ -78,16 +78,22 @@ function boolAttr(name: string, value: boolean): OpAttr {
 
 // ---------------------------------------------------------------------------------------------------- GRU
 
+/** Column indices taking blocks `blocks` (each `units` wide, by block number) in that order. */
+function columnOrder(units: number, blocks: number[]): Int32Array {
+  return Int32Array.from(blocks.flatMap((block) => Array.from({ length: units }, (_, j) => block * units + j)));
+}
+
 function gruOp(returnSequences: boolean): LayerOp {
   return tf.customGrad(((x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const [batch, steps, inputSize] = x.shape;
     const u = recurrentKernel.shape[0]!;
-    const [kz, kr, kh] = tf.split(kernel, 3, 1);
-    const [uz, ur, uh] = tf.split(recurrentKernel, 3, 1);
-    const [bz, br, bh] = tf.split(bias, 3);
-    const wRU = tf.concat([tf.concat([kr!, kz!], 1), tf.concat([ur!, uz!], 1)], 0);
-    const wC = tf.concat([kh!, uh!], 0);
-    const bRU = tf.concat([br!, bz!]);
+    // [x, h] stacked by rows, columns reordered from Keras's [z | r | ĥ] to GRUBlockCell's [r | u] and c.
+    const weights = tf.concat([kernel, recurrentKernel], 0);
+    const ru = tf.tensor1d(columnOrder(u, [1, 0]), 'int32');
+    const wRU = tf.gather(weights, ru, 1);
+    const wC = tf.slice(weights, [0, 2 * u], [-1, u]);
+    const bRU = tf.gather(bias, ru);
+    const bh = tf.slice(bias, [2 * u], [u]);
     const xs = tf.unstack(tf.transpose(x, [1, 0, 2]));
     let h: tf.Tensor = tf.zeros([batch, u]);
     const hs: tf.Tensor[] = [h];
@@ -95,14 +101,14 @@ function gruOp(returnSequences: boolean): LayerOp {
     const us: tf.Tensor[] = [];
     const cs: tf.Tensor[] = [];
     for (let t = 0; t < steps; t++) {
-      const [r, update, c, hNext] = execute('GRUBlockCell', [], [xs[t]!, h, wRU, wC, bRU, bh!], 4);
+      const [r, update, c, hNext] = execute('GRUBlockCell', [], [xs[t]!, h, wRU, wC, bRU, bh], 4);
       rs.push(r!);
       us.push(update!);
       cs.push(c!);
       hs.push(hNext!);
       h = hNext!;
     }
-    save([...xs, ...hs, ...rs, ...us, ...cs, wRU, wC, bRU, bh!]);
+    save([...xs, ...hs, ...rs, ...us, ...cs, wRU, wC, bRU, bh]);
     const value = returnSequences ? tf.stack(hs.slice(1), 1) : h;
     return {
       value,
@@ -135,18 +141,11 @@ function gruOp(returnSequences: boolean): LayerOp {
         const dC = tf.reshape(tf.stack(dCs), [rows, u]);
         const dWRU = tf.matMul(tf.concat([xFlat, hPrev], 1), dRU, true, false);
         const dWC = tf.matMul(tf.concat([xFlat, tf.mul(rFlat, hPrev)], 1), dC, true, false);
-        const [dKRU, dURU] = tf.split(dWRU, [inputSize, u], 0);
-        const [dKC, dUC] = tf.split(dWC, [inputSize, u], 0);
-        const [dKr, dKz] = tf.split(dKRU!, 2, 1);
-        const [dUr, dUz] = tf.split(dURU!, 2, 1);
-        const dBRU = tf.sum(dRU, 0);
-        const [dBr, dBz] = tf.split(dBRU, 2);
-        return [
-          tf.transpose(tf.stack(dxs), [1, 0, 2]),
-          tf.concat([dKz!, dKr!, dKC!], 1),
-          tf.concat([dUz!, dUr!, dUC!], 1),
-          tf.concat([dBz!, dBr!, tf.sum(dC, 0)]),
-        ];
+        // Back from [r | u | c] to Keras's [z | r | ĥ].
+        const zrh = tf.tensor1d(columnOrder(u, [1, 0, 2]), 'int32');
+        const [dKernel, dRecurrent] = tf.split(tf.gather(tf.concat([dWRU, dWC], 1), zrh, 1), [inputSize, u], 0);
+        const dBias = tf.gather(tf.concat([tf.sum(dRU, 0), tf.sum(dC, 0)]), zrh);
+        return [tf.transpose(tf.stack(dxs), [1, 0, 2]), dKernel!, dRecurrent!, dBias];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as LayerOp;
