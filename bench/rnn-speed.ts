@@ -265,6 +265,7 @@ async function runChild(o: ChildOptions): Promise<void> {
   const { setWasmPretranspose } = await import('../shared/tf/wasm-matmul.js');
   const { trainRecurrent, disposeRecurrentModel } = await import('../shared/models/recurrent/index.js');
   const { setSequenceKernel } = await import('../shared/models/recurrent/sequence.js');
+  const { shardWorker } = await import('../shared/models/recurrent/shard-worker.js');
   const choice = await chooseBackend(o.backend);
   // `reference` is the code as it was before issue 7: tfjs-ops layers, and no WASM matmul wrapper.
   setSequenceKernel(o.kernel as 'reference' | 'fused' | 'js');
@@ -325,7 +326,9 @@ async function runChild(o: ChildOptions): Promise<void> {
   const later = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const laterCpu = epochCpu.length > 1 ? epochCpu.slice(1) : epochCpu;
   const best = later.indexOf(Math.min(...later));
-  const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}` : choice.backend === 'wasm' ? `wasm (simd ${choice.wasm?.simd}, ${choice.wasm?.threads} thread)` : 'cpu (JS)';
+  // The fused WASM layers split each batch with a worker thread (shard-worker.ts); XNNPACK itself has one thread.
+  const wasmThreads = o.kernel === 'reference' ? '1 thread' : `${shardWorker() ? 2 : 1} threads`;
+  const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));
 }
 

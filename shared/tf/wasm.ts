@@ -48,6 +48,11 @@ export function findWasmDirectory(directories: readonly string[]): string | unde
 // setWasmPaths must run before the backend first initialises, and only its first call matters after that.
 let pathsSet: string | undefined;
 
+/** The directory the WASM binaries were loaded from, once startWasm has run (worker threads load the same files). */
+export function wasmDirectory(): string | undefined {
+  return pathsSet;
+}
+
 /** Points the backend at its binaries and makes it the active backend. */
 export async function startWasm(directories: readonly string[]): Promise<WasmOutcome> {
   const directory = pathsSet ?? findWasmDirectory(directories);

@@ -343,3 +343,27 @@ function joinColumns(blocks: Float32Array[], rows: number, widths: number[]): Fl
   });
   return out;
 }
+
+/**
+ * Every function above, for shard-worker.ts, which rebuilds this module in a worker thread from their source text
+ * (a bundle has no separate module file a worker could load). They call only each other and `Math`.
+ */
+export const CELL_MATH_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
+  gateCount,
+  layerForward,
+  layerOutput,
+  layerBackward,
+  gruSteps,
+  gruBackSteps,
+  lstmSteps,
+  lstmBackSteps,
+  weightGradients,
+  addOutputGradient,
+  sigmoid,
+  addInto,
+  addRowVector,
+  swapLeadingAxes,
+  transpose,
+  splitColumns,
+  joinColumns,
+];

@@ -4,6 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { forwardPass } from '../../../shared/models/recurrent/forward.js';
 import { buildNetwork, type RecurrentNetwork } from '../../../shared/models/recurrent/network.js';
 import { setSequenceKernel, type SequenceKernel } from '../../../shared/models/recurrent/sequence.js';
+import { MIN_SPLIT } from '../../../shared/models/recurrent/fused-layer.js';
+import { shardWorker } from '../../../shared/models/recurrent/shard-worker.js';
+import { availableParallelism } from 'node:os';
 import { chooseBackend, type BackendChoice } from '../../../shared/tf/backend.js';
 
 /**
@@ -60,14 +63,14 @@ function assertSame(actual: Result, expected: Result, label: string): void {
 describe('the fused recurrent layers', () => {
   for (const cell of ['gru', 'lstm'] as const) {
     for (const numLayers of [1, 2]) {
-      describe(`${cell}, ${numLayers} layer${numLayers > 1 ? 's' : ''} (7 windows × 5 steps × 3 features, 6 units, horizon 4)`, () => {
+      describe(`${cell}, ${numLayers} layer${numLayers > 1 ? 's' : ''} (9 windows × 5 steps × 3 features, 6 units, horizon 4; on WASM split 4 + 5 over two threads)`, () => {
         let network: RecurrentNetwork;
         let x: tf.Tensor3D;
         let y: tf.Tensor2D;
         before(() => {
           network = buildNetwork({ cell, inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers, horizon: 4 }, 3);
-          x = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
-          y = tf.randomNormal([7, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
+          x = tf.randomNormal([9, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
+          y = tf.randomNormal([9, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
         });
         after(() => {
           tf.dispose([x, y]);
@@ -98,14 +101,22 @@ describe('the fused recurrent layers', () => {
     }
   }
 
-  it('give each window the same forecast alone or in a batch (no mixing across the batch)', () => {
+  it('give each window the same forecast alone or in a batch (no mixing across the batch or its halves)', () => {
     setSequenceKernel('fused');
     const network = buildNetwork({ cell: 'gru', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
-    const x = tf.randomNormal([3, 4, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
+    const x = tf.randomNormal([9, 4, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
     const all = tf.tidy(() => forwardPass(network, x).dataSync());
-    const second = tf.tidy(() => forwardPass(network, tf.slice(x, [1, 0, 0], [1, 4, 2])).dataSync());
-    assertClose(second, [all[1]!], 'window 1');
+    for (const window of [1, 6]) {
+      const alone = tf.tidy(() => forwardPass(network, tf.slice(x, [window, 0, 0], [1, 4, 2])).dataSync());
+      assertClose(alone, [all[window]!], `window ${window}`);
+    }
     x.dispose();
     network.model.dispose();
+  });
+
+  it(`on WASM, run batches of ${MIN_SPLIT} windows or more on two threads`, (t) => {
+    if (choice.backend !== 'wasm') return t.skip(`backend ${choice.backend}: the native layers use libtensorflow's threads`);
+    if (availableParallelism() < 2) return t.skip('one CPU');
+    assert.ok(shardWorker() !== undefined, 'the shard worker did not start');
   });
 });
