@@ -8,15 +8,16 @@ import { writeFile } from 'node:fs/promises';
 import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
-import { loadModel } from '../../shared/models/load.js';
+import { loadModel, type LoadedModel } from '../../shared/models/load.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
-import { checkFramePerManifest } from '../../shared/series/manifest.js';
+import type { SeriesFrame } from '../../shared/series/frame.js';
+import { checkFramePerManifest, type PreprocessingManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { bucketUri, defaultObjectStore, resolveClaim } from '../../shared/store/index.js';
 import { readDataset } from '../../shared/table/dataset.js';
 import { writeParquet } from '../../shared/table/parquet.js';
 import { openTracking } from '../../shared/tracking/index.js';
-import { forecastFuture, type FutureForecast } from './future.js';
+import { extendFrame, forecastFuture, type FutureForecast } from './future.js';
 import { inferenceReport } from './report.js';
 import type { inferenceSpec } from './spec.js';
 
@@ -54,7 +55,8 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     }
 
     const scale = columnScale(manifest.scaler, manifest.target);
-    const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs);
+    const intervals = model.interval ? intervalsFor(model.interval, data.frame, manifest, backtest, future) : undefined;
+    const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs, intervals);
     await writeFile(executor.outputArtifact('predictions').path, writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, { timestampColumns: ['origin_time'] }));
     const metrics: Record<string, number> = {
       rows_predicted: predictions.time.length,
@@ -90,8 +92,40 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
   }
 }
 
+/** The model's interval (scaled) at every backtest target, then at every future step, in prediction-row order. */
+function intervalsFor(
+  interval: NonNullable<LoadedModel['interval']>,
+  frame: SeriesFrame,
+  manifest: PreprocessingManifest,
+  backtest: EvaluationReport | undefined,
+  future: FutureForecast | undefined,
+): { lower: Float64Array; upper: Float64Array } {
+  const rows: number[] = [];
+  if (backtest) {
+    const rowOf = new Map(Array.from(frame.time, (time, row) => [time, row]));
+    const { originTime } = backtest.series;
+    for (let i = 0; i < originTime.length; i++) {
+      for (let h = 1; h <= manifest.horizon; h++) rows.push(rowOf.get(originTime[i]! + h * manifest.frequencyMs)!);
+    }
+  }
+  let extended = frame;
+  if (future) {
+    extended = extendFrame(frame, manifest, future.scaled.length);
+    for (let k = 0; k < future.scaled.length; k++) rows.push(frame.time.length + k);
+  }
+  const { lower, upper } = interval(extended, Int32Array.from(rows));
+  return { lower, upper };
+}
+
 /** Backtest rows (every origin × step, with actual and error) then future rows, in original units. */
-function predictionFrame(backtest: EvaluationReport | undefined, future: FutureForecast | undefined, scale: { center: number; scale: number }, horizon: number, frequencyMs: number) {
+function predictionFrame(
+  backtest: EvaluationReport | undefined,
+  future: FutureForecast | undefined,
+  scale: { center: number; scale: number },
+  horizon: number,
+  frequencyMs: number,
+  intervals?: { lower: Float64Array; upper: Float64Array },
+) {
   const rows: { time: number; origin: number; step: number; forecast: number; actual: number; future: number }[] = [];
   if (backtest) {
     const { series } = backtest;
@@ -108,13 +142,16 @@ function predictionFrame(backtest: EvaluationReport | undefined, future: FutureF
     future.time.forEach((time, k) => rows.push({ time, origin, step: k + 1, forecast: values[k]!, actual: NaN, future: 1 }));
   }
   const column = (pick: (row: (typeof rows)[number]) => number) => Float64Array.from(rows, pick);
+  const unscaled = (values: Float64Array | undefined) => (values ? unscaleValues(values, scale) : new Float64Array(rows.length).fill(NaN));
   return {
     time: column((r) => r.time),
-    names: ['origin_time', 'step', 'forecast', 'actual', 'error', 'is_future'],
+    names: ['origin_time', 'step', 'forecast', 'lower', 'upper', 'actual', 'error', 'is_future'],
     columns: {
       origin_time: column((r) => r.origin),
       step: column((r) => r.step),
       forecast: column((r) => r.forecast),
+      lower: unscaled(intervals?.lower),
+      upper: unscaled(intervals?.upper),
       actual: column((r) => r.actual),
       error: column((r) => r.forecast - r.actual),
       is_future: column((r) => r.future),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ModelStateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Forecaster } from '../series/evaluation.js';
+import type { SeriesFrame } from '../series/frame.js';
 import type { PreprocessingManifest } from '../series/manifest.js';
 import { MODEL_TYPES, type ModelType } from './trained-model.js';
 
@@ -14,6 +15,8 @@ export interface LoadedModel {
   modelType: ModelType;
   manifest: PreprocessingManifest;
   forecaster: Forecaster;
+  /** The model's uncertainty interval of the target at rows of a frame (scaled units), where it has one (Prophet). */
+  interval?: (frame: SeriesFrame, rows: Int32Array) => { lower: Float64Array; upper: Float64Array };
   /** Facts worth logging (backend, …). */
   facts: Record<string, string | number>;
   dispose(): void;

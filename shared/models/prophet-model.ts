@@ -56,6 +56,27 @@ export function pointForecast(model: Prophet, frame: SeriesFrame, rows: Int32Arr
   }
 }
 
+/**
+ * Prophet's uncertainty interval (yhat_lower, yhat_upper: simulated future trend changes and observation noise,
+ * `interval_width` wide) at the given rows, in the units Prophet was fitted in. NaN when the model was saved
+ * with `uncertainty_samples = 0`.
+ */
+export function predictionInterval(model: Prophet, frame: SeriesFrame, rows: Int32Array, regressors: readonly string[]): { lower: Float64Array; upper: Float64Array } {
+  if (!model.uncertainty_samples) return { lower: new Float64Array(rows.length).fill(NaN), upper: new Float64Array(rows.length).fill(NaN) };
+  const unique = [...new Set(rows)].sort((a, b) => a - b);
+  const df: Record<string, Float64Array> & { ds: Float64Array } = { ds: Float64Array.from(unique, (row) => frame.time[row]!) };
+  for (const name of regressors) {
+    const values = column(frame, name);
+    df[name] = Float64Array.from(unique, (row) => values[row]!);
+  }
+  const forecast = model.predict(df);
+  const index = new Map(unique.map((row, i) => [row, i]));
+  return {
+    lower: Float64Array.from(rows, (row) => forecast['yhat_lower']![index.get(row)!]!),
+    upper: Float64Array.from(rows, (row) => forecast['yhat_upper']![index.get(row)!]!),
+  };
+}
+
 export async function saveProphetModel(model: Prophet, manifest: PreprocessingManifest, directory: string): Promise<void> {
   await writeAtomically(join(directory, PROPHET_FILES.model), modelToJson(model));
   await writeAtomically(join(directory, PROPHET_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -71,5 +92,13 @@ export async function loadProphetModel(directory: string): Promise<LoadedModel> 
   };
   const model = modelFromJson(await read(PROPHET_FILES.model));
   const manifest = JSON.parse(await read(PROPHET_FILES.manifest)) as PreprocessingManifest;
-  return { modelType: 'prophet', manifest, forecaster: prophetForecaster(model, manifest), facts: {}, dispose: () => undefined };
+  const regressors = regressorNames(manifest);
+  return {
+    modelType: 'prophet',
+    manifest,
+    forecaster: prophetForecaster(model, manifest),
+    interval: (frame, rows) => predictionInterval(model, frame, rows, regressors),
+    facts: { interval_width: model.interval_width, uncertainty_samples: model.uncertainty_samples },
+    dispose: () => undefined,
+  };
 }

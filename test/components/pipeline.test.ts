@@ -141,6 +141,25 @@ print(json.dumps({'rows': len(df), 'future': len(f), 'dtypes': {c: str(t) for c,
     assert.equal(predictions.rows, metrics['rows_predicted']);
   });
 
+  it("gives Prophet's uncertainty interval around its forecasts (and none for the networks)", async () => {
+    const withProphet = await runLocally(inferenceSpec, join(await tempDir(), 'inference'), { mlflow_tracking_uri: mlruns, inference_length: 10 }, {
+      inference_data: artifactOf(run.prep, 'inference_data'),
+      selected_model: artifactOf(run.prophet, 'model'),
+    }, { FLTS_LOCAL_STORE: join(mlruns, '..', 'store') });
+    assert.equal(withProphet.code, 0, withProphet.stderr);
+    const read = (uri: string) =>
+      pythonJson<{ inside: number; finite: number; rows: number }>(`
+import json, pandas as pd
+df = pd.read_parquet(${JSON.stringify(uri)})
+ok = df.lower.notna() & df.upper.notna()
+print(json.dumps({'finite': int(ok.sum()), 'rows': len(df), 'inside': int(((df.lower <= df.forecast) & (df.forecast <= df.upper))[ok].sum())}))`);
+    const prophet = await read(artifactOf(withProphet, 'predictions').uri);
+    assert.equal(prophet.finite, prophet.rows);
+    assert.equal(prophet.inside, prophet.rows);
+    const network = await read(artifactOf(run.inference, 'predictions').uri);
+    assert.equal(network.finite, run.selection.output!.parameterValues!['selected_model_type'] === 'prophet' ? network.rows : 0);
+  });
+
   it('predicts the same numbers when the model is loaded again in a fresh process', async () => {
     const again = await runLocally(inferenceSpec, join(await tempDir(), 'inference'), { mlflow_tracking_uri: mlruns, inference_length: 10 }, {
       inference_data: artifactOf(run.prep, 'inference_data'),
