@@ -1,13 +1,13 @@
 /**
  * A second thread for the JavaScript cell loops on the WASM backend, which runs single-threaded under Node
- * (tensorflow/tfjs#3830): the batch is split in two, the worker runs cell-math on one half with its own
+ * (tensorflow/tfjs#3830): each batch is split in two, the worker runs cell-math.ts on one half with its own
  * tfjs-backend-wasm (XNNPACK) while this thread runs the other, and fused-layer.ts joins the halves. Rows of a
  * batch are independent through the whole recurrence, so only the weight gradients are summed (float32 rounding).
  *
  * The layer call must stay synchronous (it is a tfjs op), so this thread blocks on Atomics.wait until the worker
  * flags its answer and reads it with receiveMessageOnPort. The worker's code is rebuilt from the source text of
- * cell-math.ts's functions, so it also runs from a single-file bundle; tfjs comes from node_modules, as it does
- * for the bundle itself (tools/build.ts keeps @tensorflow/* external).
+ * the functions it runs, so it also runs from a single-file bundle; tfjs comes from node_modules, as it does for
+ * the bundle itself (tools/build.ts keeps @tensorflow/* external). `FLTS_RNN_THREADS=1` turns the worker off.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -16,9 +16,11 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { wasmDirectory } from '../../tf/wasm.js';
 import { CELL_MATH_FUNCTIONS, type LayerGradients, type LayerTrace, type LayerValues } from './cell-math.js';
 
+/** Requests of the WASM worker. */
 export type ShardRequest =
   | { op: 'forward'; layer: LayerValues; x: Float32Array; batch: number; steps: number; returnSequences: boolean }
   | { op: 'backward'; layer: LayerValues; trace: LayerTrace; dy: Float32Array; returnSequences: boolean };
+/** Replies of the worker. */
 type ShardReply = { trace: LayerTrace; output: Float32Array } | { grads: LayerGradients } | { error: string };
 
 /** Seconds to wait for the worker to load tfjs and the WASM backend before running single-threaded instead. */
@@ -36,24 +38,14 @@ export class ShardWorker {
     this.#signal = signal;
   }
 
-  /** Starts the worker and waits until its WASM backend is ready; undefined where that fails. */
-  static start(): ShardWorker | undefined {
-    const directory = wasmDirectory();
-    if (directory === undefined) return undefined;
-    const require = createRequire(import.meta.url);
-    const modules = { tfjs: '@tensorflow/tfjs', wasm: '@tensorflow/tfjs-backend-wasm' };
-    let urls: Record<keyof typeof modules, string>;
-    try {
-      urls = { tfjs: pathToFileURL(require.resolve(modules.tfjs)).href, wasm: pathToFileURL(require.resolve(modules.wasm)).href };
-    } catch {
-      return undefined;
-    }
+  /** Starts a worker running `source` and waits until it says it is ready; undefined where that fails. */
+  static start(source: string, data: Record<string, unknown>): ShardWorker | undefined {
     const channel = new MessageChannel();
     const flag = new SharedArrayBuffer(4);
     const signal = new Int32Array(flag);
-    const worker = new Worker(workerSource(), {
+    const worker = new Worker(source, {
       eval: true,
-      workerData: { port: channel.port2, flag, urls, directory },
+      workerData: { ...data, port: channel.port2, flag },
       transferList: [channel.port2],
       // Node's own flags only: a loader such as tsx is not needed by the eval'd plain JavaScript.
       execArgv: [],
@@ -91,26 +83,50 @@ export class ShardWorker {
   }
 }
 
-let shared: ShardWorker | undefined | null = null;
+const started = new Map<string, ShardWorker | undefined>();
 
-/** The process's shard worker, started on first use where a second core exists; undefined if none. */
-export function shardWorker(): ShardWorker | undefined {
-  if (shared === null) shared = availableParallelism() > 1 && process.env['FLTS_RNN_THREADS'] !== '1' ? ShardWorker.start() : undefined;
-  return shared;
+function once(kind: string, start: () => ShardWorker | undefined): ShardWorker | undefined {
+  if (!started.has(kind)) started.set(kind, availableParallelism() > 1 && process.env['FLTS_RNN_THREADS'] !== '1' ? start() : undefined);
+  return started.get(kind);
 }
 
-function workerSource(): string {
-  return `'use strict';
+/** The process's WASM shard worker, started on first use where a second core exists; undefined if none. */
+export function shardWorker(): ShardWorker | undefined {
+  return once('wasm', () => {
+    const directory = wasmDirectory();
+    const urls = resolveUrls(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+    return directory === undefined || urls === undefined ? undefined : ShardWorker.start(wasmSource(), { urls: { tfjs: urls[0], wasm: urls[1] }, directory });
+  });
+}
+
+function resolveUrls(names: string[]): string[] | undefined {
+  const require = createRequire(import.meta.url);
+  try {
+    return names.map((name) => pathToFileURL(require.resolve(name)).href);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Head of a worker's code: `answer` posts a reply and flags it; `ready`/`failed` end the start-up wait. */
+const PRELUDE = `'use strict';
 var __name = (f) => f;
-${CELL_MATH_FUNCTIONS.map(String).join('\n')}
 const { workerData } = require('node:worker_threads');
-const { port, flag, urls, directory } = workerData;
+const { port, flag } = workerData;
 const signal = new Int32Array(flag);
 const answer = (reply, transfer) => {
   port.postMessage(reply, transfer);
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 };
+const ready = () => { Atomics.store(signal, 0, 1); Atomics.notify(signal, 0); };
+const failed = () => { Atomics.store(signal, 0, 2); Atomics.notify(signal, 0); };
+`;
+
+function wasmSource(): string {
+  return `${PRELUDE}
+${CELL_MATH_FUNCTIONS.map(String).join('\n')}
+const { urls, directory } = workerData;
 (async () => {
   const tf = await import(urls.tfjs);
   const wasm = await import(urls.wasm);
@@ -150,11 +166,7 @@ const answer = (reply, transfer) => {
       p.dispose();
     }
   });
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
-})().catch((error) => {
-  Atomics.store(signal, 0, 2);
-  Atomics.notify(signal, 0);
-});
+  ready();
+})().catch(failed);
 `;
 }
