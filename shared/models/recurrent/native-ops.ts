@@ -3,8 +3,8 @@
  * functions of the TensorFlow.js namespace they run on: the LSTM is one `BlockLSTM` op forward and one
  * `BlockLSTMGrad` op backward for the whole sequence; the GRU is one `GRUBlockCell` op per time step forward and one
  * `GRUBlockCellGrad` per step backward, with the weight gradients as two products over all steps. native-layer.ts
- * wraps them as one op with its own gradient; a worker thread rebuilds them from their source text (so they refer
- * to nothing but their parameters, each other and `Math`).
+ * wraps them as one op with its own gradient. They take the tfjs namespace as a parameter and refer to nothing
+ * else outside their parameters and each other, so that they could run on another tfjs instance (a worker's).
  *
  * Porting note: TensorFlow's block kernels lay the weights out differently from tfjs-layers/Keras, so the layer's
  * variables are re-sliced on the way in and the gradients on the way out:
@@ -183,15 +183,3 @@ export function lstmBackward(tf: TF, saved: Tensor[], dy: Tensor, steps: number,
   const [dKernel, dRecurrent] = tf.split(swapForgetAndCell(tf, grads[3]!, 1), [inputSize, u], 0);
   return [tf.transpose(grads[0]!, [1, 0, 2]), dKernel!, dRecurrent!, swapForgetAndCell(tf, grads[7]!, 0)];
 }
-
-/** Every function above, for the worker thread (see the module comment). */
-export const NATIVE_OP_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
-  nativeOpsAvailable,
-  execute,
-  columnOrder,
-  gruForward,
-  gruBackward,
-  swapForgetAndCell,
-  lstmForward,
-  lstmBackward,
-];
