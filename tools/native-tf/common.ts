@@ -27,62 +27,9 @@ export async function useBackend(name: BackendName): Promise<string> {
   return name;
 }
 
-const originalKernels = new Map<string, tf.KernelConfig>();
-
-/**
- * Experiment for the WASM fallback (issue 7, "close the gap"): tfjs-backend-wasm 4.22's BatchMatMul and
- * _FusedMatMul are ~10x slower when transposeA/transposeB is set (measured 1.5 vs 15.6 GFLOP/s on a
- * 64x128 @ 128x384 product), and every backward pass of a matMul uses transposed products. With `on`,
- * the two kernels are wrapped so that a transposed operand is first materialised with the Transpose
- * kernel and the fast non-transposed path runs. Same products, summed in a different order.
- * Swappable at any time after the wasm backend is registered (setup functions are reused as they are).
- */
-export function setWasmPretranspose(on: boolean): void {
-  for (const name of ['BatchMatMul', '_FusedMatMul']) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current === undefined) throw new Error(`wasm has no ${name} kernel`);
-    const original = originalKernels.get(name) ?? current;
-    originalKernels.set(name, original);
-    tf.unregisterKernel(name, 'wasm');
-    if (!on) {
-      tf.registerKernel(original);
-      continue;
-    }
-    const transpose = tf.getKernel('Transpose', 'wasm');
-    if (transpose === undefined) throw new Error('wasm has no Transpose kernel');
-    tf.registerKernel({
-      ...original,
-      kernelFunc: (args) => {
-        const attrs = args.attrs as unknown as { transposeA?: boolean; transposeB?: boolean };
-        if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-        const inputs = { ...(args.inputs as Record<string, tf.TensorInfo>) };
-        const temporaries: tf.TensorInfo[] = [];
-        for (const [key, flag] of [['a', attrs.transposeA], ['b', attrs.transposeB]] as const) {
-          const x = inputs[key];
-          if (!flag || x === undefined) continue;
-          const rank = x.shape.length;
-          const perm = [...Array(rank).keys()];
-          perm[rank - 2] = rank - 1;
-          perm[rank - 1] = rank - 2;
-          const t = transpose.kernelFunc({
-            inputs: { x },
-            backend: args.backend,
-            attrs: { perm } as unknown as tf.NamedAttrMap,
-          }) as tf.TensorInfo;
-          temporaries.push(t);
-          inputs[key] = t;
-        }
-        const out = original.kernelFunc({
-          ...args,
-          inputs,
-          attrs: { ...args.attrs, transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
-        });
-        for (const t of temporaries) (args.backend as tf.KernelBackend).disposeData(t.dataId);
-        return out;
-      },
-    });
-  }
-}
+// The WASM pre-transposed matmul experiment now lives in shared/tf/wasm-matmul.ts (installed by startWasm);
+// bench-gru.ts --wasm-pretranspose still switches it on for a backend started here.
+export { setWasmPretranspose } from '../../shared/tf/wasm-matmul.js';
 
 /** Deterministic uniform(-scale, scale) values (mulberry32), so every backend sees the same numbers. */
 export function seededUniform(n: number, seed: number, scale = 1): Float32Array {
