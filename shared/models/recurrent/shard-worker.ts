@@ -23,7 +23,7 @@ export type ShardRequest =
 /** Replies of the worker. */
 type ShardReply = { trace: LayerTrace; output: Float32Array } | { grads: LayerGradients } | { error: string };
 
-/** Seconds to wait for the worker to load tfjs and the WASM backend before running single-threaded instead. */
+/** How long to wait for the worker to load tfjs and the WASM backend before running single-threaded instead. */
 const START_TIMEOUT_MS = 20_000;
 
 export class ShardWorker {
@@ -83,20 +83,19 @@ export class ShardWorker {
   }
 }
 
-const started = new Map<string, ShardWorker | undefined>();
-
-function once(kind: string, start: () => ShardWorker | undefined): ShardWorker | undefined {
-  if (!started.has(kind)) started.set(kind, availableParallelism() > 1 && process.env['FLTS_RNN_THREADS'] !== '1' ? start() : undefined);
-  return started.get(kind);
-}
+// null: not tried yet; undefined: tried, none (one core, turned off, or it failed to start).
+let shared: ShardWorker | undefined | null = null;
 
 /** The process's WASM shard worker, started on first use where a second core exists; undefined if none. */
 export function shardWorker(): ShardWorker | undefined {
-  return once('wasm', () => {
-    const directory = wasmDirectory();
-    const urls = resolveUrls(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
-    return directory === undefined || urls === undefined ? undefined : ShardWorker.start(wasmSource(), { urls: { tfjs: urls[0], wasm: urls[1] }, directory });
-  });
+  if (shared === null) shared = availableParallelism() > 1 && process.env['FLTS_RNN_THREADS'] !== '1' ? startWasmWorker() : undefined;
+  return shared;
+}
+
+function startWasmWorker(): ShardWorker | undefined {
+  const directory = wasmDirectory();
+  const urls = resolveUrls(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+  return directory === undefined || urls === undefined ? undefined : ShardWorker.start(wasmSource(), { urls: { tfjs: urls[0], wasm: urls[1] }, directory });
 }
 
 function resolveUrls(names: string[]): string[] | undefined {
