@@ -9,6 +9,7 @@
  *   npx tsx bench/rnn-speed.ts --backends wasm --cells gru --configs upstream --kernels fused --profile
  *
  * Each measurement is its own process (a backend per process, as the components run). FLOPs: see `trainingFlops`.
+ * `RNN_SPEED_TOP=40` lists 40 instead of 8 kernels per profile.
  * An epoch is 4000 training windows; the pure-JS cpu backend runs `--cpu-windows` of them and is scaled to 4000.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -321,7 +322,7 @@ async function runChild(o: ChildOptions): Promise<void> {
       kernelsPerStep: Math.round(info.kernels.length / steps),
       kernelMsPerStep: Number((kernelMs / steps).toFixed(2)),
       wallMsPerStep: Number((wallMs / steps).toFixed(2)),
-      top: Object.fromEntries([...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8).map(([n, e]) => [n, `${e.n}× ${e.ms.toFixed(1)} ms`])),
+      top: Object.fromEntries([...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(process.env['RNN_SPEED_TOP'] ?? 8)).map(([n, e]) => [n, `${e.n}× ${e.ms.toFixed(1)} ms`])),
     };
   }
   const later = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
