@@ -5,7 +5,7 @@
  * implementation before (`reference`: tfjs ops + autodiff) and after (`fused`) issue 7. Writes
  * bench/results/rnn-speed.json and bench/results/rnn-speed-table.md; the discussion is in bench/results/rnn-speed.md.
  *
- *   npx tsx bench/rnn-speed.ts                          everything (≈ 15 min on 2 cores)
+ *   npx tsx bench/rnn-speed.ts                          everything (≈ 8 min on 2 cores)
  *   npx tsx bench/rnn-speed.ts --backends wasm --cells gru --configs upstream --kernels fused --profile
  *
  * Each measurement is its own process (a backend per process, as the components run). FLOPs: see `trainingFlops`.
