@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { disposeRecurrentModel, trainRecurrent } from '../../shared/models/recurrent/index.js';
 import { chooseBackend } from '../../shared/tf/backend.js';
+import { NATIVE_CPU_ENVIRONMENT } from '../../shared/tf/native.js';
 import { cycle, manifestFor, tinyHyper } from '../models/recurrent/fixtures.js';
 
 /** tools/native-tf/install.sh builds the optional binding where it can; elsewhere these tests say why they skip. */
@@ -15,12 +16,23 @@ function nativeInstalled(): false | string {
   }
 }
 
+// What the environment said before anything loaded libtensorflow (each test file runs in its own process).
+const presetEnvironment = { threads: process.env['TF_NUM_INTRAOP_THREADS'], onednn: process.env['TF_ENABLE_ONEDNN_OPTS'] };
+
 describe('the native backend (tfjs-node)', { skip: nativeInstalled() }, () => {
   it('is what auto takes when it is installed and the GPU build is not', async () => {
     const choice = await chooseBackend('auto', { env: {} });
     assert.equal(choice.backend, 'node');
     assert.equal(choice.tfjsBackend, 'tensorflow');
     assert.match(choice.tensorflowVersion!, /^\d+\.\d+\.\d+/);
+  });
+
+  it('runs libtensorflow on one intra-op thread with Eigen kernels, unless the environment says otherwise', async () => {
+    await chooseBackend('node');
+    assert.deepEqual(
+      { threads: process.env['TF_NUM_INTRAOP_THREADS'], onednn: process.env['TF_ENABLE_ONEDNN_OPTS'] },
+      { threads: presetEnvironment.threads ?? NATIVE_CPU_ENVIRONMENT['TF_NUM_INTRAOP_THREADS'], onednn: presetEnvironment.onednn ?? NATIVE_CPU_ENVIRONMENT['TF_ENABLE_ONEDNN_OPTS'] },
+    );
   });
 
   it('trains the recurrent model reproducibly with the custom training step', async () => {
