@@ -1,8 +1,8 @@
 /**
  * Training speed of the GRU/LSTM forecaster (trainRecurrent, the components' trainer) per backend against PyTorch
  * CPU on the same windows, in one run: s/epoch, GFLOP/s and the ratio to PyTorch, for the upstream configuration
- * (L 10 × 17 features, 2 × 128 units, batch 64) and our defaults (L 30 × 17, 1 × 64, batch 128), with the layer
- * implementation before (`reference`: tfjs ops + autodiff) and after (`fused`) issue 7. Writes
+ * (L 10 × 17 features, 2 × 128 units, batch 64) and our defaults (L 30 × 17, 1 × 64, batch 128), with the trainer
+ * as it was before issue 7 (`before`, see BEFORE_COMMIT) and as it is (`fused`). Writes
  * bench/results/rnn-speed.json and bench/results/rnn-speed-table.md; the discussion is in bench/results/rnn-speed.md.
  *
  *   npx tsx bench/rnn-speed.ts                          everything (≈ 8 min on 2 cores)
@@ -13,7 +13,7 @@
  * An epoch is 4000 training windows; the pure-JS cpu backend runs `--cpu-windows` of them and is scaled to 4000.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
@@ -35,6 +35,12 @@ const CONFIGS: SpeedConfig[] = [
   { name: 'defaults', inputLength: 30, features: 17, hiddenSize: 64, numLayers: 1, batchSize: 128, horizon: 6 },
 ];
 const WINDOWS = 4000;
+/**
+ * `--kernels before` runs the trainer of this commit (the last before issue 7's changes), extracted with
+ * `git archive` into bench/out/: its tfjs-ops layers with autodiff, tf.train.adam, libtensorflow's default threads
+ * and no WASM matmul wrapper. `reference` runs today's code with the reference layers instead.
+ */
+const BEFORE_COMMIT = '1209d63';
 const VALIDATION_ROWS = 40;
 
 /**
@@ -58,7 +64,8 @@ const { values: args } = parseArgs({
     configs: { type: 'string', default: 'upstream,defaults' },
     cells: { type: 'string', default: 'gru,lstm' },
     backends: { type: 'string', default: 'node,wasm,cpu' },
-    kernels: { type: 'string', default: 'reference,fused' },
+    kernels: { type: 'string', default: 'before,fused' },
+    'before-commit': { type: 'string', default: BEFORE_COMMIT },
     epochs: { type: 'string', default: '4' },
     'cpu-windows': { type: 'string', default: '320' },
     profile: { type: 'boolean', default: false },
@@ -70,6 +77,7 @@ const { values: args } = parseArgs({
     config: { type: 'string' },
     windows: { type: 'string' },
     series: { type: 'string' },
+    'before-root': { type: 'string' },
   },
 });
 
@@ -83,6 +91,7 @@ if (args.child) {
     epochs: Number(args.epochs),
     series: args.series!,
     profile: args.profile,
+    beforeRoot: args['before-root'],
   });
 } else {
   await runParent();
@@ -186,10 +195,11 @@ function syntheticSeries(rows: number, features: number, seed: number): Float32A
 function runChildProcess(options: { backend: string; kernel: string; cell: string; config: string; windows: number; series: string; epochs: number }) {
   const argv = ['--import', 'tsx', new URL('./rnn-speed.ts', import.meta.url).pathname, '--child'];
   for (const [key, value] of Object.entries(options)) argv.push(`--${key}`, String(value));
+  if (options.kernel === 'before') argv.push('--before-root', beforeTree(args['before-commit']));
   if (args.profile || options.backend !== 'cpu') argv.push('--profile');
   // `reference` reproduces the state before issue 7, libtensorflow's own thread and oneDNN defaults included
   // (shared/tf/native.ts now sets NATIVE_CPU_ENVIRONMENT unless these are set).
-  const before = options.kernel === 'reference' ? { TF_NUM_INTRAOP_THREADS: String(availableParallelism()), TF_ENABLE_ONEDNN_OPTS: '1' } : {};
+  const before = options.kernel === 'reference' || options.kernel === 'before' ? { TF_NUM_INTRAOP_THREADS: String(availableParallelism()), TF_ENABLE_ONEDNN_OPTS: '1' } : {};
   const run = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...before }, maxBuffer: 64 * 1024 * 1024 });
   const last = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) {
@@ -197,6 +207,19 @@ function runChildProcess(options: { backend: string; kernel: string; cell: strin
     return undefined;
   }
   return JSON.parse(last) as { backend: string; secondsPerEpoch: number; medianSecondsPerEpoch: number; cpuSecondsPerEpoch: number; epochSeconds: number[]; profile?: unknown; numTensors: number };
+}
+
+/**
+ * The old commit's shared/ under bench/out/ (inside the repository, so that its imports resolve to the same
+ * node_modules), extracted once with `git archive`.
+ */
+function beforeTree(commit: string): string {
+  const root = new URL(`./out/rnn-speed/before-${commit}`, import.meta.url).pathname;
+  if (!existsSync(`${root}/shared`)) {
+    mkdirSync(root, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${commit} shared | tar -x -C "${root}"`], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return root;
 }
 
 /** The directory of the CUDA stubs that let PyPI's torch import without NVIDIA libraries, or undefined. */
@@ -258,20 +281,28 @@ interface ChildOptions {
   epochs: number;
   series: string;
   profile: boolean;
+  /** Directory holding the old commit's shared/, for kernel `before`. */
+  beforeRoot?: string;
 }
 
 /** Trains on `windows` windows for `epochs` epochs in this process; prints one JSON line. */
 async function runChild(o: ChildOptions): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  const { chooseBackend } = await import('../shared/tf/backend.js');
-  const { setWasmPretranspose } = await import('../shared/tf/wasm-matmul.js');
-  const { trainRecurrent, disposeRecurrentModel } = await import('../shared/models/recurrent/index.js');
-  const { setSequenceKernel } = await import('../shared/models/recurrent/sequence.js');
-  const { shardWorker } = await import('../shared/models/recurrent/shard-worker.js');
+  // `before`: the old commit's shared/ (see BEFORE_COMMIT), which has none of today's switches.
+  const root = o.kernel === 'before' ? o.beforeRoot! : new URL('..', import.meta.url).pathname;
+  const { chooseBackend } = (await import(`${root}/shared/tf/backend.js`)) as typeof import('../shared/tf/backend.js');
+  const { trainRecurrent, disposeRecurrentModel } = (await import(`${root}/shared/models/recurrent/index.js`)) as typeof import('../shared/models/recurrent/index.js');
   const choice = await chooseBackend(o.backend);
-  // `reference` is the code as it was before issue 7: tfjs-ops layers, and no WASM matmul wrapper.
-  setSequenceKernel(o.kernel as 'reference' | 'fused' | 'js');
-  if (choice.backend === 'wasm' && o.kernel === 'reference') setWasmPretranspose(false);
+  let workerThreads = () => false;
+  if (o.kernel !== 'before') {
+    const { setWasmPretranspose } = await import('../shared/tf/wasm-matmul.js');
+    const { setSequenceKernel } = await import('../shared/models/recurrent/sequence.js');
+    const { shardWorker } = await import('../shared/models/recurrent/shard-worker.js');
+    setSequenceKernel(o.kernel as 'reference' | 'fused' | 'js');
+    // `reference` keeps the rest of today's code but without the WASM matmul wrapper, as before.
+    if (choice.backend === 'wasm' && o.kernel === 'reference') setWasmPretranspose(false);
+    workerThreads = () => shardWorker() !== undefined;
+  }
   const { frames, manifest } = benchFrames(o.series, o.config, o.windows);
   const hyper = {
     cell: o.cell,
@@ -329,7 +360,7 @@ async function runChild(o: ChildOptions): Promise<void> {
   const laterCpu = epochCpu.length > 1 ? epochCpu.slice(1) : epochCpu;
   const best = later.indexOf(Math.min(...later));
   // The fused WASM layers split each batch with a worker thread (shard-worker.ts); XNNPACK itself has one thread.
-  const wasmThreads = o.kernel === 'reference' ? '1 thread' : `${shardWorker() ? 2 : 1} threads`;
+  const wasmThreads = o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
   const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));
 }
