@@ -25,7 +25,14 @@ export type NativeOutcome = { ok: true; version: string } | { ok: false; why: st
  */
 export const NATIVE_CPU_ENVIRONMENT: Readonly<Record<string, string>> = { TF_NUM_INTRAOP_THREADS: '1', TF_ENABLE_ONEDNN_OPTS: '0' };
 
+/**
+ * TensorFlow's own INFO lines (its CPU-feature banner at the first op) interleave with the components' JSON
+ * logs and say nothing the backend log line does not; warnings and errors still show. Unless set already.
+ */
+export const NATIVE_LOG_ENVIRONMENT: Readonly<Record<string, string>> = { TF_CPP_MIN_LOG_LEVEL: '1' };
+
 export async function startNative(pkg: NativePackage, load: PackageImporter, log: Logger | undefined): Promise<NativeOutcome> {
+  for (const [name, value] of Object.entries(NATIVE_LOG_ENVIRONMENT)) process.env[name] ??= value;
   if (pkg === '@tensorflow/tfjs-node') {
     for (const [name, value] of Object.entries(NATIVE_CPU_ENVIRONMENT)) process.env[name] ??= value;
   }

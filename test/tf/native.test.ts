@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { disposeRecurrentModel, trainRecurrent } from '../../shared/models/recurrent/index.js';
@@ -33,6 +34,24 @@ describe('the native backend (tfjs-node)', { skip: nativeInstalled() }, () => {
       { threads: process.env['TF_NUM_INTRAOP_THREADS'], onednn: process.env['TF_ENABLE_ONEDNN_OPTS'] },
       { threads: presetEnvironment.threads ?? NATIVE_CPU_ENVIRONMENT['TF_NUM_INTRAOP_THREADS'], onednn: presetEnvironment.onednn ?? NATIVE_CPU_ENVIRONMENT['TF_ENABLE_ONEDNN_OPTS'] },
     );
+  });
+
+  it("keeps TensorFlow's INFO banner out of the component's log, unless TF_CPP_MIN_LOG_LEVEL says otherwise", () => {
+    const script = [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import { chooseBackend } from './shared/tf/backend.ts';",
+      "await chooseBackend('node');",
+      'tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync();',
+    ].join('\n');
+    const run = (level: string | undefined) => {
+      const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: level };
+      if (level === undefined) delete env['TF_CPP_MIN_LOG_LEVEL'];
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, encoding: 'utf8', cwd: new URL('../..', import.meta.url) });
+      assert.equal(child.status, 0, child.stderr);
+      return child.stderr;
+    };
+    assert.doesNotMatch(run(undefined), /cpu_feature_guard/);
+    assert.match(run('0'), /cpu_feature_guard/);
   });
 
   it('trains the recurrent model reproducibly with the custom training step', async () => {
