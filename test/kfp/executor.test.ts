@@ -77,7 +77,7 @@ describe('Executor on the KFP fixtures', { skip: skipWithoutShared(FIXTURES) }, 
         num_steps: 100,
       });
       const input = executor.requireInputArtifact('dataset_one_path');
-      assert.deepEqual(input, { name: '84085', uri: input.uri, path: inputPath, metadata: { display_name: 'output_dataset_one' } });
+      assert.deepEqual(input, { name: '84085', uri: 'gs://mlpipeline/v2/artifacts/my-test-pipeline-beta/b2b0cdee-b15c-48ff-b8bc-a394ae46c854/preprocess/output_dataset_one', path: inputPath, metadata: { display_name: 'output_dataset_one' } });
       await writeFile(executor.outputArtifact('model').path, 'weights');
       executor.setMetadata('model', { accuracy: 0.9, note: null });
     });

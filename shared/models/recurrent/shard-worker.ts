@@ -31,6 +31,7 @@ export class ShardWorker {
   readonly #port: MessagePort;
   readonly #signal: Int32Array;
   #pending = false;
+  #requests = 0;
 
   private constructor(worker: Worker, port: MessagePort, signal: Int32Array) {
     this.#worker = worker;
@@ -65,7 +66,13 @@ export class ShardWorker {
   post(request: ShardRequest, transfer: ArrayBuffer[] = []): void {
     if (this.#pending) throw new Error('ShardWorker: a request is already pending.');
     this.#pending = true;
+    this.#requests++;
     this.#port.postMessage(request, transfer);
+  }
+
+  /** Requests sent so far: how a caller (or a test) sees that work really went to the second thread. */
+  get requests(): number {
+    return this.#requests;
   }
 
   collect(): Exclude<ShardReply, { error: string }> {

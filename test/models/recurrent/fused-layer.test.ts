@@ -114,9 +114,24 @@ describe('the fused recurrent layers', () => {
     network.model.dispose();
   });
 
-  it(`on WASM, run batches of ${MIN_SPLIT} windows or more on two threads`, (t) => {
+  it(`on WASM, run batches of ${MIN_SPLIT} windows or more on two threads, and smaller ones on this thread`, (t) => {
     if (choice.backend !== 'wasm') return t.skip(`backend ${choice.backend}: the native layers use libtensorflow's threads`);
     if (availableParallelism() < 2) return t.skip('one CPU');
-    assert.ok(shardWorker() !== undefined, 'the shard worker did not start');
+    const worker = shardWorker();
+    assert.ok(worker !== undefined, 'the shard worker did not start');
+    setSequenceKernel('fused');
+    const network = buildNetwork({ cell: 'lstm', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
+    const requestsFor = (windows: number) => {
+      const x = tf.randomNormal([windows, 4, 2], 0, 1, 'float32', 6) as tf.Tensor3D;
+      const y = tf.zeros([windows, 1]) as tf.Tensor2D;
+      const before = worker.requests;
+      evaluate(network, x, y, withKernel('fused')(network));
+      tf.dispose([x, y]);
+      return worker.requests - before;
+    };
+    // evaluate: one forward pass for the output, then forward + backward for the gradients, per layer.
+    assert.equal(requestsFor(MIN_SPLIT), 3 * 2);
+    assert.equal(requestsFor(MIN_SPLIT - 1), 0);
+    network.model.dispose();
   });
 });
