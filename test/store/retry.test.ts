@@ -81,26 +81,29 @@ describe('withRetries', () => {
     assert.equal(calls, 4);
   });
 
-  it('gives up when the next wait would pass the deadline', async () => {
-    const policy = { ...fast, retries: 10, baseDelayMs: 200, maxDelayMs: 200, deadlineMs: 500 };
-    const started = Date.now();
-    await assert.rejects(withRetries(() => Promise.reject(new Transient('busy')), { policy, classify, giveUp }), {
-      message: 'gave up (deadline reached) after 3: busy',
-    });
-    assert.ok(Date.now() - started < 1000);
+  it('gives up when the next wait would pass the deadline, however many retries are left', async () => {
+    // The first retry's 200 ms wait fits the 300 ms budget; the second attempt starts ≥ 200 ms in, so its wait cannot.
+    const policy = { ...fast, retries: 10, baseDelayMs: 200, maxDelayMs: 200, deadlineMs: 300 };
+    const waits: [number, number][] = [];
+    await assert.rejects(
+      withRetries(() => Promise.reject(new Transient('busy')), { policy, classify, giveUp, onRetry: (_error, attempt, delayMs) => waits.push([attempt, delayMs]) }),
+      { message: 'gave up (deadline reached) after 2: busy' },
+    );
+    assert.deepEqual(waits, [[1, 200]], 'one retry slept; the wait that would pass the deadline was never started');
   });
 
   it('waits as long as the server asked instead of its own backoff', async () => {
     let calls = 0;
-    const started = Date.now();
+    const waits: [number, number][] = [];
     await withRetries(
       async () => {
         calls += 1;
         if (calls === 1) throw new Transient('slow down');
       },
-      { policy: fast, classify: () => ({ retryable: true, retryAfterMs: 300 }), giveUp },
+      { policy: fast, classify: () => ({ retryable: true, retryAfterMs: 300 }), giveUp, onRetry: (_error, attempt, delayMs) => waits.push([attempt, delayMs]) },
     );
-    assert.ok(Date.now() - started >= 290);
+    assert.equal(calls, 2);
+    assert.deepEqual(waits, [[1, 300]], 'the 1 ms backoff was replaced by the 300 ms the server asked for');
   });
 
   it('returns what recover finds instead of repeating an operation that already took effect', async () => {

@@ -183,7 +183,6 @@ describe('object store on a real MinIO server', () => {
         env: { ...minio.env, MINIO_ENDPOINT: `http://127.0.0.1:${port}` },
         retry: { retries: 2, baseDelayMs: 20, jitterMs: 0 },
       });
-      const started = Date.now();
       await assert.rejects(unreachable.readBytes('s3://present/a.txt'), (error: unknown) => {
         assert.ok(error instanceof StorageError);
         assert.match(
@@ -192,7 +191,6 @@ describe('object store on a real MinIO server', () => {
         );
         return true;
       });
-      assert.ok(Date.now() - started < 5000);
     });
   });
 });

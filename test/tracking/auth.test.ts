@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { TrackingError } from '../../shared/errors.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
+import { startBrokenProxy } from './broken-proxy.js';
 
 const ADMIN = { username: 'flts-admin', password: 'pw-never-printed-42' };
 
@@ -81,9 +82,21 @@ describe('MLflow behind its basic-auth app', () => {
     });
 
     it('is not retried (401 is not transient)', async () => {
-      const started = Date.now();
-      await assert.rejects(openTracking({ trackingUri: mlflow.url, experiment: 'flts-auth', env: {} }), { name: 'TrackingError' });
-      assert.ok(Date.now() - started < 2000);
+      const proxy = await startBrokenProxy(mlflow.url); // breaks nothing: it only counts the requests that reach the server
+      try {
+        const warnings: string[] = [];
+        const logger = { warn: (message: string) => void warnings.push(message) };
+        await assert.rejects(openTracking({ trackingUri: proxy.url, experiment: 'flts-auth', env: {}, logger }), (error: unknown) => {
+          assert.ok(error instanceof TrackingError);
+          assert.equal(error.status, 401);
+          assert.doesNotMatch(error.message, /gave up after/);
+          return true;
+        });
+        assert.deepEqual(warnings, [], 'no retry was announced');
+        assert.deepEqual(proxy.log, [{ method: 'GET', path: '/api/2.0/mlflow/experiments/get-by-name', status: 401 }]);
+      } finally {
+        await proxy.close();
+      }
     });
   });
 });
