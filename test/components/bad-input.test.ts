@@ -42,6 +42,28 @@ async function failure(run: LocalRunResult, code: number): Promise<string> {
   return lines[0]!;
 }
 
+/** The status of every run in experiment `experiment` of the offline store `mlruns`, as Python MLflow reads them. */
+async function runStatuses(mlruns: string, experiment: string): Promise<string[]> {
+  return pythonJson<string[]>(
+    `import json, mlflow
+mlflow.set_tracking_uri(${JSON.stringify(`file://${mlruns}`)})
+print(json.dumps([r.info.status for r in mlflow.search_runs(experiment_names=[${JSON.stringify(experiment)}], output_format='list')]))`,
+    { env: { MLFLOW_ALLOW_FILE_STORE: 'true' } },
+  );
+}
+
+/** The trainer opens its MLflow run before it checks the data's contents, so such an error leaves exactly one run, FAILED. */
+async function assertRunFailed(mlruns: string, experiment: string): Promise<void> {
+  assert.deepEqual(await runStatuses(mlruns, experiment), ['FAILED'], `the MLflow run in ${mlruns}, experiment ${experiment}`);
+}
+
+describe('eval on bad input', () => {
+  it('eval without any candidate model', async () => {
+    const run = await runLocally(evalSpec, join(await tempDir(), 'task'), {});
+    assert.equal(await failure(run, 2), 'flts eval: DataError: Eval needs at least 1 candidate model(s) (min_models); got 0: none.');
+  });
+});
+
 describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
   let small: LocalRunResult;
   let full: LocalRunResult;
@@ -52,14 +74,15 @@ describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
 
   it('too few rows for one window plus validation: says how many are needed, and the MLflow run is FAILED', async () => {
     const mlruns = join(await tempDir(), 'mlruns');
-    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: 30, horizon: 6, mlflow_tracking_uri: mlruns }, splitsOf(small));
-    const line = await failure(run, 2);
-    assert.match(line, /^flts train-gru: DataError: .*(rows|windows).*\b(35|36|41|42)\b/);
-    const statuses = await pythonJson<string[]>(
-      `import json, mlflow; mlflow.set_tracking_uri(${JSON.stringify(`file://${mlruns}`)}); print(json.dumps(mlflow.search_runs(experiment_names=['flts-gru'])['status'].tolist()))`,
-      { env: { MLFLOW_ALLOW_FILE_STORE: 'true' } },
+    const [inputLength, horizon] = [30, 6];
+    const trainRows = (await readDataset(artifactOf(small, 'training_data').uri, 'training_data')).frame.time.length;
+    assert.ok(trainRows < inputLength + horizon, `the sample must be too short: ${trainRows} training rows`);
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: inputLength, horizon, mlflow_tracking_uri: mlruns }, splitsOf(small));
+    assert.equal(
+      await failure(run, 2),
+      `flts train-gru: DataError: Training data has ${trainRows} rows; one window needs input_length + horizon = 30 + 6 = 36 rows.`,
     );
-    assert.deepEqual(statuses, ['FAILED']);
+    await assertRunFailed(mlruns, 'flts-gru');
   });
 
   it('a horizon below 1: exit 2 naming the parameter', async () => {
@@ -72,7 +95,7 @@ describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
     assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1; got 0.');
   });
 
-  it('non-finite values in the features: names the column and the row', async () => {
+  it('non-finite values in the features: names the column and the row, and the MLflow run is FAILED', async () => {
     const dir = await tempDir();
     const train = await readDataset(artifactOf(full, 'training_data').uri, 'training_data');
     train.frame.columns['up']![5] = NaN;
@@ -81,7 +104,27 @@ describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
       ...splitsOf(full),
       training_data: { uri: join(dir, 'train.parquet') },
     });
-    assert.match(await failure(run, 2), /^flts train-gru: DataError: .*"up".*row/);
+    const at = new Date(train.frame.time[5]!).toISOString();
+    assert.equal(await failure(run, 2), `flts train-gru: DataError: Training data: column "up" is NaN at row 5 (${at}); impute or drop it first.`);
+    await assertRunFailed(join(dir, 'mlruns'), 'flts-gru');
+  });
+
+  it('the training data without the target column: exit 2 naming the column, and the MLflow run is FAILED', async () => {
+    const dir = await tempDir();
+    const train = await readDataset(artifactOf(full, 'training_data').uri, 'training_data');
+    const target = train.info.target;
+    const kept = train.info.columns.filter((name) => name !== target);
+    assert.equal(kept.length, train.info.columns.length - 1, `"${target}" is a column of the training data to begin with`);
+    delete train.frame.columns[target];
+    train.frame.names = kept;
+    train.info.columns = kept;
+    await writeDataset(join(dir, 'train.parquet'), train);
+    const run = await runLocally(trainGruSpec, join(dir, 'task'), { epochs: 1, mlflow_tracking_uri: join(dir, 'mlruns') }, {
+      ...splitsOf(full),
+      training_data: { uri: join(dir, 'train.parquet') },
+    });
+    assert.equal(await failure(run, 2), `flts train-gru: DataError: Training data has no target column "${target}"; columns: ${kept.join(', ')}.`);
+    await assertRunFailed(join(dir, 'mlruns'), 'flts-gru');
   });
 
   it('splits from different preprocess runs: names both configs', async () => {
@@ -101,9 +144,11 @@ describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
     assert.match(await failure(daily, 2), /Parameter "daily_seasonality" must be "auto", "true", "false" or a positive Fourier order/);
   });
 
-  it('Prophet with a regressor the data lacks', async () => {
-    const run = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { regressors: ['wind'], mlflow_tracking_uri: join(await tempDir(), 'mlruns') }, splitsOf(full));
-    assert.match(await failure(run, 2), /Parameter "regressors" names column\(s\) the data lacks: wind/);
+  it('Prophet with a regressor the data lacks, and the MLflow run is FAILED', async () => {
+    const mlruns = join(await tempDir(), 'mlruns');
+    const run = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { regressors: ['wind'], mlflow_tracking_uri: mlruns }, splitsOf(full));
+    assert.match(await failure(run, 2), /^flts train-prophet: DataError: Parameter "regressors" names column\(s\) the data lacks: wind; it has: down, up, /);
+    await assertRunFailed(mlruns, 'flts-prophet');
   });
 
   it('Prophet on a constant series forecasts the constant, as Prophet does', async () => {
@@ -125,11 +170,6 @@ describe('trainers on bad input', { skip: skipWithoutShared(FLTS) }, () => {
 });
 
 describe('eval and inference on bad input', { skip: skipWithoutShared(FLTS) }, () => {
-  it('eval without any candidate model', async () => {
-    const run = await runLocally(evalSpec, join(await tempDir(), 'task'), {});
-    assert.equal(await failure(run, 2), 'flts eval: DataError: Eval needs at least 1 candidate model(s) (min_models); got 0: none.');
-  });
-
   it('eval given something that is not a trained model', async () => {
     const prep = await preprocess({ sample_train_rows: 300, sample_test_rows: 100 });
     const run = await runLocally(evalSpec, join(await tempDir(), 'task'), {}, { gru_model: artifactOf(prep, 'scaler') });

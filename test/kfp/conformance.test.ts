@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { componentSpecs } from '../../components/specs.js';
+import { writeSampleData } from '../../pipelines/sample-data.js';
 import { componentYaml } from '../../shared/kfp/component-yaml.js';
 import { parameterDocs, withParameterDocs } from '../../shared/kfp/parameter-docs.js';
 import { defaultImage } from '../../tools/image.js';
@@ -106,16 +107,25 @@ async function runLikeKfpLocal(root: string, name: string, args: Record<string, 
   return JSON.parse(await runPython(['test/kfp/kfp_local.py', 'outputs', yaml, eiPath])) as KfpOutputs;
 }
 
+/**
+ * The data the chain runs on: ElBorn from ../shared/data/flts when it is there, else the local pipeline's
+ * built-in sample (pipelines/sample-data.ts: synthetic 2-minute traffic with time, down, up, rnti_count), so
+ * that this conformance check never skips.
+ */
+async function chainData(root: string): Promise<{ data_uri: string; test_data_uri: string; source: string }> {
+  const [train, test] = [sharedPath('data/flts/ElBorn.csv'), sharedPath('data/flts/ElBorn_test.csv')];
+  if (train && test) return { data_uri: train, test_data_uri: test, source: 'ElBorn (../shared/data/flts)' };
+  const [sample, sampleTest] = [join(root, 'sample', 'sample.csv'), join(root, 'sample', 'sample_test.csv')];
+  await writeSampleData(sample, sampleTest);
+  return { data_uri: sample, test_data_uri: sampleTest, source: 'the built-in sample data (../shared/data/flts is absent)' };
+}
+
 describe('kfp.local ExecutorInputs', () => {
-  it('run every component in pipeline order, and kfp parses every declared output back', { timeout: 30 * 60_000 }, async () => {
+  it('run every component in pipeline order, and kfp parses every declared output back', { timeout: 30 * 60_000 }, async (t) => {
     const root = await tempDir('flts-kfp-local-');
-    const elborn = sharedPath('data/flts/ElBorn.csv');
-    const prep = await runLikeKfpLocal(root, 'preprocess', {
-      data_uri: elborn ?? '',
-      test_data_uri: sharedPath('data/flts/ElBorn_test.csv') ?? '',
-      sample_train_rows: 600,
-      sample_test_rows: 200,
-    });
+    const { source, ...data } = await chainData(root);
+    t.diagnostic(`data: ${source}`);
+    const prep = await runLikeKfpLocal(root, 'preprocess', { ...data, sample_train_rows: 600, sample_test_rows: 200 });
     assert.deepEqual(Object.keys(prep.artifacts).sort(), ['inference_data', 'report', 'scaler', 'training_data', 'validation_data']);
     assert.deepEqual(Object.keys(prep.parameters).sort(), ['config_hash', 'config_json', 'data_digest']);
 

@@ -3,12 +3,17 @@
  * the problem, a non-zero exit code, and no ExecutorOutput or half-written artifact.
  */
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
+import { componentSpecs } from '../../components/specs.js';
+import { localExecutorInput } from '../../shared/kfp/local-input.js';
 import { runComponent } from '../../shared/kfp/run.js';
 import { defineComponent } from '../../shared/kfp/spec.js';
 import { tempDir } from '../helpers/component.js';
+import { repoRoot } from '../helpers/python.js';
 
 const spec = defineComponent({
   name: 'demo',
@@ -62,8 +67,19 @@ async function workspace(parameterValues: Record<string, unknown>, options: { wi
   return { dir, argv: ['--executor-input', JSON.stringify(input)] };
 }
 
+/**
+ * The files under `dir` (relative paths, sorted): the input file and nothing else means no ExecutorOutput, no
+ * output artifact and no staged file. Empty directories do not count; the KFP launcher creates them itself.
+ */
 async function leftovers(dir: string): Promise<string[]> {
-  return readdir(join(dir, 'task')).catch(() => []);
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort();
+}
+
+/** Asserts the exit code and that the run wrote nothing: `dir` holds only what the test put there. */
+async function failedCleanly(result: { code: number; stderr: string }, expectedCode: number, dir: string, before: string[] = ['data.csv']) {
+  assert.equal(result.code, expectedCode, result.stderr);
+  assert.deepEqual(await leftovers(dir), before, 'no ExecutorOutput, no output artifact, no staged file');
 }
 
 describe('runComponent', () => {
@@ -71,7 +87,7 @@ describe('runComponent', () => {
     const { dir, argv } = await workspace({ rows: 3 });
     const { code } = await run(argv);
     assert.equal(code, 0);
-    assert.deepEqual((await leftovers(dir)).sort(), ['executor_output.json', 'result']);
+    assert.deepEqual(await leftovers(dir), ['data.csv', 'task/executor_output.json', 'task/result']);
   });
 
   describe('on bad input', () => {
@@ -85,51 +101,52 @@ describe('runComponent', () => {
     it('malformed JSON: exit 2 and the raw text', async () => {
       const { code, stderr } = await run(['--executor-input', '{"inputs":']);
       assert.equal(code, 2);
-      assert.match(stderr, /ExecutorInputError: The ExecutorInput is not valid JSON .*; received: \{"inputs":$/m);
+      assert.match(stderr, /^flts demo: ExecutorInputError: The ExecutorInput is not valid JSON .*; received: \{"inputs":\n$/);
     });
 
     it('a required parameter missing: exit 2 naming it', async () => {
       const { dir, argv } = await workspace({});
-      const { code, stderr } = await run(argv);
-      assert.equal(code, 2);
-      assert.equal(stderr, 'flts demo: InvalidParameterError: Parameter "rows" is required (an integer): How many rows.\n');
-      assert.deepEqual(await leftovers(dir), []);
+      const result = await run(argv);
+      assert.equal(result.stderr, 'flts demo: InvalidParameterError: Parameter "rows" is required (an integer): How many rows.\n');
+      await failedCleanly(result, 2, dir);
     });
 
     it('"abc" for an integer: exit 2', async () => {
-      const { argv } = await workspace({ rows: 'abc' });
-      const { code, stderr } = await run(argv);
-      assert.equal(code, 2);
-      assert.equal(stderr, 'flts demo: InvalidParameterError: Parameter "rows" must be an integer; got the string "abc".\n');
+      const { dir, argv } = await workspace({ rows: 'abc' });
+      const result = await run(argv);
+      assert.equal(result.stderr, 'flts demo: InvalidParameterError: Parameter "rows" must be an integer; got the string "abc".\n');
+      await failedCleanly(result, 2, dir);
     });
 
     it('1.5 for an integer: exit 2', async () => {
-      const { argv } = await workspace({ rows: 1.5 });
-      const { stderr } = await run(argv);
-      assert.equal(stderr, 'flts demo: InvalidParameterError: Parameter "rows" must be an integer; got number 1.5.\n');
+      const { dir, argv } = await workspace({ rows: 1.5 });
+      const result = await run(argv);
+      assert.equal(result.stderr, 'flts demo: InvalidParameterError: Parameter "rows" must be an integer; got number 1.5.\n');
+      await failedCleanly(result, 2, dir);
     });
 
     it('an unknown parameter: exit 2 listing the accepted ones', async () => {
-      const { argv } = await workspace({ rows: 1, colour: 'red' });
-      const { code, stderr } = await run(argv);
-      assert.equal(code, 2);
-      assert.equal(stderr, 'flts demo: InvalidParameterError: Unknown parameter "colour"; demo accepts: label, rows.\n');
+      const { dir, argv } = await workspace({ rows: 1, colour: 'red' });
+      const result = await run(argv);
+      assert.equal(result.stderr, 'flts demo: InvalidParameterError: Unknown parameter "colour"; demo accepts: label, rows.\n');
+      await failedCleanly(result, 2, dir);
     });
 
     it('an input artifact missing: exit 1 naming it', async () => {
-      const { argv } = await workspace({ rows: 1 }, { withData: false });
-      const { code, stderr } = await run(argv);
-      assert.equal(code, 1);
-      assert.equal(stderr, 'flts demo: ArtifactError: Required input artifact "data" (system.Dataset) was not provided.\n');
+      const { dir, argv } = await workspace({ rows: 1 }, { withData: false });
+      const result = await run(argv);
+      assert.equal(result.stderr, 'flts demo: ArtifactError: Required input artifact "data" (system.Dataset) was not provided.\n');
+      await failedCleanly(result, 1, dir, []);
     });
 
     it("an input artifact's file absent: exit 1 naming the path", async () => {
-      const { argv } = await workspace({ rows: 1 }, { dataPath: '/nonexistent/data.csv' });
-      const { stderr } = await run(argv);
+      const { dir, argv } = await workspace({ rows: 1 }, { dataPath: '/nonexistent/data.csv' });
+      const result = await run(argv);
       assert.equal(
-        stderr,
+        result.stderr,
         'flts demo: ArtifactError: Input artifact "data" (/nonexistent/data.csv) has no file at its local path /nonexistent/data.csv.\n',
       );
+      await failedCleanly(result, 1, dir, []);
     });
 
     it('an unwritable output path: exit 1 before any work, naming the output', async () => {
@@ -137,23 +154,76 @@ describe('runComponent', () => {
       // A file where the task directory should be: not writable even for root.
       await writeFile(join(dir, 'task'), 'not a directory');
       let ran = false;
-      const { code, stderr } = await run(argv, async () => {
+      const result = await run(argv, async () => {
         ran = true;
       });
-      assert.equal(code, 1);
       assert.equal(ran, false);
-      assert.match(stderr, new RegExp(`^flts demo: ArtifactError: Cannot write output artifact "result" under ${dir}/task: EEXIST`));
+      assert.match(result.stderr, new RegExp(`^flts demo: ArtifactError: Cannot write output artifact "result" under ${dir}/task: EEXIST[^\n]*\n$`));
+      await failedCleanly(result, 1, dir, ['data.csv', 'task']);
+      assert.equal(await readFile(join(dir, 'task'), 'utf8'), 'not a directory', 'the file in the way is left alone');
     });
 
     it('a failure inside the component: exit 1, no ExecutorOutput, no staged output left', async () => {
       const { dir, argv } = await workspace({ rows: 1 });
-      const { code, stderr } = await run(argv, async (executor) => {
+      const result = await run(argv, async (executor) => {
         await writeFile(executor.outputArtifact('result').path, 'half');
         throw new Error('the model diverged');
       });
-      assert.equal(code, 1);
-      assert.equal(stderr, 'flts demo: Error: the model diverged\n');
-      assert.deepEqual(await leftovers(dir), []);
+      assert.equal(result.stderr, 'flts demo: Error: the model diverged\n');
+      await failedCleanly(result, 1, dir);
     });
   });
+});
+
+/** Runs `node dist/<name>.js …args` in `cwd`, as a KFP container would run it; never throws on a non-zero exit. */
+function runBuilt(name: string, args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  const bundle = join(repoRoot, 'dist', `${name}.js`);
+  assert.ok(existsSync(bundle), `${bundle} is missing: run \`npm run build\``);
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bundle, ...args], { cwd, env: { ...process.env, FLTS_QUIET: '1' } }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr });
+    });
+  });
+}
+
+/** The stderr of a failed run: exactly one line, returned without its newline. */
+function oneLine(stderr: string): string {
+  const lines = stderr.split('\n');
+  assert.deepEqual(lines.slice(1), [''], `exactly one stderr line, got:\n${stderr}`);
+  return lines[0]!;
+}
+
+describe('the built bundles on bad input', () => {
+  for (const spec of componentSpecs) {
+    describe(`dist/${spec.name}.js`, () => {
+      it('without --executor-input: exit 2, one line saying how to pass it, nothing written', async () => {
+        const cwd = await tempDir();
+        const result = await runBuilt(spec.name, [], cwd);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(oneLine(result.stderr), new RegExp(`^flts ${spec.name}: ExecutorInputError: Missing --executor-input: pass the ExecutorInput JSON as "--executor-input <json>"`));
+        assert.deepEqual(await readdir(cwd), []);
+      });
+
+      it('with malformed JSON: exit 2, one line quoting it, no ExecutorOutput at the outputFile it names', async () => {
+        const cwd = await tempDir();
+        const outputFile = join(cwd, 'task', 'executor_output.json');
+        const text = `{"outputs":{"outputFile":${JSON.stringify(outputFile)}},"inputs":`;
+        const result = await runBuilt(spec.name, ['--executor-input', text], cwd);
+        assert.equal(result.code, 2, result.stderr);
+        assert.equal(oneLine(result.stderr).replace(/ \(.*?\); received: /, ' (…); received: '), `flts ${spec.name}: ExecutorInputError: The ExecutorInput is not valid JSON (…); received: ${text}`);
+        assert.deepEqual(await readdir(cwd), []);
+      });
+
+      it('with an unknown parameter: exit 2, one line naming it and the accepted ones, no ExecutorOutput or output artifact', async () => {
+        const cwd = await tempDir();
+        const taskRoot = join(cwd, 'task');
+        const input = localExecutorInput(spec, taskRoot, { no_such_parameter: 1 });
+        const result = await runBuilt(spec.name, ['--executor-input', JSON.stringify(input)], cwd);
+        assert.equal(result.code, 2, result.stderr);
+        const accepted = Object.keys(spec.inputs.parameters).sort().join(', ');
+        assert.equal(oneLine(result.stderr), `flts ${spec.name}: InvalidParameterError: Unknown parameter "no_such_parameter"; ${spec.name} accepts: ${accepted}.`);
+        assert.deepEqual(await readdir(cwd), [], `nothing under ${taskRoot}`);
+      });
+    });
+  }
 });
