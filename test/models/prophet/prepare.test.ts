@@ -9,7 +9,9 @@ import { DAY_MS, formatDate } from '../../../shared/models/prophet/dates.js';
 import { flatGrowthInit, linearGrowthInit, logisticGrowthInit } from '../../../shared/models/prophet/init.js';
 import { Prophet } from '../../../shared/models/prophet/prophet.js';
 import type { DataFrame } from '../../../shared/models/prophet/types.js';
-import { allFeatures, count, dailyUnivariateTs, head, setupHistory, skipNoData, trainTestSplit } from './fixtures.js';
+import { pythonJson } from '../../helpers/python.js';
+import { sharedPath } from '../../helpers/shared-data.js';
+import { allFeatures, count, dailyUnivariateTs, EXAMPLES, head, largeNumbersTs, peytonManning, setupHistory, skipNoData, trainTestSplit } from './fixtures.js';
 
 const close = (actual: number, expected: number, tol: number, what = ''): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} vs ${expected} (±${tol})`);
@@ -76,6 +78,50 @@ describe('initial parameters (data.csv first 468 rows, cap = max y)', { skip: sk
     close(kl, 1.782523, 1e-4, 'k');
     close(ml, 0.280521, 1e-4, 'm');
     close(flatGrowthInit(h)[1], 0.3279277, 1e-4, 'm');
+  });
+});
+
+// The additional-topics notebook (`notebooks/additional_topics.ipynb`): `m = Prophet(); transformed = m.preprocess(df)`
+// on Peyton Manning (absmax scaling, not data3), then `transformed.y.head(n=10)` and
+// `m.calculate_initial_params(num_total_regressors=transformed.K)`.
+describe('preprocess and initial parameters (additional-topics notebook: Peyton Manning, data3)', { skip: skipNoData }, () => {
+  it('scales y as the notebook prints it: 0.746552, 0.663171, 0.637023, 0.628367, 0.614441, …', () => {
+    const inputs = new Prophet().preprocess(peytonManning());
+    const notebook = [0.746552, 0.663171, 0.637023, 0.628367, 0.614441, 0.605884, 0.654956, 0.687273, 0.652501, 0.628148];
+    notebook.forEach((v, i) => close(inputs.y[i]!, v, 5e-7, `y_scaled[${i}]`));
+    assert.equal(inputs.K, 26);
+    assert.equal(inputs.S, 25);
+  });
+
+  it('starts the linear trend at the notebook\'s k = −0.05444079622224118, m = 0.7465517318876905, with δ = β = 0 and σ = 1', () => {
+    const m = new Prophet();
+    const inputs = m.preprocess(peytonManning());
+    const init = m.calculateInitialParams(inputs.K);
+    close(init.k, -0.05444079622224118, 1e-15, 'k');
+    close(init.m, 0.7465517318876905, 1e-15, 'm');
+    assert.deepEqual(Array.from(init.delta), new Array(25).fill(0));
+    assert.deepEqual(Array.from(init.beta), new Array(26).fill(0));
+    assert.equal(init.sigma_obs, 1);
+  });
+
+  // data3.csv (≈ 6.23e8), as the same notebook fits it with both scalings. Values measured with Python Prophet 1.5.0:
+  // `Prophet(scaling=…).preprocess(data3)`, `calculate_initial_params(…)`, `y_min`, `y_scale`.
+  it('scales data3 (≈ 6.23e8) as Python Prophet does: minmax y_min 623031970, y_scale 2114; absmax y_scale 623034084', () => {
+    const minmax = new Prophet({ scaling: 'minmax' });
+    const a = minmax.preprocess(largeNumbersTs());
+    assert.equal(minmax.y_min, 623031970);
+    assert.equal(minmax.y_scale, 2114);
+    [0, 0.033113, 0.039735, 0.057237, 0.072375].forEach((v, i) => close(a.y[i]!, v, 5e-7, `minmax y_scaled[${i}]`));
+    const minmaxInit = minmax.calculateInitialParams(a.K);
+    assert.deepEqual([minmaxInit.k, minmaxInit.m], [1, 0]);
+    const absmax = new Prophet({ scaling: 'absmax' });
+    const b = absmax.preprocess(largeNumbersTs());
+    assert.equal(absmax.y_min, 0);
+    assert.equal(absmax.y_scale, 623034084);
+    close(b.y[0]!, 0.999997, 5e-7, 'absmax y_scaled[0]');
+    const absmaxInit = absmax.calculateInitialParams(b.K);
+    close(absmaxInit.k, 3.393072793733687e-6, 1e-15, 'k');
+    close(absmaxInit.m, 0.9999966069272063, 1e-15, 'm');
   });
 });
 
@@ -219,12 +265,53 @@ describe('bad input', () => {
   });
   it('refuses MCMC, which is not ported', () => rejects(() => new Prophet({ mcmc_samples: 100 }), InvalidParameterError, 'mcmc_samples must be 0 (MAP fitting); got 100.'));
 
-  it('fits duplicate dates as repeated observations, as Prophet does', { skip: skipNoData }, () => {
-    const [train] = trainTestSplit(dailyUnivariateTs(), 255);
-    const doubled = { ds: [...Array.from(train.ds), ...Array.from(train.ds)], y: [...Array.from(train.y!), ...Array.from(train.y!, (v) => v + 10)] };
+  // Prophet keeps duplicate dates as repeated observations: a stable sort by ds (the earlier row first), scales and
+  // changepoint rows over all rows, future dates from the unique history dates. 40 dates twice (y and y + 10) make
+  // 80 rows, so both fit with Newton from the same start and should meet at the same MAP.
+  it('fits duplicate dates as repeated observations, exactly as Python Prophet does', { skip: skipNoData, timeout: 120_000 }, async (t) => {
+    const once = head(dailyUnivariateTs(), 40);
+    const doubled = { ds: [...Array.from(once.ds), ...Array.from(once.ds)], y: [...Array.from(once.y!), ...Array.from(once.y!, (v) => v + 10)] };
+    const py = await pythonJson<{
+      ds: string[]; y: number[]; t: number[]; y_scaled: number[]; y_scale: number; changepoints: string[]; changepoints_index: number[];
+      k0: number; m0: number; future: string[]; yhat: number[];
+    }>(`
+import json, logging
+logging.getLogger("cmdstanpy").disabled = True
+logging.getLogger("prophet").setLevel(logging.WARNING)
+import pandas as pd
+from prophet import Prophet
+df = pd.read_csv(${JSON.stringify(sharedPath(`${EXAMPLES}python-tests/data.csv`))}, parse_dates=["ds"]).head(40)
+m = Prophet(uncertainty_samples=0).fit(pd.concat([df, df.assign(y=df.y + 10)], ignore_index=True))
+h = m.history
+init = m.calculate_initial_params(num_total_regressors=1)
+future = m.make_future_dataframe(10)
+day = lambda s: s.dt.strftime("%Y-%m-%d").tolist()
+print(json.dumps({"ds": day(h.ds), "y": h.y.tolist(), "t": h.t.tolist(), "y_scaled": h.y_scaled.tolist(), "y_scale": float(m.y_scale),
+  "changepoints": day(m.changepoints), "changepoints_index": m.changepoints.index.tolist(), "k0": float(init.k), "m0": float(init.m),
+  "future": day(future.ds), "yhat": m.predict(future).yhat.tolist()}))
+`);
     const m = new Prophet({ uncertainty_samples: 0 }).fit(doubled);
-    assert.equal(m.history!.ds.length, 510);
-    assert.ok(Number.isFinite(m.predict().yhat[0]!));
+    const h = m.history!;
+    // The prepared frame, row for row: 2012-05-18 (38.23), 2012-05-18 (48.23), 2012-05-21 (34.03), 2012-05-21 (44.03), …
+    assert.deepEqual(Array.from(h.ds, formatDate), py.ds);
+    assert.deepEqual(Array.from(h.y!), py.y);
+    assert.deepEqual(Array.from(h.t), py.t);
+    assert.deepEqual(Array.from(h.y_scaled!), py.y_scaled);
+    assert.equal(m.y_scale, py.y_scale);
+    assert.deepEqual(Array.from(m.changepoints!, formatDate), py.changepoints);
+    assert.deepEqual(m.changepoints_index, py.changepoints_index);
+    const init = m.calculateInitialParams(1);
+    assert.deepEqual([init.k, init.m], [py.k0, py.m0]);
+    assert.equal(m.fit_info!.algorithm, 'Newton');
+    // make_future_dataframe: 40 unique history dates + 10.
+    const future = m.makeFutureDataframe(10);
+    assert.deepEqual(Array.from(future.ds, formatDate), py.future);
+    const yhat = m.predict(future).yhat;
+    let worst = 0;
+    for (let i = 0; i < yhat.length; i++) worst = Math.max(worst, Math.abs(yhat[i]! - py.yhat[i]!));
+    t.diagnostic(`max |Δyhat| vs Python Prophet = ${worst.toExponential(2)} (y_scale ${m.y_scale})`);
+    // Newton's stopping tolerance and CmdStan's 6 significant digits in the parameters (measured: 5.4e-7).
+    assert.ok(worst <= 1e-4 * m.y_scale!, `max |Δyhat| = ${worst}`);
   });
 });
 
