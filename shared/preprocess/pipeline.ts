@@ -7,9 +7,9 @@ import { DataError } from '../errors.js';
 import { concatFrames, sliceRows, type SeriesFrame } from '../series/frame.js';
 import { formatFrequency, inferFrequency, parseFrequency } from '../series/frequency.js';
 import { countMissing, dropMissingRows, fillConstant, fillForward, finiteMean, interpolateTime } from '../series/impute.js';
-import { lagged, lagNames } from '../series/lags.js';
+import { laggedInTime, lagNames } from '../series/lags.js';
 import { clip, clipBounds } from '../series/outliers.js';
-import { regularize, sortAndDeduplicate, type Gap } from '../series/regularize.js';
+import { regularize, sortAndDeduplicate, takeRows, type Gap } from '../series/regularize.js';
 import { fitScaler, scaleFrame, type Scaler, type ScalerMethod } from '../series/scaler.js';
 import { TIME_FEATURE_NAMES, timeFeatures } from '../series/time-features.js';
 import { formatTimestamp } from '../series/timestamps.js';
@@ -143,9 +143,10 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
     }
   }
 
-  const derived = addDerivedColumns(splits, options);
+  const derived = addDerivedColumns(splits, options, frequencyMs);
   splits = derived.splits;
-  if (derived.droppedRows > 0) warnings.push(`Dropped the first ${derived.droppedRows} row(s), which lack a full lag history.`);
+  if (derived.leadingRows > 0) warnings.push(`Dropped the first ${derived.leadingRows} row(s), which lack a full lag history.`);
+  if (derived.laterRows > 0) warnings.push(`Dropped ${derived.laterRows} later row(s) whose lag history falls in a gap (rows dropped or the stretch between the files).`);
   checkRows(splits, options);
 
   const columns = splits.train.names;
@@ -176,7 +177,7 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
       gaps,
       rowsInserted: inserted,
       rowsDroppedMissing: imputed.dropped,
-      rowsDroppedLags: derived.droppedRows,
+      rowsDroppedLags: derived.leadingRows + derived.laterRows,
       clipped,
       constantColumns,
       skippedColumns,
@@ -231,23 +232,31 @@ function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: Preprocess
 }
 
 /** Time features from the timestamps and target lags over the whole series, then rows without full lags dropped. */
-function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions) {
+function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions, frequencyMs: number) {
   let all = concatFrames([splits.train, splits.validation, splits.test]);
   if (options.timeFeatures) {
     const features = timeFeatures(all.time);
     all = { ...all, names: [...all.names, ...TIME_FEATURE_NAMES], columns: { ...all.columns, ...features } };
   }
-  let droppedRows = 0;
-  if (options.lags > 0) {
-    const names = lagNames(options.targetColumn, options.lags, options.lagStep);
-    const target = all.columns[options.targetColumn]!;
-    const columns = { ...all.columns };
-    names.forEach((name, i) => (columns[name] = lagged(target, (i + 1) * options.lagStep)));
-    all = { ...all, names: [...all.names, ...names], columns };
-    droppedRows = Math.min(options.lags * options.lagStep, splits.train.time.length);
-  }
-  const result = resplit(all, splits);
-  return { splits: { ...result, train: sliceRows(result.train, droppedRows, result.train.time.length) }, droppedRows };
+  if (options.lags <= 0) return { splits: resplit(all, splits), leadingRows: 0, laterRows: 0 };
+  const names = lagNames(options.targetColumn, options.lags, options.lagStep);
+  const target = all.columns[options.targetColumn]!;
+  const columns = { ...all.columns };
+  // By time, not by row: rows dropped by imputation "drop" and the stretch between a training and a test file are
+  // not history, so a row whose lag time is missing gets NaN and is dropped, like the first rows.
+  names.forEach((name, i) => (columns[name] = laggedInTime(all.time, target, (i + 1) * options.lagStep * frequencyMs)));
+  all = { ...all, names: [...all.names, ...names], columns };
+  let dropped = 0;
+  const result = mapSplits(resplit(all, splits), (frame) => {
+    const keep: number[] = [];
+    for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep.push(i);
+    dropped += frame.time.length - keep.length;
+    return keep.length === frame.time.length ? frame : takeRows(frame, keep);
+  });
+  const leadingRows = splits.train.time.length > 0 && result.train.time.length > 0
+    ? splits.train.time.findIndex((t) => t === result.train.time[0])
+    : splits.train.time.length;
+  return { splits: result, leadingRows, laterRows: dropped - leadingRows };
 }
 
 /** Cuts `all` back into splits with the row counts of `like`. */

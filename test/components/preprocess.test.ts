@@ -3,8 +3,9 @@
  * real MinIO, read back by pandas/pyarrow; and every kind of bad input.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { preprocessSpec } from '../../components/preprocess/spec.js';
@@ -91,6 +92,33 @@ print(json.dumps({'dtypes': {c: str(t) for c, t in df.dtypes.items()}, 'rows': l
     assert.match(run.output!.parameterValues!['data_digest'] as string, /^[0-9a-f]{64}$/);
   });
 
+  it('gives the same data_digest for the same files: the sha256 of the training file\'s bytes, then the test file\'s', async () => {
+    const again = await runLocally(preprocessSpec, await tempDir(), { data_uri: data('ElBorn.csv'), test_data_uri: data('ElBorn_test.csv') });
+    assert.equal(again.code, 0, again.stderr);
+    const digest = run.output!.parameterValues!['data_digest'];
+    assert.equal(again.output!.parameterValues!['data_digest'], digest);
+    const bytes = createHash('sha256').update(await readFile(data('ElBorn.csv'))).update(await readFile(data('ElBorn_test.csv'))).digest('hex');
+    assert.equal(digest, bytes);
+    assert.equal(artifactOf(run, 'training_data').metadata!['data_digest'], digest);
+  });
+
+  it('keeps config_hash but changes data_digest when one value of a file changes (same name, other directory)', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'copy'));
+    const copy = join(dir, 'copy', 'ElBorn.csv');
+    const lines = (await readFile(data('ElBorn.csv'), 'utf8')).split('\n');
+    const cells = lines[1]!.split(',');
+    cells[1] = String(Number(cells[1]) + 1); // the first row's "down"
+    lines[1] = cells.join(',');
+    await writeFile(copy, lines.join('\n'));
+    const changed = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: copy, test_data_uri: data('ElBorn_test.csv') });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.equal(changed.output!.parameterValues!['config_hash'], run.output!.parameterValues!['config_hash']);
+    assert.equal(changed.output!.parameterValues!['config_json'], run.output!.parameterValues!['config_json']);
+    assert.notEqual(changed.output!.parameterValues!['data_digest'], run.output!.parameterValues!['data_digest']);
+    assert.match(changed.output!.parameterValues!['data_digest'] as string, /^[0-9a-f]{64}$/);
+  });
+
   it('writes the scaler and an HTML report', async () => {
     const scaler = JSON.parse(await readFile(artifactOf(run, 'scaler').uri, 'utf8'));
     assert.equal(scaler.method, 'minmax');
@@ -164,31 +192,47 @@ describe('preprocess reads Parquet written by pyarrow', () => {
     it(`with ${compression} compression`, async () => {
       const dir = await tempDir();
       const path = join(dir, `raw-${compression}.parquet`);
-      await pythonJson(`
-import json, numpy as np, pandas as pd
+      const written = await pythonJson<{ down: number[]; codec: string }>(`
+import json, numpy as np, pandas as pd, pyarrow.parquet as pq
 t = pd.date_range('2024-01-01', periods=300, freq='10min')
 df = pd.DataFrame({'time': t, 'down': np.sin(np.arange(300) / 10) + 2, 'up': np.arange(300, dtype='int64'), 'site': 'a'})
 df.to_parquet(${JSON.stringify(path)}, compression=${JSON.stringify(compression)})
-print(json.dumps(True))`);
-      const run = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: path });
+print(json.dumps({'down': [float(v) for v in df['down']], 'codec': pq.ParquetFile(${JSON.stringify(path)}).metadata.row_group(0).column(1).compression}))`);
+      assert.equal(written.codec, compression.toUpperCase(), 'pyarrow wrote the codec under test');
+      // No scaling, so the splits hold the file's values themselves.
+      const run = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: path, scaler: 'none' });
       assert.equal(run.code, 0, run.stderr);
       const train = artifactOf(run, 'training_data').metadata!;
       assert.equal(train['frequency'], '10min');
       assert.deepEqual((train['columns'] as string[]).slice(0, 3), ['time', 'down', 'up']);
       assert.match((train['warnings'] as string[]).join(' '), /Non-numeric columns left out: site\./);
+      const splits = await Promise.all(['training_data', 'validation_data', 'inference_data'].map((name) => readDataset(artifactOf(run, name).uri, name)));
+      assert.deepEqual(splits.map(({ frame }) => frame.time.length), [216, 24, 60], 'all 300 rows: 20 % test, then 10 % of the rest validation');
+      const column = (name: string) => splits.flatMap(({ frame }) => Array.from(frame.columns[name]!));
+      assert.deepEqual(column('up'), Array.from({ length: 300 }, (_, i) => i));
+      assert.deepEqual(column('down'), written.down);
+      const times = splits.flatMap(({ frame }) => Array.from(frame.time));
+      assert.deepEqual(times, Array.from({ length: 300 }, (_, i) => Date.UTC(2024, 0, 1) + i * 600_000));
     });
   }
 });
 
 describe('preprocess on bad input', () => {
-  /** Runs preprocess on `csv` (written to a file) and returns the result; nothing may be written. */
+  /** Asserts the run wrote nothing under its task root: no outputs, no ExecutorOutput. */
+  async function assertNothingWritten(run: LocalRunResult): Promise<void> {
+    const written = existsSync(run.taskRoot) ? await readdir(run.taskRoot, { recursive: true }) : [];
+    assert.deepEqual(written, [], 'nothing written');
+    assert.equal(run.output, undefined, 'no ExecutorOutput');
+  }
+
+  /** Runs preprocess on `csv` (written to a file); it must exit 2 with one line on stderr and write nothing. */
   async function runOn(csv: string | Buffer, parameters: Record<string, unknown> = {}) {
     const dir = await tempDir();
     const path = join(dir, 'raw.csv');
     await writeFile(path, csv);
     const run = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: path, ...parameters } as never);
-    const written = existsSync(join(dir, 'task')) ? await readdir(join(dir, 'task')) : [];
-    assert.deepEqual(written, [], 'nothing written');
+    assert.equal(run.code, 2, `exit code 2: ${run.stderr}`);
+    await assertNothingWritten(run);
     assert.equal(run.stderr.trim().split('\n').length, 1, `one line: ${run.stderr}`);
     return run;
   }
@@ -199,12 +243,14 @@ describe('preprocess on bad input', () => {
     const run = await runLocally(preprocessSpec, join(await tempDir(), 'task'), { data_uri: '/nonexistent/raw.csv' });
     assert.equal(run.code, 2);
     assert.equal(run.stderr.trim(), 'flts preprocess: DataError: Data file data_uri /nonexistent/raw.csv does not exist.');
+    await assertNothingWritten(run);
   });
 
   it('no data at all', async () => {
     const run = await runLocally(preprocessSpec, join(await tempDir(), 'task'), {});
     assert.equal(run.code, 2);
     assert.equal(run.stderr.trim(), 'flts preprocess: InvalidParameterError: No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
+    await assertNothingWritten(run);
   });
 
   it('an empty file', async () => {
