@@ -296,9 +296,10 @@ async function runChild(o: ChildOptions): Promise<void> {
   let workerThreads = () => false;
   if (o.kernel !== 'before') {
     const { setWasmPretranspose } = await import('../shared/tf/wasm-matmul.js');
-    const { setSequenceKernel } = await import('../shared/models/recurrent/sequence.js');
+    const { setLayerKernel } = await import('../shared/models/recurrent/recurrent-layer.js');
     const { shardWorker } = await import('../shared/models/recurrent/shard-worker.js');
-    setSequenceKernel(o.kernel as 'reference' | 'fused' | 'js');
+    // The results files print this benchmark's names `fused` and `js`; recurrent-layer.ts calls them `auto` and `cell-loop`.
+    setLayerKernel(({ fused: 'auto', js: 'cell-loop', reference: 'reference' } as const)[o.kernel as 'fused' | 'js' | 'reference']);
     // `reference` keeps the rest of today's code but without the WASM matmul wrapper, as before.
     if (choice.backend === 'wasm' && o.kernel === 'reference') setWasmPretranspose(false);
     workerThreads = () => shardWorker() !== undefined;
@@ -359,7 +360,7 @@ async function runChild(o: ChildOptions): Promise<void> {
   const later = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const laterCpu = epochCpu.length > 1 ? epochCpu.slice(1) : epochCpu;
   const best = later.indexOf(Math.min(...later));
-  // The fused WASM layers split each batch with a worker thread (shard-worker.ts); XNNPACK itself has one thread.
+  // The cell-loop layers split each batch with a worker thread on WASM (shard-worker.ts); XNNPACK itself has one thread.
   const wasmThreads = o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
   const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));

@@ -3,6 +3,7 @@
  */
 import { lineageParameters, taskParameters, trackingParameters } from '../shared/kfp/common-parameters.js';
 import { defineComponent } from '../shared/kfp/spec.js';
+import { BACKEND_REQUESTS } from '../shared/tf/backend-requests.js';
 import { trainerArtifacts } from './trainer-artifacts.js';
 
 export function recurrentTrainerSpec<const C extends 'gru' | 'lstm'>(cell: C) {
@@ -48,7 +49,7 @@ export function recurrentTrainerSpec<const C extends 'gru' | 'lstm'>(cell: C) {
           description:
             'TensorFlow.js backend: "auto" (TFJS_BACKEND from the environment if set, else tfjs-node-gpu, tfjs-node, WASM in that order), or one of "node-gpu", "node", "wasm", "cpu". An explicit backend that is not installed is an error.',
           default: 'auto',
-          enum: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'],
+          enum: BACKEND_REQUESTS,
         },
         ...lineageParameters,
         ...trackingParameters(`flts-${cell}`),

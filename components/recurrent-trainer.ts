@@ -1,6 +1,6 @@
 /**
  * The body train-gru and train-lstm share: pick the TensorFlow.js backend, train the recurrent forecaster with
- * per-epoch MLflow metrics, and hand it to the shared trainer flow. One function, a cell-type switch.
+ * per-epoch MLflow metrics, and hand it to the shared trainer flow. The two differ only in the cell type passed in.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Executor } from '../shared/kfp/executor.js';
@@ -10,6 +10,7 @@ import {
   parameterCount,
   recurrentForecaster,
   saveRecurrentModel,
+  shardWorkerStatus,
   trainRecurrent,
   validateHyperparameters,
   type CellType,
@@ -21,50 +22,48 @@ import { chooseBackend } from '../shared/tf/backend.js';
 import type { recurrentTrainerSpec } from './recurrent-spec.js';
 import { epochPoints, runTrainer } from './trainer.js';
 
+/**
+ * The component parameters that are training hyperparameters, named as the component and MLflow name them; the
+ * library's field for each is its camelCase form (RecurrentHyperparameters).
+ */
+const HYPERPARAMETERS = [
+  'hidden_size',
+  'num_layers',
+  'dropout',
+  'learning_rate',
+  'batch_size',
+  'epochs',
+  'patience',
+  'min_delta',
+  'clip_norm',
+  'lr_decay_factor',
+  'lr_decay_patience',
+  'seed',
+] as const;
+type Hyperparameter = (typeof HYPERPARAMETERS)[number];
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
 export async function runRecurrentTrainer<C extends CellType>(executor: Executor<ReturnType<typeof recurrentTrainerSpec<C>>>, cell: C): Promise<void> {
   const p = executor.parameters;
-  const hyper: RecurrentHyperparameters = {
-    cell,
-    hiddenSize: p.hidden_size,
-    numLayers: p.num_layers,
-    dropout: p.dropout,
-    learningRate: p.learning_rate,
-    batchSize: p.batch_size,
-    epochs: p.epochs,
-    patience: p.patience,
-    minDelta: p.min_delta,
-    clipNorm: p.clip_norm,
-    lrDecayFactor: p.lr_decay_factor,
-    lrDecayPatience: p.lr_decay_patience,
-    seed: p.seed,
-  };
+  const params = Object.fromEntries(HYPERPARAMETERS.map((name) => [name, p[name]])) as Record<Hyperparameter, number>;
+  // Typed field by field, so a hyperparameter missing from the list (or misnamed) does not compile.
+  const fields = Object.fromEntries(HYPERPARAMETERS.map((name) => [camelCase(name), params[name]])) as { [K in Hyperparameter as CamelCase<K>]: number };
+  const hyper: RecurrentHyperparameters = { cell, ...fields };
   validateHyperparameters(hyper);
   const backend = await chooseBackend(p.backend, { log: new Logger(executor.spec.name) });
 
   await runTrainer(
     executor,
     cell,
-    {
-      hidden_size: p.hidden_size,
-      num_layers: p.num_layers,
-      dropout: p.dropout,
-      learning_rate: p.learning_rate,
-      batch_size: p.batch_size,
-      epochs: p.epochs,
-      patience: p.patience,
-      min_delta: p.min_delta,
-      clip_norm: p.clip_norm,
-      lr_decay_factor: p.lr_decay_factor,
-      lr_decay_patience: p.lr_decay_patience,
-      seed: p.seed,
-      backend: backend.backend,
-    },
+    { ...params, backend: backend.backend },
     async ({ data, run, log }) => {
       const history: EpochRecord[] = [];
       const result = await trainRecurrent({ train: data.train.frame, validation: data.validation.frame }, data.manifest, hyper, {
         onEpoch: async (record, line) => {
           history.push(record);
           log.info(line);
+          // By the end of the first epoch the WASM layers have started their second thread, or know why not.
+          if (record.epoch === 1 && backend.backend === 'wasm') logShardWorker(log);
           await run.logMetricPoints(
             epochPoints(record.epoch, { train_loss: record.loss, val_loss: record.valLoss, learning_rate: record.learningRate, grad_norm: record.gradNorm }),
           );
@@ -107,4 +106,14 @@ export async function runRecurrentTrainer<C extends CellType>(executor: Executor
       };
     },
   );
+}
+
+function camelCase<S extends string>(name: S): CamelCase<S> {
+  return name.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase()) as CamelCase<S>;
+}
+
+/** Whether the WASM layers split batches over a second thread, and if not why (shard-worker.ts). */
+function logShardWorker(log: Logger): void {
+  const status = shardWorkerStatus();
+  log.info(`WASM recurrent layers: shard worker ${status.state}`, status.state === 'running' ? { requests: status.requests } : { why: status.why });
 }

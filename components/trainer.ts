@@ -4,7 +4,7 @@
  * protocol next to the naive baselines, save and log the model directory (model files, manifest, MLmodel), and
  * write `model`, `metrics`, `report` and `run_id`. A failure after the run started marks it FAILED.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError } from '../shared/errors.js';
@@ -12,7 +12,7 @@ import type { Executor } from '../shared/kfp/executor.js';
 import type { ComponentSpec } from '../shared/kfp/spec.js';
 import { Logger } from '../shared/log.js';
 import type { ModelType, TrainedModelMetadata } from '../shared/models/trained-model.js';
-import { evaluateForecaster, evaluationMetrics, type EvaluationReport, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
+import { evaluateForecaster, evaluationMetrics, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
 import { resolveClaim } from '../shared/store/index.js';
 import { readDataset, type Dataset } from '../shared/table/dataset.js';
@@ -129,9 +129,14 @@ export async function runTrainer<S extends TrainerSpec>(
     const logged = await run.logModel(output.path, 'model', { flavor: model.flavor, metadata: { config_hash: data.manifest.configHash, model_type: modelType } });
     await writeFile(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
     const reportHtml = trainerReport(modelType, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
+    // logArtifact names the artifact after the file, so report.html goes in a temporary directory of its own.
     const reportDir = await mkdtemp(join(tmpdir(), 'flts-report-'));
-    await writeFile(join(reportDir, 'report.html'), reportHtml);
-    await run.logArtifact(join(reportDir, 'report.html'), 'report');
+    try {
+      await writeFile(join(reportDir, 'report.html'), reportHtml);
+      await run.logArtifact(join(reportDir, 'report.html'), 'report');
+    } finally {
+      await rm(reportDir, { recursive: true, force: true });
+    }
 
     const metadata: TrainedModelMetadata & Record<string, unknown> = {
       ...metrics,

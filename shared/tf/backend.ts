@@ -6,14 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { BACKEND_REQUESTS, BACKENDS, type Backend, type BackendRequest } from './backend-requests.js';
 import { importPackage, startNative, type NativePackage, type PackageImporter } from './native.js';
 import { startWasm, wasmCandidateDirectories, type WasmStart } from './wasm.js';
-
-/** Backends in the order `auto` tries them. */
-export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
-export type Backend = (typeof BACKENDS)[number];
-export type BackendRequest = 'auto' | Backend;
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', ...BACKENDS];
 
 /** The environment variable `auto` defers to. */
 export const BACKEND_ENV = 'TFJS_BACKEND';

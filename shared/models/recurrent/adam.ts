@@ -1,8 +1,9 @@
 /**
  * Adam with gradient clipping by global norm over all weights at once, as one flat vector: the same update as
- * tf.train.adam followed by clip.ts (element for element: the same operations in the same order), in about 50
- * backend ops per step instead of about 150. Once the recurrent layers became one op each, the per-variable
- * optimizer ops were a quarter of a training step on the native backend (~25 µs each; bench/results/rnn-speed.md).
+ * tf.train.adam after clipping by global norm (element for element: the same operations in the same order; the
+ * clipping reference is test/models/recurrent/clip.ts), in about 50 backend ops per step instead of about 150.
+ * Once the recurrent layers became one op each, the per-variable optimizer ops were a quarter of a training step
+ * on the native backend (~25 µs each; bench/results/rnn-speed.md).
  *
  * Porting note: PyTorch's Adam (upstream) computes the same update; its ε is added to √v̂ as here.
  */
@@ -49,7 +50,7 @@ export class FlatAdam {
     const { beta1, beta2, epsilon, clipNorm } = this.#settings;
     const flat = tf.concat(grads.map((g) => tf.reshape(g, [-1])));
     const norm = tf.sqrt(tf.sum(tf.square(flat))) as tf.Scalar;
-    // clip.ts's rule: scale by clipNorm / max(norm, clipNorm).
+    // Clipping by global norm (tf.clip_by_global_norm's rule): scale by clipNorm / max(norm, clipNorm).
     const g = clipNorm > 0 ? tf.mul(flat, tf.div(clipNorm, tf.maximum(norm, clipNorm))) : flat;
     const m = tf.add(tf.mul(this.#m, beta1), tf.mul(g, 1 - beta1));
     const v = tf.add(tf.mul(this.#v, beta2), tf.mul(tf.square(g), 1 - beta2));

@@ -18,7 +18,7 @@ import type { CellType } from './hyperparameters.js';
 /** Right-hand operand of a product, registered once and reused (weights), or a plain array used once. */
 export type Operand = { readonly rows: number; readonly cols: number } & ({ values: Float32Array } | { handle: unknown });
 
-/** Matrix products for the cell loops; each backend supplies its fastest (see matrix-product.ts). */
+/** Matrix products for the cell loops: the active backend's GEMM, or plain JavaScript in tests (matrix-product.ts). */
 export interface MatrixProduct {
   /** Registers (rows, cols) row-major `values` for many products; freed by `dispose`. */
   constant(values: Float32Array, rows: number, cols: number): Operand;
@@ -62,6 +62,7 @@ export interface LayerGradients {
   bias: Float32Array;
 }
 
+/** Gate blocks per cell: GRU update/reset/candidate; LSTM input/forget/cell/output. */
 export function gateCount(cell: CellType): number {
   return cell === 'gru' ? 3 : 4;
 }
@@ -313,13 +314,13 @@ function addRowVector(matrix: Float32Array, row: Float32Array): void {
 }
 
 /** (a, b, c) row-major → (b, a, c). */
-export function swapLeadingAxes(values: Float32Array, a: number, b: number, c: number): Float32Array {
+function swapLeadingAxes(values: Float32Array, a: number, b: number, c: number): Float32Array {
   const out = new Float32Array(a * b * c);
   for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out.set(values.subarray((i * b + j) * c, (i * b + j + 1) * c), (j * a + i) * c);
   return out;
 }
 
-export function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
   return out;
@@ -350,10 +351,10 @@ function joinColumns(blocks: Float32Array[], rows: number, widths: number[]): Fl
 }
 
 /**
- * Every function above, for shard-worker.ts, which rebuilds this module in a worker thread from their source text
- * (a bundle has no separate module file a worker could load). They call only each other and `Math`.
+ * Every function above. Kept by hand: a function missing here fails cell-math.test.ts, which runs the script
+ * below in a fresh context.
  */
-export const CELL_MATH_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
+const CELL_MATH_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   gateCount,
   layerForward,
   layerOutput,
@@ -373,3 +374,19 @@ export const CELL_MATH_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   splitColumns,
   joinColumns,
 ];
+
+/**
+ * This module as script text, for shard-worker.ts, which rebuilds it in a worker thread (a bundle has no separate
+ * module file a worker could load): the source of every function above, which call only each other and `Math`,
+ * and `cellMath` holding the three a caller needs, under the names the text gives them (a bundler may rename).
+ */
+export function cellMathScript(): string {
+  return [
+    // Run from source, tsx compiles with esbuild's keepNames, which wraps a named inner function in
+    // __name(fn, "name"); the bundles do not (tools/build.ts leaves keepNames off). None of these functions has
+    // one now; the identity keeps the text valid if one is added.
+    'var __name = (f) => f;',
+    ...CELL_MATH_FUNCTIONS.map(String),
+    `const cellMath = { layerForward: ${layerForward.name}, layerOutput: ${layerOutput.name}, layerBackward: ${layerBackward.name} };`,
+  ].join('\n');
+}

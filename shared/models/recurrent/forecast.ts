@@ -30,10 +30,14 @@ export async function forecast(model: RecurrentModel, frame: SeriesFrame, origin
   const out = new Float32Array(origins.length * manifest.horizon);
   for (let start = 0; start < origins.length; start += batchSize) {
     const batch = Int32Array.from({ length: Math.min(batchSize, origins.length - start) }, (_, k) => origins[start + k]!);
-    const x = tf.tensor3d(windowInputs(features, batch, manifest.inputLength), [batch.length, manifest.inputLength, features.length]);
-    const y = tf.tidy(() => forwardPass(network, x));
-    out.set(await y.data(), start * manifest.horizon);
-    tf.dispose([x, y]);
+    const inputs = windowInputs(features, batch, manifest.inputLength);
+    // The windows' tensor is made inside tidy, so it is freed with the intermediates even if the pass throws.
+    const y = tf.tidy(() => forwardPass(network, tf.tensor3d(inputs, [batch.length, manifest.inputLength, features.length])));
+    try {
+      out.set(await y.data(), start * manifest.horizon);
+    } finally {
+      y.dispose();
+    }
   }
   return out;
 }

@@ -1,13 +1,12 @@
 /**
  * The network's forward pass on the layer variables, for training (with seeded dropout) and prediction: stacked
- * recurrent layers (sequence.ts picks the implementation, fused by default) and the dense head. It computes
+ * recurrent layers (recurrent-layer.ts picks the implementation) and the dense head. It computes
  * exactly what the tfjs-layers GRU/LSTM/Dense model computes (a test compares the two on the same weights).
  * The equations and the porting notes are in reference-layers.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RecurrentNetwork } from './network.js';
-import { matMul } from './reference-layers.js';
-import { recurrentLayer } from './sequence.js';
+import { recurrentLayer } from './recurrent-layer.js';
 
 /** Dropout during training: the rate and a source of per-call seeds (so masks differ per step yet replay per seed). */
 export interface DropoutPlan {
@@ -28,7 +27,7 @@ export function forwardPass(network: RecurrentNetwork, windows: tf.Tensor3D, dro
     sequence = recurrentLayer(network.shape.cell, input, layer, returnSequences);
   });
   const last = dropout ? dropOut(sequence as tf.Tensor2D, dropout, false) : (sequence as tf.Tensor2D);
-  return tf.add(matMul(last, network.head.kernel), network.head.bias);
+  return tf.add(tf.matMul(last, network.head.kernel), network.head.bias);
 }
 
 function dropOut<T extends tf.Tensor2D | tf.Tensor3D>(x: T, plan: DropoutPlan, sharedOverTime: boolean): T {

@@ -8,8 +8,9 @@
  * Porting note: upstream's PyTorch nn.GRU/nn.LSTM draw every weight from U(−1/√h, 1/√h) and have a second
  * (recurrent) bias vector; we follow Keras, whose layer format (tfjs-layers) the saved model uses.
  */
-import { normal, type Random } from './random.js';
+import { gateCount } from './cell-math.js';
 import type { CellType } from './hyperparameters.js';
+import { normal, type Random } from './random.js';
 
 /** Flat row-major values of one recurrent layer, in tfjs-layers' layout. */
 export interface RecurrentLayerValues {
@@ -19,11 +20,6 @@ export interface RecurrentLayerValues {
   recurrentKernel: Float32Array;
   /** (gates · units). */
   bias: Float32Array;
-}
-
-/** Gate blocks per cell: GRU update/reset/candidate; LSTM input/forget/cell/output. */
-export function gateCount(cell: CellType): number {
-  return cell === 'gru' ? 3 : 4;
 }
 
 /** Values for one recurrent layer. */

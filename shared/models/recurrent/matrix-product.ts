@@ -3,12 +3,17 @@
  * GEMM: libtensorflow's on the native backend, XNNPACK's on WASM. Operands are uploaded as 2-D tensors and the
  * product read back; weights used at every time step are uploaded once per layer call.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tfNamespace from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import type { MatrixProduct, Operand } from './cell-math.js';
 
-/** A MatrixProduct on the active backend; call `dispose` when the layer call is done. */
-export function backendMatrixProduct(): MatrixProduct {
-  const kept: tf.Tensor[] = [];
+/**
+ * A MatrixProduct on `tf`'s active backend; call `dispose` when the layer call is done. It takes the namespace
+ * and refers to nothing else outside its parameters, because shard-worker.ts ships its source text to a worker
+ * thread, where it runs on that thread's own tfjs.
+ */
+export function backendMatrixProduct(tf: typeof tfNamespace): MatrixProduct {
+  const kept: Tensor[] = [];
   return {
     constant(values, rows, cols) {
       const tensor = tf.tensor2d(values, [rows, cols]);
@@ -17,9 +22,9 @@ export function backendMatrixProduct(): MatrixProduct {
     },
     multiply(a, m, b) {
       const left = tf.tensor2d(a, [m, b.rows]);
-      const right = 'handle' in b ? (b.handle as tf.Tensor2D) : tf.tensor2d(b.values, [b.rows, b.cols]);
+      const right = 'handle' in b ? (b.handle as Tensor2D) : tf.tensor2d(b.values, [b.rows, b.cols]);
       const product = tf.matMul(left, right);
-      // Not inside tf.tidy: tidy walks a returned typed array element by element. readSync copies out of the
+      // Not inside tf.tidy: tidy walks a returned typed array element by element. dataSync copies out of the
       // backend (WASM heap, TF tensor); on the cpu backend it is the tensor's own array, ours alone once disposed.
       const out = product.dataSync() as Float32Array;
       tf.dispose([left, product]);

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelStateError } from '../../errors.js';
+import { gateCount } from './cell-math.js';
 import type { CellType } from './hyperparameters.js';
-import { denseValues, gateCount, recurrentLayerValues } from './initial-weights.js';
+import { denseValues, recurrentLayerValues } from './initial-weights.js';
 import { createRandom } from './random.js';
 
 /** The weight variables of one recurrent layer, in tfjs-layers' layout. */

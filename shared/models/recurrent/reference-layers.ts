@@ -1,7 +1,8 @@
 /**
  * The GRU and LSTM layers written in tfjs-core ops, one small op at a time and differentiated by tfjs's autodiff:
- * the reference the fused kernels (fused-layer.ts, native-layer.ts) are tested against, and the path taken when a
- * benchmark asks for the implementation that shipped before them (bench/rnn-speed.ts, `--kernel reference`).
+ * the reference the one-op layers (cell-loop-layer.ts, libtensorflow-layer.ts) are tested against, and the path
+ * taken when a benchmark asks for the implementation that shipped before them (bench/rnn-speed.ts, `--kernel
+ * reference`).
  *
  * GRU (tfjs-layers/Keras, reset gate applied before the recurrent product):
  *   z = σ(x·Wz + bz + h·Uz),  r = σ(x·Wr + br + h·Ur),  ĥ = tanh(x·Wh + bh + (r ⊙ h)·Uh),  h' = z ⊙ h + (1 − z) ⊙ ĥ
@@ -65,9 +66,11 @@ function inputProjection(x: tf.Tensor3D, weights: RecurrentLayerWeights): tf.Ten
 /**
  * a·b whose gradients are dy·bᵀ and aᵀ·dy with the transposes made explicit. tfjs's own gradient asks the
  * backend for a product with a transposed operand, which the WASM backend (XNNPACK) computes about three times
- * slower than a transpose followed by a plain product (measured on (64, 64)·(64, 192)).
+ * slower than a transpose followed by a plain product (measured on (64, 64)·(64, 192)). shared/tf/wasm-matmul.ts
+ * now does the same for every product on WASM; this stays because bench/rnn-speed.ts turns that off for
+ * `--kernels reference`, to time these layers as they shipped.
  */
-export const matMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const matMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
     value: tf.matMul(a, b),

@@ -184,9 +184,13 @@ class TrainingSession {
     let sum = 0;
     for (let start = 0; start < source.origins.length; start += this.#evaluationBatchSize) {
       const { x, y } = batchTensors(source, source.origins.subarray(start, start + this.#evaluationBatchSize), this.#manifest);
-      const batchSum = tf.tidy(() => tf.sum(tf.squaredDifference(forwardPass(this.#network, x), y)));
-      sum += batchSum.dataSync()[0]!;
-      tf.dispose([x, y, batchSum]);
+      try {
+        const batchSum = tf.tidy(() => tf.sum(tf.squaredDifference(forwardPass(this.#network, x), y)));
+        sum += batchSum.dataSync()[0]!;
+        batchSum.dispose();
+      } finally {
+        tf.dispose([x, y]);
+      }
     }
     return sum / (source.origins.length * this.#manifest.horizon);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { layerBackward, layerForward, layerOutput, type LayerValues } from '../../../shared/models/recurrent/cell-math.js';
+import { runInNewContext } from 'node:vm';
+import { cellMathScript, layerBackward, layerForward, layerOutput, type LayerValues } from '../../../shared/models/recurrent/cell-math.js';
 import { plainMatrixProduct } from '../../../shared/models/recurrent/matrix-product.js';
 import { createRandom } from '../../../shared/models/recurrent/random.js';
 
@@ -79,5 +80,32 @@ describe('cell maths (plain arrays, no backend)', () => {
       check(layer.bias, grads.bias, 'bias');
       check(x, grads.x, 'x');
     });
+  }
+});
+
+describe('cellMathScript (what the WASM shard worker runs, rebuilt from source text)', () => {
+  // A fresh context, as in the worker: a function missing from CELL_MATH_FUNCTIONS, or one reading anything
+  // outside the module, fails here, whatever the backend and the number of cores.
+  const rebuilt = runInNewContext(`${cellMathScript()}\ncellMath;`) as { layerForward: typeof layerForward; layerOutput: typeof layerOutput; layerBackward: typeof layerBackward };
+  const random = createRandom(29);
+  const values = (n: number) => Float32Array.from({ length: n }, () => random() - 0.5);
+  // Typed arrays made in the other context have another prototype; compare their numbers.
+  const numbers = (record: object) => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, ArrayBuffer.isView(value) ? Array.from(value as Float32Array) : value]));
+
+  for (const cell of ['gru', 'lstm'] as const) {
+    for (const returnSequences of [false, true]) {
+      it(`${cell}, ${returnSequences ? 'sequence' : 'last-state'} output: the same trace, output and gradients as the module's own functions`, () => {
+        const width = (cell === 'gru' ? 3 : 4) * 3;
+        const layer: LayerValues = { cell, kernel: values(2 * width), recurrentKernel: values(3 * width), bias: values(width), inputSize: 2, units: 3 };
+        const x = values(4 * 5 * 2);
+        const dy = values(returnSequences ? 4 * 5 * 3 : 4 * 3);
+        const run = (fns: typeof rebuilt) => {
+          const trace = fns.layerForward(layer, x, 4, 5, product);
+          const output = fns.layerOutput(trace, 3, returnSequences);
+          return { trace: numbers(trace), output: Array.from(output), grads: numbers(fns.layerBackward(layer, trace, dy, returnSequences, product)) };
+        };
+        assert.deepEqual(run(rebuilt), run({ layerForward, layerOutput, layerBackward }));
+      });
+    }
   }
 });

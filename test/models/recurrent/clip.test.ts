@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { clipByGlobalNorm } from '../../../shared/models/recurrent/clip.js';
+import { clipByGlobalNorm } from './clip.js';
 import { chooseBackend } from '../../../shared/tf/backend.js';
 
 before(async () => {

@@ -16,8 +16,8 @@ describe('the recurrent network', () => {
     it(`${cell}: the fast forward pass computes what the tfjs-layers model (the saved format) computes`, () => {
       const network = buildNetwork(shape({ cell }), 3);
       const windows = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
-      const expected = (network.model.predict(windows) as tf.Tensor).dataSync();
-      const actual = tf.tidy(() => forwardPass(network, windows)).dataSync();
+      const expected = tf.tidy(() => (network.model.predict(windows) as tf.Tensor).dataSync());
+      const actual = tf.tidy(() => forwardPass(network, windows).dataSync());
       assert.equal(actual.length, 7 * 4);
       // float32 rounding differs in the order of operations only.
       for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-5, `output ${i}: ${actual[i]} vs ${expected[i]}`);

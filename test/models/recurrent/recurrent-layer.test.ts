@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forwardPass } from '../../../shared/models/recurrent/forward.js';
 import { buildNetwork, type RecurrentNetwork } from '../../../shared/models/recurrent/network.js';
-import { setSequenceKernel, type SequenceKernel } from '../../../shared/models/recurrent/sequence.js';
-import { MIN_SPLIT } from '../../../shared/models/recurrent/fused-layer.js';
-import { shardWorker } from '../../../shared/models/recurrent/shard-worker.js';
+import { setLayerKernel, type LayerKernel } from '../../../shared/models/recurrent/recurrent-layer.js';
+import { MIN_SPLIT } from '../../../shared/models/recurrent/cell-loop-layer.js';
+import { shardWorker, shardWorkerStatus } from '../../../shared/models/recurrent/shard-worker.js';
 import { availableParallelism } from 'node:os';
 import { chooseBackend, type BackendChoice } from '../../../shared/tf/backend.js';
 
 /**
- * The fused layer kernels against the plain tfjs-layers GRU/LSTM (the saved model's own implementation) and the
+ * The one-op layer kernels (recurrent-layer.ts) against the plain tfjs-layers GRU/LSTM (the saved model's own implementation) and the
  * reference tfjs-ops layers, on the same weights: outputs, MSE loss and the gradient of every weight. Runs on the
  * backend `auto` picks (native where tools/native-tf/install.sh has run; `TFJS_BACKEND=wasm` for the fallback).
  * Tolerance: 2e-6 + 1e-4·|value|, float32 rounding of sums taken in another order (observed ≤ 1e-7).
@@ -21,7 +21,7 @@ let choice: BackendChoice;
 before(async () => {
   choice = await chooseBackend();
 });
-after(() => setSequenceKernel('fused'));
+after(() => setLayerKernel('auto'));
 
 interface Result {
   output: Float32Array;
@@ -38,9 +38,9 @@ function evaluate(network: RecurrentNetwork, x: tf.Tensor3D, y: tf.Tensor2D, run
   return result;
 }
 
-function withKernel(kernel: SequenceKernel): (network: RecurrentNetwork) => (x: tf.Tensor3D) => tf.Tensor {
+function withKernel(kernel: LayerKernel): (network: RecurrentNetwork) => (x: tf.Tensor3D) => tf.Tensor {
   return (network) => (x) => {
-    setSequenceKernel(kernel);
+    setLayerKernel(kernel);
     return forwardPass(network, x);
   };
 }
@@ -60,7 +60,7 @@ function assertSame(actual: Result, expected: Result, label: string): void {
   for (const name of Object.keys(expected.grads)) assertClose(actual.grads[name]!, expected.grads[name]!, `${label} d/d${name}`);
 }
 
-describe('the fused recurrent layers', () => {
+describe('the recurrent layer kernels', () => {
   for (const cell of ['gru', 'lstm'] as const) {
     for (const numLayers of [1, 2]) {
       describe(`${cell}, ${numLayers} layer${numLayers > 1 ? 's' : ''} (9 windows × 5 steps × 3 features, 6 units, horizon 4; on WASM split 4 + 5 over two threads)`, () => {
@@ -80,21 +80,21 @@ describe('the fused recurrent layers', () => {
         const layers = () => evaluate(network, x, y, (input) => network.model.apply(input, { training: true }) as tf.Tensor);
 
         it("compute the tfjs-layers model's output, loss and every weight gradient (the default kernel for the active backend)", () => {
-          assertSame(evaluate(network, x, y, withKernel('fused')(network)), layers(), `${choice.backend} fused`);
+          assertSame(evaluate(network, x, y, withKernel('auto')(network)), layers(), `${choice.backend} auto`);
         });
 
         it('the JavaScript cell loops compute them too (the WASM/cpu kernel, here on the active backend)', () => {
-          assertSame(evaluate(network, x, y, withKernel('js')(network)), layers(), `${choice.backend} js`);
+          assertSame(evaluate(network, x, y, withKernel('cell-loop')(network)), layers(), `${choice.backend} cell-loop`);
         });
 
-        it('the reference tfjs-ops layers (the implementation before the fused kernels) agree with both', () => {
+        it('the reference tfjs-ops layers (the implementation before the one-op kernels) agree with both', () => {
           assertSame(evaluate(network, x, y, withKernel('reference')(network)), layers(), `${choice.backend} reference`);
         });
 
         it('leave no tensor behind', () => {
           const before = tf.memory().numTensors;
-          evaluate(network, x, y, withKernel('fused')(network));
-          evaluate(network, x, y, withKernel('js')(network));
+          evaluate(network, x, y, withKernel('auto')(network));
+          evaluate(network, x, y, withKernel('cell-loop')(network));
           assert.equal(tf.memory().numTensors, before);
         });
       });
@@ -102,7 +102,7 @@ describe('the fused recurrent layers', () => {
   }
 
   it('give each window the same forecast alone or in a batch (no mixing across the batch or its halves)', () => {
-    setSequenceKernel('fused');
+    setLayerKernel('auto');
     const network = buildNetwork({ cell: 'gru', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
     const x = tf.randomNormal([9, 4, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
     const all = tf.tidy(() => forwardPass(network, x).dataSync());
@@ -118,20 +118,21 @@ describe('the fused recurrent layers', () => {
     if (choice.backend !== 'wasm') return t.skip(`backend ${choice.backend}: the native layers use libtensorflow's threads`);
     if (availableParallelism() < 2) return t.skip('one CPU');
     const worker = shardWorker();
-    assert.ok(worker !== undefined, 'the shard worker did not start');
-    setSequenceKernel('fused');
+    assert.ok(worker !== undefined, `the shard worker did not start: ${JSON.stringify(shardWorkerStatus())}`);
+    setLayerKernel('auto');
     const network = buildNetwork({ cell: 'lstm', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
     const requestsFor = (windows: number) => {
       const x = tf.randomNormal([windows, 4, 2], 0, 1, 'float32', 6) as tf.Tensor3D;
       const y = tf.zeros([windows, 1]) as tf.Tensor2D;
       const before = worker.requests;
-      evaluate(network, x, y, withKernel('fused')(network));
+      evaluate(network, x, y, withKernel('auto')(network));
       tf.dispose([x, y]);
       return worker.requests - before;
     };
     // evaluate: one forward pass for the output, then forward + backward for the gradients, per layer.
     assert.equal(requestsFor(MIN_SPLIT), 3 * 2);
     assert.equal(requestsFor(MIN_SPLIT - 1), 0);
+    assert.deepEqual(shardWorkerStatus(), { state: 'running', requests: worker.requests });
     network.model.dispose();
   });
 });

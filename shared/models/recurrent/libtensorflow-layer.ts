@@ -1,10 +1,8 @@
 /**
- * The GRU/LSTM layer on libtensorflow's own fused CPU kernels, called through the tfjs-node binding, as plain
- * functions of the TensorFlow.js namespace they run on: the LSTM is one `BlockLSTM` op forward and one
+ * A whole GRU/LSTM layer on libtensorflow's own fused CPU kernels, called through the tfjs-node binding, as one
+ * TensorFlow.js op with its own gradient (layer-op.ts): the LSTM is one `BlockLSTM` op forward and one
  * `BlockLSTMGrad` op backward for the whole sequence; the GRU is one `GRUBlockCell` op per time step forward and one
- * `GRUBlockCellGrad` per step backward, with the weight gradients as two products over all steps. native-layer.ts
- * wraps them as one op with its own gradient. They take the tfjs namespace as a parameter and refer to nothing
- * else outside their parameters and each other, so that they could run on another tfjs instance (a worker's).
+ * `GRUBlockCellGrad` per step backward, with the weight gradients as two products over all steps.
  *
  * Porting note: TensorFlow's block kernels lay the weights out differently from tfjs-layers/Keras, so the layer's
  * variables are re-sliced on the way in and the gradients on the way out:
@@ -12,20 +10,24 @@
  *     (u is Keras's z) and w_c = ĥ. Same equations (reset gate before the recurrent product; h' = u⊙h + (1−u)⊙c).
  *   - LSTM: Keras columns [i | f | c | o]; BlockLSTM [i | c | f | o] over [x, h]. Its forget_bias is set to 0 (the
  *     bias variable carries Keras's unit forget bias already), cell clipping off, no peepholes.
+ *
+ * Not done here, and why: splitting the batch with a worker thread that has its own tfjs-node (as cell-loop-layer.ts
+ * does on WASM) was measured: +15 % on the upstream LSTM, none on the upstream GRU, and 1.5× slower at the default
+ * size (1 × 64 units, batch 128), where each half still pays every op's fixed cost (bench/results/rnn-speed.md).
  */
-import type * as tfNamespace from '@tensorflow/tfjs';
-import type { Tensor } from '@tensorflow/tfjs';
-
-type TF = typeof tfNamespace;
+import * as tf from '@tensorflow/tfjs';
+import type { CellType } from './hyperparameters.js';
+import { applyLayerOp } from './layer-op.js';
+import type { RecurrentLayerWeights } from './network.js';
 
 /** One layer's forward result: its output and the tensors its backward pass needs. */
-export interface NativeForward {
-  value: Tensor;
-  saved: Tensor[];
+interface NativeForward {
+  value: tf.Tensor;
+  saved: tf.Tensor[];
 }
 
 /** Gradients with respect to x, kernel, recurrent kernel and bias. */
-export type NativeGradients = [Tensor, Tensor, Tensor, Tensor];
+type NativeGradients = [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
 
 /** The parts of tfjs-node's backend used here (tfjs-node 4.22, nodejs_kernel_backend.js). */
 interface NativeBackend {
@@ -39,21 +41,38 @@ interface NativeBackend {
     deleteTensor(id: number): void;
     executeOp(name: string, attrs: { name: string; type: number; value: number | boolean }[], inputIds: number[], outputs: number): unknown[];
   };
-  getInputTensorIds(tensors: Tensor[]): number[];
-  createOutputTensor(metadata: unknown): Tensor;
+  getInputTensorIds(tensors: tf.Tensor[]): number[];
+  createOutputTensor(metadata: unknown): tf.Tensor;
 }
 
-/** True when `tf`'s active backend is tfjs-node's and exposes what `execute` calls. */
-export function nativeOpsAvailable(tf: TF): boolean {
+/** True when the active backend is tfjs-node's and exposes the binding calls `execute` uses. */
+export function libtensorflowLayerAvailable(): boolean {
+  if (tf.getBackend() !== 'tensorflow') return false;
   const backend = tf.backend() as unknown as Partial<NativeBackend>;
   return typeof backend.binding?.executeOp === 'function' && typeof backend.getInputTensorIds === 'function' && typeof backend.createOutputTensor === 'function';
+}
+
+/** Same contract as referenceLayer: (batch, L, inputs) → (batch, L, units) or (batch, units). */
+export function libtensorflowLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean): tf.Tensor {
+  const forward = cell === 'gru' ? gruForward : lstmForward;
+  const backward = cell === 'gru' ? gruBackward : lstmBackward;
+  return applyLayerOp(
+    (x, kernel, recurrentKernel, bias, save) => {
+      const steps = x.shape[1];
+      const { value, saved } = forward(x, kernel, recurrentKernel, bias, returnSequences);
+      save(saved);
+      return { value, gradFunc: (dy, kept) => backward(kept, dy, steps, returnSequences) };
+    },
+    x,
+    weights,
+  );
 }
 
 /**
  * Runs TensorFlow op `name` (attribute T = float32, plus `attrs` as [name, kind, value]) on `inputs`: tensors, or
  * an int64 scalar given as {int64}. Returns its outputs as tfjs tensors.
  */
-export function execute(tf: TF, name: string, attrs: [string, 'float' | 'bool', number | boolean][], inputs: (Tensor | { int64: number })[], outputs: number): Tensor[] {
+function execute(name: string, attrs: [string, 'float' | 'bool', number | boolean][], inputs: (tf.Tensor | { int64: number })[], outputs: number): tf.Tensor[] {
   const backend = tf.backend() as unknown as NativeBackend;
   const { binding } = backend;
   const temporary: number[] = [];
@@ -76,12 +95,12 @@ export function execute(tf: TF, name: string, attrs: [string, 'float' | 'bool', 
 }
 
 /** Column indices taking blocks `blocks` (each `units` wide, by block number) in that order. */
-export function columnOrder(units: number, blocks: number[]): Int32Array {
+function columnOrder(units: number, blocks: number[]): Int32Array {
   return Int32Array.from(blocks.flatMap((block) => Array.from({ length: units }, (_, j) => block * units + j)));
 }
 
 /** GRU over x (batch, L, F) → (batch, L, u) or (batch, u). */
-export function gruForward(tf: TF, x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor, returnSequences: boolean): NativeForward {
+function gruForward(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, returnSequences: boolean): NativeForward {
   const [batch, steps] = x.shape as [number, number, number];
   const u = recurrentKernel.shape[0]!;
   // [x, h] stacked by rows, columns reordered from Keras's [z | r | ĥ] to GRUBlockCell's [r | u] and c.
@@ -92,13 +111,13 @@ export function gruForward(tf: TF, x: Tensor, kernel: Tensor, recurrentKernel: T
   const bRU = tf.gather(bias, ru);
   const bC = tf.slice(bias, [2 * u], [u]);
   const xs = tf.unstack(tf.transpose(x, [1, 0, 2]));
-  let h: Tensor = tf.zeros([batch, u]);
-  const hs: Tensor[] = [h];
-  const rs: Tensor[] = [];
-  const us: Tensor[] = [];
-  const cs: Tensor[] = [];
+  let h: tf.Tensor = tf.zeros([batch, u]);
+  const hs: tf.Tensor[] = [h];
+  const rs: tf.Tensor[] = [];
+  const us: tf.Tensor[] = [];
+  const cs: tf.Tensor[] = [];
   for (let t = 0; t < steps; t++) {
-    const [r, update, c, hNext] = execute(tf, 'GRUBlockCell', [], [xs[t]!, h, wRU, wC, bRU, bC], 4);
+    const [r, update, c, hNext] = execute('GRUBlockCell', [], [xs[t]!, h, wRU, wC, bRU, bC], 4);
     rs.push(r!);
     us.push(update!);
     cs.push(c!);
@@ -109,7 +128,7 @@ export function gruForward(tf: TF, x: Tensor, kernel: Tensor, recurrentKernel: T
 }
 
 /** Gradients of gruForward given dy (its value's shape) and its `saved` tensors (not disposed here). */
-export function gruBackward(tf: TF, saved: Tensor[], dy: Tensor, steps: number, returnSequences: boolean): NativeGradients {
+function gruBackward(saved: tf.Tensor[], dy: tf.Tensor, steps: number, returnSequences: boolean): NativeGradients {
   const rest = [...saved];
   const take = (n: number) => rest.splice(0, n);
   const [sx, sh, sr, su, sc] = [take(steps), take(steps + 1), take(steps), take(steps), take(steps)];
@@ -117,13 +136,13 @@ export function gruBackward(tf: TF, saved: Tensor[], dy: Tensor, steps: number, 
   const [batch, inputSize] = sx[0]!.shape as [number, number];
   const u = sh[0]!.shape[1]!;
   const dys = returnSequences ? tf.unstack(tf.transpose(dy, [1, 0, 2])) : undefined;
-  let dh: Tensor = dys ? dys[steps - 1]! : dy;
-  const dxs: Tensor[] = new Array(steps);
-  const dRUs: Tensor[] = new Array(steps);
-  const dCs: Tensor[] = new Array(steps);
+  let dh: tf.Tensor = dys ? dys[steps - 1]! : dy;
+  const dxs: tf.Tensor[] = new Array(steps);
+  const dRUs: tf.Tensor[] = new Array(steps);
+  const dCs: tf.Tensor[] = new Array(steps);
   for (let t = steps - 1; t >= 0; t--) {
     // Outputs: d_x, d_h_prev, d_c_bar, d_r_bar_u_bar (TF 2.9's op order).
-    const [dx, dhPrev, dC, dRU] = execute(tf, 'GRUBlockCellGrad', [], [sx[t]!, sh[t]!, wRU!, wC!, bRU!, bC!, sr[t]!, su[t]!, sc[t]!, dh], 4);
+    const [dx, dhPrev, dC, dRU] = execute('GRUBlockCellGrad', [], [sx[t]!, sh[t]!, wRU!, wC!, bRU!, bC!, sr[t]!, su[t]!, sc[t]!, dh], 4);
     dxs[t] = dx!;
     dRUs[t] = dRU!;
     dCs[t] = dC!;
@@ -146,40 +165,39 @@ export function gruBackward(tf: TF, saved: Tensor[], dy: Tensor, steps: number, 
 }
 
 /** Keras [i | f | c | o] ↔ BlockLSTM [i | c | f | o] along `axis` (the permutation is its own inverse). */
-export function swapForgetAndCell(tf: TF, t: Tensor, axis: number): Tensor {
+function swapForgetAndCell(t: tf.Tensor, axis: number): tf.Tensor {
   const [i, f, c, o] = tf.split(t, 4, axis);
   return tf.concat([i!, c!, f!, o!], axis);
 }
 
 /** LSTM over x (batch, L, F) → (batch, L, u) or (batch, u). */
-export function lstmForward(tf: TF, x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor, returnSequences: boolean): NativeForward {
+function lstmForward(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, returnSequences: boolean): NativeForward {
   const [batch, steps] = x.shape as [number, number, number];
   const u = recurrentKernel.shape[0]!;
   const xt = tf.transpose(x, [1, 0, 2]);
-  const w = swapForgetAndCell(tf, tf.concat([kernel, recurrentKernel], 0), 1);
-  const b = swapForgetAndCell(tf, bias, 0);
+  const w = swapForgetAndCell(tf.concat([kernel, recurrentKernel], 0), 1);
+  const b = swapForgetAndCell(bias, 0);
   const state = tf.zeros([batch, u]);
   const peephole = tf.zeros([u]);
   const attrs: [string, 'float' | 'bool', number | boolean][] = [['forget_bias', 'float', 0], ['cell_clip', 'float', -1], ['use_peephole', 'bool', false]];
-  const outputs = execute(tf, 'BlockLSTM', attrs, [{ int64: steps }, xt, state, state, w, peephole, peephole, peephole, b], 7);
+  const outputs = execute('BlockLSTM', attrs, [{ int64: steps }, xt, state, state, w, peephole, peephole, peephole, b], 7);
   const h = outputs[6]!;
   const value = returnSequences ? tf.transpose(h, [1, 0, 2]) : tf.reshape(tf.slice(h, [steps - 1, 0, 0], [1, batch, u]), [batch, u]);
   return { value, saved: [xt, state, peephole, w, b, ...outputs] };
 }
 
 /** Gradients of lstmForward given dy and its `saved` tensors (not disposed here). */
-export function lstmBackward(tf: TF, saved: Tensor[], dy: Tensor, steps: number, returnSequences: boolean): NativeGradients {
+function lstmBackward(saved: tf.Tensor[], dy: tf.Tensor, steps: number, returnSequences: boolean): NativeGradients {
   const [sx, sState, sPeephole, sw, sb, ...forward] = saved;
   const [, batch, inputSize] = sx!.shape as [number, number, number];
   const u = sState!.shape[1]!;
   const hGrad = returnSequences ? tf.transpose(dy, [1, 0, 2]) : tf.concat([tf.zeros([steps - 1, batch, u]), tf.reshape(dy, [1, batch, u])], 0);
   const grads = execute(
-    tf,
     'BlockLSTMGrad',
     [['use_peephole', 'bool', false]],
     [{ int64: steps }, sx!, sState!, sState!, sw!, sPeephole!, sPeephole!, sPeephole!, sb!, ...forward, tf.zerosLike(hGrad), hGrad],
     8,
   );
-  const [dKernel, dRecurrent] = tf.split(swapForgetAndCell(tf, grads[3]!, 1), [inputSize, u], 0);
-  return [tf.transpose(grads[0]!, [1, 0, 2]), dKernel!, dRecurrent!, swapForgetAndCell(tf, grads[7]!, 0)];
+  const [dKernel, dRecurrent] = tf.split(swapForgetAndCell(grads[3]!, 1), [inputSize, u], 0);
+  return [tf.transpose(grads[0]!, [1, 0, 2]), dKernel!, dRecurrent!, swapForgetAndCell(grads[7]!, 0)];
 }

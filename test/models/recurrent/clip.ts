@@ -1,7 +1,9 @@
 /**
- * Gradient clipping by global norm, which tfjs optimizers lack (no `clipnorm`): every gradient is scaled by the
- * same factor so that the L2 norm of all of them together is at most `clipNorm` (TensorFlow's
- * `tf.clip_by_global_norm`; PyTorch's `clip_grad_norm_`, which upstream FLTS calls with max norm 1).
+ * The reference for FlatAdam's clipping (shared/models/recurrent/adam.ts, which clips its flat gradient itself):
+ * adam.test.ts checks FlatAdam against tf.train.adam after this. Gradient clipping by global norm, which tfjs
+ * optimizers lack (no `clipnorm`): every gradient is scaled by the same factor so that the L2 norm of all of them
+ * together is at most `clipNorm` (TensorFlow's `tf.clip_by_global_norm`; PyTorch's `clip_grad_norm_`, which
+ * upstream FLTS calls with max norm 1).
  */
 import * as tf from '@tensorflow/tfjs';
 
