@@ -2,16 +2,19 @@
  * Runs the compiled KFP pipeline (pipelines/flts_pipeline.yaml) on this machine, the way kfp.local would with
  * containers: tasks in dependency order, each given a kfp.local-style ExecutorInput (parameters resolved from
  * pipeline inputs, constants and upstream outputs; artifacts from upstream outputs) and run as
- * `node dist/<component>.js`. Outputs go under `<root>/<pipeline>-<timestamp>/<task>/`.
+ * `node dist/<component>.js`. Outputs go under `<root>/<pipeline>-<timestamp>/<task>/`. The pipeline parameters
+ * are checked against the IR's `root.inputDefinitions` (names and types) and the components' own constraints
+ * before the first task starts.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { componentSpecs } from '../components/specs.js';
-import { FltsError } from '../shared/errors.js';
+import { FltsError, InvalidParameterError, type ParameterIssue } from '../shared/errors.js';
 import { localExecutorInput, type LocalArtifact } from '../shared/kfp/local-input.js';
-import type { ComponentSpec, JsonObject, JsonValue } from '../shared/kfp/spec.js';
+import { coerceParameter } from '../shared/kfp/parameters.js';
+import type { ComponentSpec, InputParameterSpec, JsonObject, JsonValue, ParameterType } from '../shared/kfp/spec.js';
 
 interface TaskIr {
   componentRef: { name: string };
@@ -38,7 +41,7 @@ export interface TaskResult {
 }
 
 export interface RunOptions {
-  /** Pipeline parameters; the compiled defaults fill the rest. */
+  /** Pipeline parameters, by the names and types the pipeline declares; the compiled defaults fill the rest. */
   parameters: Record<string, JsonValue>;
   /** Directory for this run's task outputs. */
   runRoot: string;
@@ -48,15 +51,46 @@ export interface RunOptions {
   onTask?: (result: TaskResult) => void;
 }
 
+/** The parts of the compiled pipeline (KFP IR) that the runner reads. */
+export interface PipelineIr {
+  root: {
+    dag: { tasks: Record<string, TaskIr> };
+    inputDefinitions?: { parameters?: Record<string, PipelineParameterDefinition> };
+  };
+}
+
+/** One pipeline parameter as the IR declares it (`root.inputDefinitions.parameters`). */
+export interface PipelineParameterDefinition {
+  parameterType?: ParameterType;
+  defaultValue?: JsonValue;
+  isOptional?: boolean;
+  description?: string;
+}
+
+/** Reads the compiled pipeline YAML. */
+export async function loadPipelineIr(irPath: string): Promise<PipelineIr> {
+  let text: string;
+  try {
+    text = await readFile(irPath, 'utf8');
+  } catch (cause) {
+    throw new FltsError(`Cannot read the compiled pipeline ${irPath}: ${(cause as Error).message}`, { cause });
+  }
+  const ir = parse(text) as PipelineIr | null;
+  if (!ir?.root?.dag?.tasks) throw new FltsError(`${irPath} is not a compiled KFP pipeline (no root.dag.tasks).`);
+  return ir;
+}
+
 /** Runs every task of the compiled pipeline; throws naming the task that failed. */
 export async function runCompiledPipeline(irPath: string, options: RunOptions): Promise<Record<string, TaskResult>> {
-  const ir = parse(await readFile(irPath, 'utf8')) as {
-    root: { dag: { tasks: Record<string, TaskIr> }; inputDefinitions?: { parameters?: Record<string, { defaultValue?: JsonValue }> } };
-  };
-  const defaults = Object.fromEntries(
-    Object.entries(ir.root.inputDefinitions?.parameters ?? {}).map(([name, definition]) => [name, definition.defaultValue ?? null]),
-  );
-  const pipelineParameters = { ...defaults, ...options.parameters };
+  return runPipelineIr(await loadPipelineIr(irPath), options);
+}
+
+/**
+ * Runs every task of a loaded pipeline. The parameters are checked first — unknown names, values of the wrong
+ * type, values the consuming components refuse — so a mistake fails before any task starts.
+ */
+export async function runPipelineIr(ir: PipelineIr, options: RunOptions): Promise<Record<string, TaskResult>> {
+  const pipelineParameters = resolvePipelineParameters(ir, options.parameters);
   const results: Record<string, TaskResult> = {};
   for (const name of topologicalOrder(ir.root.dag.tasks)) {
     const task = ir.root.dag.tasks[name]!;
@@ -76,6 +110,160 @@ export async function runCompiledPipeline(irPath: string, options: RunOptions): 
     options.onTask?.(results[name]!);
   }
   return results;
+}
+
+/** The pipeline's parameters, name → definition, in name order. */
+export function pipelineParameters(ir: PipelineIr): Record<string, PipelineParameterDefinition> {
+  const declared = ir.root.inputDefinitions?.parameters ?? {};
+  return Object.fromEntries(Object.keys(declared).sort().map((name) => [name, declared[name]!]));
+}
+
+/** `name (TYPE, default …)` for each pipeline parameter, one per line, for messages and --help. */
+export function describePipelineParameters(ir: PipelineIr): string {
+  return Object.entries(pipelineParameters(ir))
+    .map(([name, definition]) => {
+      const type = definition.parameterType ?? 'STRING';
+      const fallback = definition.defaultValue === undefined ? '' : `, default ${JSON.stringify(definition.defaultValue)}`;
+      return `  ${name} (${type}${fallback})`;
+    })
+    .join('\n');
+}
+
+/**
+ * Parses `name=value` assignments (the text of `--param`) by the declared type of each pipeline parameter:
+ * STRING verbatim, NUMBER_INTEGER/NUMBER_DOUBLE as decimal numbers, BOOLEAN as true/false, LIST/STRUCT as
+ * JSON. Throws InvalidParameterError listing every unknown name and every value that does not parse.
+ */
+export function parseParameterAssignments(ir: PipelineIr, assignments: readonly string[]): Record<string, JsonValue> {
+  const declared = pipelineParameters(ir);
+  const issues: ParameterIssue[] = [];
+  const values: Record<string, JsonValue> = {};
+  for (const assignment of assignments) {
+    const at = assignment.indexOf('=');
+    if (at <= 0) {
+      issues.push({ path: assignment, message: `--param expects name=value; got ${JSON.stringify(assignment)}.` });
+      continue;
+    }
+    const name = assignment.slice(0, at).trim();
+    const text = assignment.slice(at + 1);
+    const definition = declared[name];
+    if (!definition) {
+      issues.push(unknownParameter(ir, name));
+      continue;
+    }
+    if (name in values) {
+      issues.push({ path: name, message: `Parameter "${name}" is given twice.` });
+      continue;
+    }
+    const type = definition.parameterType ?? 'STRING';
+    const value = parseTyped(type, text);
+    if (value === undefined) {
+      issues.push({ path: name, message: `Parameter "${name}" must be ${TYPE_NAMES[type]}; got ${JSON.stringify(text)}.` });
+    } else {
+      values[name] = value;
+    }
+  }
+  if (issues.length > 0) throw new InvalidParameterError(issues);
+  return values;
+}
+
+/**
+ * The value of every pipeline parameter: `given` over the compiled defaults. Throws InvalidParameterError,
+ * before anything runs, for names the pipeline does not declare, values not of the declared type, and values
+ * that a component consuming the parameter would refuse (its range or its allowed values).
+ */
+export function resolvePipelineParameters(ir: PipelineIr, given: Record<string, JsonValue>): Record<string, JsonValue> {
+  const declared = pipelineParameters(ir);
+  const issues: ParameterIssue[] = [];
+  for (const name of Object.keys(given)) {
+    if (!(name in declared)) issues.push(unknownParameter(ir, name));
+  }
+  const values: Record<string, JsonValue> = {};
+  for (const [name, definition] of Object.entries(declared)) {
+    const value = given[name] ?? definition.defaultValue ?? null;
+    values[name] = value;
+    if (value === null) {
+      if (!definition.isOptional && definition.defaultValue === undefined) {
+        issues.push({ path: name, message: `Parameter "${name}" is required (${TYPE_NAMES[definition.parameterType ?? 'STRING']}).` });
+      }
+      continue;
+    }
+    const checked = coerceParameter(name, { type: definition.parameterType ?? 'STRING', description: '' }, value);
+    if (!checked.ok) issues.push(checked.issue);
+  }
+  if (issues.length === 0) {
+    // The components' own constraints on the values the pipeline passes them straight through.
+    for (const [taskName, task] of Object.entries(ir.root.dag.tasks).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const spec = componentSpecs.find((candidate) => `comp-${candidate.name}` === task.componentRef.name);
+      if (!spec) continue;
+      for (const [input, source] of Object.entries(task.inputs?.parameters ?? {})) {
+        const from = source.componentInputParameter;
+        const parameter = (spec.inputs.parameters as Record<string, InputParameterSpec>)[input];
+        if (from === undefined || parameter === undefined || values[from] === null || values[from] === undefined) continue;
+        const checked = coerceParameter(input, parameter, values[from]!);
+        if (!checked.ok && !issues.some((issue) => issue.path === from)) {
+          const reason = checked.issue.message.replace(/^Parameter "[^"]*" /, `its input "${input}" `);
+          issues.push({ path: from, message: `Parameter "${from}" is refused by task ${taskName}: ${reason}` });
+        }
+      }
+    }
+  }
+  if (issues.length > 0) throw new InvalidParameterError(issues);
+  return values;
+}
+
+const TYPE_NAMES: Record<ParameterType, string> = {
+  STRING: 'a string',
+  NUMBER_INTEGER: 'an integer',
+  NUMBER_DOUBLE: 'a number',
+  BOOLEAN: 'true or false',
+  LIST: 'a JSON list',
+  STRUCT: 'a JSON object',
+};
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** `text` as a value of `type`, or undefined when it is not one. */
+function parseTyped(type: ParameterType, text: string): JsonValue | undefined {
+  switch (type) {
+    case 'STRING':
+      return text;
+    case 'NUMBER_INTEGER':
+    case 'NUMBER_DOUBLE': {
+      const trimmed = text.trim();
+      if (!DECIMAL.test(trimmed)) return undefined;
+      const value = Number(trimmed);
+      if (!Number.isFinite(value)) return undefined;
+      if (type === 'NUMBER_INTEGER' && !Number.isSafeInteger(value)) return undefined;
+      return value;
+    }
+    case 'BOOLEAN':
+      if (/^true$/i.test(text.trim())) return true;
+      if (/^false$/i.test(text.trim())) return false;
+      return undefined;
+    case 'LIST':
+    case 'STRUCT': {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      const isList = Array.isArray(value);
+      const isObject = typeof value === 'object' && value !== null && !isList;
+      return (type === 'LIST' ? isList : isObject) ? (value as JsonValue) : undefined;
+    }
+  }
+}
+
+/** The issue for a name the pipeline does not declare: the valid names, and where the name is known from. */
+function unknownParameter(ir: PipelineIr, name: string): ParameterIssue {
+  const valid = Object.keys(pipelineParameters(ir)).join(', ');
+  const consumers = componentSpecs
+    .filter((spec) => name in spec.inputs.parameters && Object.values(ir.root.dag.tasks).some((task) => task.componentRef.name === `comp-${spec.name}`))
+    .map((spec) => spec.name);
+  const known = consumers.length > 0 ? ` It is an input of ${consumers.join(', ')} that the compiled pipeline does not expose.` : '';
+  return { path: name, message: `Unknown pipeline parameter "${name}".${known} The pipeline parameters are: ${valid}.` };
 }
 
 function specFor(componentRef: string): ComponentSpec {

@@ -15,7 +15,7 @@
 export { ObjectStore, createStore, defaultObjectStore, SMALL_OBJECT_LIMIT, type StoreOptions, type StoredObject } from './store.js';
 export { compareText, type ListedObject } from './backend.js';
 export { parseLocation, bucketNameProblem, childUri, fileUri, type Location, type LocalLocation, type ObjectLocation } from './location.js';
-export { s3ConfigFromEnv, endpointLabel, type S3Config } from './s3-config.js';
+export { s3ConfigFromEnv, endpointLabel, requireObjectEndpoint, type S3Config } from './s3-config.js';
 export {
   checkIn,
   resolveClaim,

@@ -16,7 +16,8 @@
  * | `AWS_CA_BUNDLE` | PEM file of extra CA certificates to trust |
  * | `FLTS_S3_PART_SIZE_MB` | multipart part size in MiB (5–5120, default 16): the most memory one upload buffers |
  *
- * Without any endpoint variable, `s3://` URIs go to AWS S3 itself (`s3.amazonaws.com`, TLS).
+ * Without any endpoint variable, `s3://` URIs go to AWS S3 itself (`s3.amazonaws.com`, TLS), and `minio://` URIs
+ * are refused at once (`requireObjectEndpoint`): a MinIO server has no default address.
  */
 import { readFileSync } from 'node:fs';
 import { StorageError } from '../errors.js';
@@ -65,6 +66,20 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     endpointConfigured: endpoint !== undefined,
     ...overrides,
   };
+}
+
+/**
+ * Throws a StorageError, before any request, when `uri` (a `minio://` URI) has no endpoint to go to: without
+ * one the client would fall back to AWS S3, which is never where a `minio://` object lives.
+ */
+export function requireObjectEndpoint(scheme: 's3' | 'minio', uri: string, config: Pick<S3Config, 'endpointConfigured'>): void {
+  if (scheme !== 'minio' || config.endpointConfigured) return;
+  throw new StorageError(
+    uri,
+    `${uri} is on a MinIO server, but no endpoint is configured: set MINIO_ENDPOINT (host:port or http(s)://host:port; ` +
+      'AWS_ENDPOINT_URL works too) and the credentials AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ' +
+      '(or MINIO_ACCESS_KEY and MINIO_SECRET_KEY), or use a local path instead.',
+  );
 }
 
 /** `host:port`, `http://host:port` or `https://host` as host, port and TLS. */

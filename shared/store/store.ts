@@ -9,9 +9,9 @@ import { Readable } from 'node:stream';
 import { StorageError } from '../errors.js';
 import type { Backend, ListedObject } from './backend.js';
 import { LocalFiles } from './local-files.js';
-import { childUri, parseLocation, type Location } from './location.js';
+import { childUri, parseLocation, type Location, type ObjectLocation } from './location.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { s3ConfigFromEnv, type S3Config } from './s3-config.js';
+import { requireObjectEndpoint, s3ConfigFromEnv, type S3Config } from './s3-config.js';
 import { S3Objects } from './s3-objects.js';
 
 export interface StoreOptions {
@@ -36,6 +36,7 @@ export class ObjectStore {
   readonly #local = new LocalFiles();
   readonly #options: StoreOptions;
   #s3: S3Objects | undefined;
+  #s3Config: S3Config | undefined;
 
   constructor(options: StoreOptions = {}) {
     this.#options = options;
@@ -149,16 +150,19 @@ export class ObjectStore {
 
   #dispatch<T>(uri: string, run: (backend: Backend<Location>, location: Location) => Promise<T>): Promise<T> {
     const location = parseLocation(uri);
-    const backend = (location.kind === 'local' ? this.#local : this.#objects()) as Backend<Location>;
+    const backend = (location.kind === 'local' ? this.#local : this.#objects(location)) as Backend<Location>;
     return run(backend, location);
   }
 
-  /** The S3 backend, created on first use so that a store used only for local paths needs no S3 settings. */
-  #objects(): S3Objects {
-    this.#s3 ??= new S3Objects(s3ConfigFromEnv(this.#options.env ?? process.env, this.#options.s3), {
-      ...DEFAULT_RETRY_POLICY,
-      ...this.#options.retry,
-    });
+  /**
+   * The S3 backend, created on first use so that a store used only for local paths needs no S3 settings. A
+   * `minio://` location without a configured endpoint is refused here, before any request.
+   */
+  #objects(location: ObjectLocation): S3Objects {
+    this.#s3Config ??= s3ConfigFromEnv(this.#options.env ?? process.env, this.#options.s3);
+    const explicitHost = this.#options.s3?.host !== undefined;
+    requireObjectEndpoint(location.scheme, location.uri, { endpointConfigured: this.#s3Config.endpointConfigured || explicitHost });
+    this.#s3 ??= new S3Objects(this.#s3Config, { ...DEFAULT_RETRY_POLICY, ...this.#options.retry });
     return this.#s3;
   }
 }
