@@ -1,8 +1,9 @@
 /**
  * What every trainer component (GRU, LSTM, Prophet) does around its model, written once: read the three splits
- * (KFP-native or claim check), check their lineage, open an MLflow run, train, score on the shared held-out
- * protocol next to the naive baselines, save and log the model directory (model files, manifest, MLmodel), and
- * write `model`, `metrics`, `report` and `run_id`. A failure after the run started marks it FAILED.
+ * (KFP-native or claim check), check their lineage and that the held-out split can be scored, open an MLflow run,
+ * train, score on the shared held-out protocol next to the naive baselines, save and log the model directory (model
+ * files, manifest, MLmodel), and write `model`, `metrics`, `report` and `run_id`. A failure after the run started
+ * marks it FAILED.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import type { Executor } from '../shared/kfp/executor.js';
 import type { ComponentSpec } from '../shared/kfp/spec.js';
 import { Logger } from '../shared/log.js';
 import type { ModelType, TrainedModelMetadata } from '../shared/models/trained-model.js';
-import { evaluateForecaster, evaluationMetrics, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
+import { evaluateForecaster, evaluationMetrics, scorableOrigins, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
+import { rowCount } from '../shared/series/frame.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
 import { resolveClaim } from '../shared/store/index.js';
 import { readDataset, type Dataset } from '../shared/table/dataset.js';
@@ -85,7 +87,7 @@ export async function runTrainer<S extends TrainerSpec>(
     config_hash: data.manifest.configHash.slice(0, 12),
   });
 
-  const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment });
+  const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
   const run = await tracker.startRun({
     runName: modelType.toUpperCase(),
     tags: {
@@ -167,7 +169,10 @@ export async function runTrainer<S extends TrainerSpec>(
   }
 }
 
-/** Reads the splits, checks they come from one preprocess run, and derives the manifest and evaluation task. */
+/**
+ * Reads the splits, checks they come from one preprocess run, derives the manifest and evaluation task, and
+ * checks that the held-out split can be scored: before any run is opened or model fitted.
+ */
 async function loadTrainerData(executor: Executor<TrainerSpec>, p: CommonParameters): Promise<TrainerData> {
   const read = async (name: 'training_data' | 'validation_data' | 'inference_data') => {
     const artifact = executor.requireInputArtifact(name);
@@ -202,7 +207,31 @@ async function loadTrainerData(executor: Executor<TrainerSpec>, p: CommonParamet
     frequencyMs: manifest.frequencyMs,
     scaler: manifest.scaler,
   };
+  checkHeldOutScorable(task);
   return { train, validation, test, manifest, task };
+}
+
+/**
+ * Fails unless the evaluation protocol finds at least one held-out origin: `horizon` held-out rows for its targets
+ * and `input_length` rows of contiguous history before them (shared/series/evaluation.ts). Checked on the row
+ * counts first, for a message that says which parameters to change, then on the timestamps (gaps).
+ */
+function checkHeldOutScorable(task: EvaluationTask): void {
+  const heldOut = rowCount(task.heldOut);
+  const before = task.context.reduce((sum, frame) => sum + rowCount(frame), 0);
+  const { inputLength, horizon } = task;
+  const remedy = 'Lower "horizon" (or "input_length"), or keep more held-out rows in preprocess ("sample_test_rows", "test_fraction").';
+  if (heldOut < horizon) {
+    throw new DataError(
+      `Input "inference_data" has ${heldOut} row(s), fewer than horizon = ${horizon}: no held-out origin can be scored, so the model is not trained. ${remedy}`,
+    );
+  }
+  if (before + heldOut < inputLength + horizon) {
+    throw new DataError(
+      `The splits have ${before + heldOut} row(s) together (${before} before the held-out split, ${heldOut} in it), fewer than input_length + horizon = ${inputLength} + ${horizon} = ${inputLength + horizon}: no held-out origin can be scored, so the model is not trained. ${remedy}`,
+    );
+  }
+  scorableOrigins(task);
 }
 
 /** Per-epoch metrics as MLflow metric points (step = epoch). */

@@ -30,7 +30,8 @@ export class InvalidParameterError extends FltsError {
 
   constructor(issues: ParameterIssue[] | string) {
     const list = typeof issues === 'string' ? [{ path: '', message: issues }] : issues;
-    super(list.map((issue) => issue.message).join('; '));
+    // Each message is a sentence ending in a full stop, so they read one after the other.
+    super(list.map((issue) => issue.message).join(' '));
     this.issues = list;
   }
 }

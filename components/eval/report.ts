@@ -10,16 +10,31 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
     section(
       'Leaderboard',
       table(
-        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'run'],
+        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'skill vs persistence', ...(record.gate ? ['gate'] : []), 'run'],
         record.candidates.map((candidate) => {
           const metadata = candidates.find((c) => c.input === candidate.input)!.metadata;
-          return [candidate.model_type, candidate.score, metadata.test_rmse, metadata.test_mae, metadata.test_mse, metadata.test_rmse_original, metadata.test_mae_original, candidate.run_id];
+          const rejected = record.gate?.rejected.find((r) => r.run_id === candidate.run_id && r.model_type === candidate.model_type);
+          return [
+            candidate.model_type,
+            candidate.score,
+            metadata.test_rmse,
+            metadata.test_mae,
+            metadata.test_mse,
+            metadata.test_rmse_original,
+            metadata.test_mae_original,
+            candidate.skill_vs_persistence ?? NaN,
+            ...(record.gate ? [rejected ? `not eligible: ${rejected.reason}` : 'passes'] : []),
+            candidate.run_id,
+          ];
         }),
       ),
       paragraph(
         `Score = ${record.weights.rmse}·RMSE + ${record.weights.mae}·MAE + ${record.weights.mse}·MSE in ${record.units} units, on the same held-out (origin, step) targets for every model; lower is better.`,
         'muted',
       ),
+      ...(record.gate
+        ? [paragraph(`Promotion gate: min_skill_vs_persistence = ${record.gate.min_skill_vs_persistence}; skill = 1 − RMSE / RMSE_persistence on the same targets.`, 'muted')]
+        : []),
     ),
     section(
       'Naive baselines on the same targets',
@@ -41,7 +56,7 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
         [
           ['model_uri', record.model_uri],
           ['config_hash', record.config_hash],
-          ['registered model', record.registered_model ? `${record.registered_model.name} v${record.registered_model.version} @${record.registered_model.alias}` : '(not registered)'],
+          ['registered model', record.registered_model ? `${record.registered_model.name} ${record.registered_model.version ? `v${record.registered_model.version}` : '(version pending)'} @${record.registered_model.alias}` : '(not registered)'],
           ['time', record.timestamp],
         ],
       ),

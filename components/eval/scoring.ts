@@ -24,6 +24,11 @@ export interface ScoredCandidate {
   mae: number;
   mse: number;
   score: number;
+  /**
+   * 1 − RMSE / RMSE_persistence on the same held-out targets (unit-free: the same in scaled and original units);
+   * null when the candidate's metadata has no persistence baseline.
+   */
+  skill_vs_persistence: number | null;
 }
 
 export function compositeScore(metrics: { rmse: number; mae: number; mse: number }, weights: Weights): number {
@@ -44,12 +49,31 @@ export function rankCandidates(
     const mse = metadata[`test_mse${suffix}`];
     return {
       order,
-      candidate: { input, model_type: metadata.model_type, run_id: metadata.run_id, model_uri: metadata.model_uri, rmse, mae, mse, score: compositeScore({ rmse, mae, mse }, weights) },
+      candidate: {
+        input,
+        model_type: metadata.model_type,
+        run_id: metadata.run_id,
+        model_uri: metadata.model_uri,
+        rmse,
+        mae,
+        mse,
+        score: compositeScore({ rmse, mae, mse }, weights),
+        skill_vs_persistence: skillVsPersistence(metadata),
+      },
     };
   });
   const valid = scored.filter(({ candidate }) => Number.isFinite(candidate.score));
   if (valid.length === 0) throw new DataError('No candidate has a finite score; every trainer reported non-finite held-out metrics.');
   return valid.sort((a, b) => a.candidate.score - b.candidate.score || a.order - b.order).map(({ candidate }) => candidate);
+}
+
+/** The trainer's `skill_vs_persistence`, else computed from `test_rmse` and `persistence_rmse`; null when neither is there. */
+export function skillVsPersistence(metadata: TrainedModelMetadata): number | null {
+  const reported = metadata.skill_vs_persistence;
+  if (typeof reported === 'number' && !Number.isNaN(reported)) return reported;
+  const baseline = metadata.persistence_rmse;
+  if (typeof baseline === 'number' && baseline > 0 && Number.isFinite(metadata.test_rmse)) return 1 - metadata.test_rmse / baseline;
+  return null;
 }
 
 function checkComparable(candidates: { input: string; metadata: TrainedModelMetadata }[]): void {

@@ -12,7 +12,7 @@ const candidate = (label: string) =>
 export const evalSpec = defineComponent({
   name: 'eval',
   description:
-    'Compares the trained models on the same held-out targets with a weighted composite score, promotes the best one (MLflow registry alias and a promotion record), and passes it on as `selected_model`.',
+    'Compares the trained models on the same held-out targets with a weighted composite score, promotes the best one (MLflow registry alias and a promotion record), and passes it on as `selected_model`. Optionally gated: with `min_skill_vs_persistence` set, only a model that beats the persistence baseline by that much can be promoted, and eval fails (nothing promoted) when none does. Moving the alias is the last step: a failed eval leaves the alias and the promotion records as they were, and re-running eval for the same winning run reuses its registered version.',
   inputs: {
     artifacts: {
       gru_model: candidate('GRU'),
@@ -35,12 +35,23 @@ export const evalSpec = defineComponent({
         default: 1,
         min: 1,
       },
+      min_skill_vs_persistence: {
+        type: 'NUMBER_DOUBLE',
+        description:
+          'Promotion gate; unset = no gate. Only candidates whose skill vs persistence (1 − RMSE / RMSE of repeating the last observed value, on the same held-out targets; unit-free, 0 = no better than persistence, 1 = perfect) is at least this value may be selected, and the best-scoring of those wins. When none passes, eval fails (exit 2) naming this parameter and promotes nothing: the registry alias and the promotion records keep the previous champion, and inference does not run. 0 is the usual setting; a candidate without a persistence baseline in its metadata never passes.',
+        optional: true,
+        max: 1,
+      },
       registered_model_name: {
         type: 'STRING',
         description: 'MLflow Model Registry name the winner is registered under (empty = do not register).',
         default: 'flts-forecaster',
       },
-      alias: { type: 'STRING', description: 'Registry alias pointed at the winning version.', default: 'champion' },
+      alias: {
+        type: 'STRING',
+        description: 'Registry alias pointed at the winning version, the last step of a promotion. A version already registered for the winning run is reused, never duplicated.',
+        default: 'champion',
+      },
       promotion_bucket: {
         type: 'STRING',
         description:

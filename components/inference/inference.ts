@@ -57,7 +57,14 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     const scale = columnScale(manifest.scaler, manifest.target);
     const intervals = model.interval ? intervalsFor(model.interval, data.frame, manifest, backtest, future) : undefined;
     const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs, intervals);
-    await writeFile(executor.outputArtifact('predictions').path, writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, { timestampColumns: ['origin_time'] }));
+    await writeFile(
+      executor.outputArtifact('predictions').path,
+      writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, {
+        timestampColumns: ['origin_time'],
+        int32Columns: ['step'],
+        boolColumns: ['is_future'],
+      }),
+    );
     const metrics: Record<string, number> = {
       rows_predicted: predictions.time.length,
       future_steps: future?.scaled.length ?? 0,
@@ -67,7 +74,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     await executor.writeMetrics('metrics', metrics);
     await writeFile(executor.outputArtifact('report').path, inferenceReport(model.modelType, data.frame, manifest, backtest, future));
 
-    const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment });
+    const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
     const run = await tracker.startRun({ runName: `inference-${model.modelType}`, tags: { 'flts.model_run_id': runId, 'flts.config_hash': manifest.configHash, 'flts.identifier': p.identifier } });
     try {
       await run.logParams({ model_type: model.modelType, model_run_id: runId, mode: p.mode, inference_length: p.inference_length, config_hash: manifest.configHash });
@@ -117,7 +124,10 @@ function intervalsFor(
   return { lower, upper };
 }
 
-/** Backtest rows (every origin × step, with actual and error) then future rows, in original units. */
+/**
+ * Backtest rows (every origin × step, with actual and error) then future rows, in original units; the columns
+ * the `predictions` output documents (spec.ts). `step` is written as int32 and `is_future` as bool.
+ */
 function predictionFrame(
   backtest: EvaluationReport | undefined,
   future: FutureForecast | undefined,

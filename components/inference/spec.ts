@@ -38,7 +38,8 @@ export const inferenceSpec = defineComponent({
     artifacts: {
       predictions: {
         type: 'system.Dataset',
-        description: 'Parquet: origin, time, step, forecast (and interval where the model has one) in original units, actual and error where known.',
+        description:
+          'Parquet, one row per forecast value, backtest rows first, then future rows. Columns: `time` (timestamp[ms, UTC]): the time forecast; `origin_time` (timestamp[ms, UTC]): the last time the model saw; `step` (int32): steps ahead of the origin, 1 … horizon (up to `inference_length` for future rows); `forecast` (float64): the forecast in original units; `lower`, `upper` (float64): its interval where the model has one (Prophet), else NaN; `actual` (float64): the actual value, NaN for future rows; `error` (float64): forecast − actual, NaN for future rows; `is_future` (bool): true for rows past the end of the data (mode "forecast"/"both"), false for backtest rows.',
       },
       metrics: { type: 'system.Metrics', description: 'Backtest errors per horizon step and overall, in original and scaled units.' },
       report: { type: 'system.HTML', description: 'Forecast against actual over the inference period.' },

@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../shared/errors.js';
+import { taskParameters } from '../../shared/kfp/common-parameters.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
@@ -65,6 +66,8 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
     { train: { table: train.table, source: train.source }, test: test && { table: test.table, source: test.source } },
     { ...config, maxGapSteps: p.max_gap_steps },
   );
+  const shortHeldOut = shortHeldOutWarning(result);
+  if (shortHeldOut) result.summary.warnings.push(shortHeldOut);
   for (const warning of result.summary.warnings) log.warn(warning);
   const rows = result.summary.rows;
   log.info('preprocessed', {
@@ -141,6 +144,26 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     metadata['bytes'] = await writeDataset(output.path, dataset);
   }
   executor.setMetadata(name, metadata);
+}
+
+/**
+ * A warning when the test split is too short for the trainers' default window to score one origin there: the
+ * evaluation protocol (shared/series/evaluation.ts) needs `horizon` held-out rows, plus `input_length` rows of
+ * contiguous history, which come from the validation split when the test split follows it without a break.
+ */
+function shortHeldOutWarning(result: PreprocessResult): string | undefined {
+  const { test, validation, train } = result.splits;
+  const before = validation.time.length > 0 ? validation : train;
+  const contiguous = before.time.length > 0 && test.time.length > 0 && test.time[0]! - before.time[before.time.length - 1]! === result.frequencyMs;
+  const inputLength = taskParameters.input_length.default;
+  const horizon = taskParameters.horizon.default;
+  const needed = contiguous ? horizon : inputLength + horizon;
+  const rows = test.time.length;
+  if (rows >= needed) return undefined;
+  const why = contiguous
+    ? `the trainers' default horizon (${horizon})`
+    : `the trainers' default input_length + horizon (${inputLength} + ${horizon}; the test split does not follow the earlier data without a break, so its windows lie wholly in it)`;
+  return `The test split has ${rows} row(s), fewer than ${why}: trainers at those settings find no held-out origin to score; lower their "horizon"/"input_length" or keep more held-out rows ("sample_test_rows", "test_fraction").`;
 }
 
 function checkFeatureColumns(value: unknown[]): string[] {

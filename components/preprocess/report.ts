@@ -20,7 +20,8 @@ export function preprocessReport(result: PreprocessResult, lineage: { configHash
       paragraph(
         `Input rows: ${summary.inputRows.train} (training file)${summary.inputRows.test ? `, ${summary.inputRows.test} (test file)` : ''}. ` +
           `Duplicates dropped: ${summary.duplicatesDropped}. Off-grid rows dropped: ${summary.offGridDropped}. ` +
-          `Missing time steps filled: ${summary.rowsInserted} in ${summary.gaps.length} gap(s). Rows dropped for missing values: ${summary.rowsDroppedMissing}; for lag history: ${summary.rowsDroppedLags}.`,
+          `Missing time steps ${summary.gapsFilled ? 'filled' : 'left out (imputation "drop")'}: ${summary.rowsInserted} in ${summary.gaps.length} gap(s). ` +
+            `Rows dropped for missing values: ${summary.rowsDroppedMissing}; for lag history: ${summary.rowsDroppedLags}.`,
       ),
     ),
     section(

@@ -52,7 +52,7 @@ export const preprocessSpec = defineComponent({
       },
       max_gap_steps: {
         type: 'NUMBER_INTEGER',
-        description: 'Gaps in the time index longer than this many steps are reported as warnings (they are still filled).',
+        description: 'Gaps in the time index longer than this many steps are reported as warnings (they are still filled, or left out with imputation "drop").',
         default: 30,
         min: 1,
       },
@@ -90,9 +90,10 @@ export const preprocessSpec = defineComponent({
       },
       validation_fraction: {
         type: 'NUMBER_DOUBLE',
-        description: 'Fraction of the training period, at its end, kept as the validation split (early stopping).',
+        description:
+          'Fraction of the training period, at its end, kept as the validation split (early stopping of GRU/LSTM, so it must be > 0). With both fractions at most 0.5, at least a quarter of the rows stay in the training split.',
         default: 0.1,
-        min: 0,
+        greaterThan: 0,
         max: 0.5,
       },
       test_fraction: {

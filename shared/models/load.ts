@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Forecaster } from '../series/evaluation.js';
 import type { SeriesFrame } from '../series/frame.js';
 import type { PreprocessingManifest } from '../series/manifest.js';
-import { MODEL_TYPES, type ModelType } from './trained-model.js';
+import { isModelType, modelDirectoryFacts, MODEL_TYPES, type ModelType } from './trained-model.js';
 
 export interface LoadedModel {
   modelType: ModelType;
@@ -28,7 +28,13 @@ export interface LoadOptions {
   log?: Logger;
 }
 
-/** The model in `directory`; `declaredType` (from artifact metadata) wins over what the files suggest. */
+/**
+ * The model in `directory`. Its type comes from `declaredType` (the KFP artifact's `model_type` metadata) when
+ * given, else from the directory itself — the MLmodel file the trainer writes (`metadata.model_type`, or the
+ * flavour's `cell`), else the model files (`prophet.json`; the GRU or LSTM layers in `model.json`) — so that a
+ * model directory downloaded from the MLflow registry loads without any KFP metadata. When two of these
+ * disagree, the artifact is mislabelled and loading stops with a ModelStateError that names both.
+ */
 export async function loadModel(directory: string, declaredType: unknown, options: LoadOptions = {}): Promise<LoadedModel> {
   const modelType = modelTypeOf(directory, declaredType);
   if (modelType === 'prophet') {
@@ -47,11 +53,29 @@ export async function loadModel(directory: string, declaredType: unknown, option
   };
 }
 
-function modelTypeOf(directory: string, declared: unknown): ModelType {
-  if (typeof declared === 'string' && (MODEL_TYPES as readonly string[]).includes(declared)) return declared as ModelType;
-  if (existsSync(join(directory, 'prophet.json'))) return 'prophet';
+/** The model type of `directory` (see `loadModel`); exported for tests and tools. */
+export function modelTypeOf(directory: string, declared: unknown): ModelType {
+  const facts = modelDirectoryFacts(directory);
+  const answers = [
+    ...(declared !== undefined && declared !== null && declared !== '' ? [{ type: declared, source: 'the artifact metadata (model_type)' }] : []),
+    ...(facts.fromMlmodel ? [facts.fromMlmodel] : []),
+    ...(facts.fromFiles ? [facts.fromFiles] : []),
+  ];
+  const [first, ...rest] = answers;
+  if (first && !isModelType(first.type)) {
+    throw new ModelStateError(`The model in ${directory} has model_type ${JSON.stringify(first.type)} in ${first.source}; expected one of ${MODEL_TYPES.join(', ')}.`);
+  }
+  const conflict = rest.find((answer) => answer.type !== first?.type);
+  if (first && conflict) {
+    throw new ModelStateError(
+      `The model in ${directory} is labelled ${String(first.type)} by ${first.source} but ${conflict.type} by ${conflict.source}; the artifact and its files do not belong together.`,
+    );
+  }
+  if (first) return first.type as ModelType;
   if (existsSync(join(directory, 'model.json'))) {
-    throw new ModelStateError(`The model in ${directory} is a recurrent network, but its metadata does not say whether GRU or LSTM (model_type).`);
+    throw new ModelStateError(
+      `The model in ${directory} is a recurrent network, but nothing says whether GRU or LSTM: no model_type in the artifact metadata, no MLmodel file saying it (metadata.model_type or flavors.tfjs_layers.cell), and no GRU or LSTM layers in model.json.`,
+    );
   }
   throw new ModelStateError(`${directory} holds no model this project wrote (no model.json or prophet.json).`);
 }

@@ -41,7 +41,11 @@ export interface PreprocessSummary {
   duplicatesDropped: number;
   offGridDropped: number;
   gaps: Gap[];
+  /** Missing time steps found in the gaps of the time index: filled, or left out with imputation "drop". */
   rowsInserted: number;
+  /** Whether those steps were filled (false for imputation "drop", which leaves them out). */
+  gapsFilled: boolean;
+  /** Rows of the input dropped for a missing value (imputation "drop"); the missing time steps are not counted. */
   rowsDroppedMissing: number;
   rowsDroppedLags: number;
   clipped: Record<string, number>;
@@ -105,7 +109,14 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
   const inserted = grids.reduce((sum, grid) => sum + grid.inserted, 0);
   const gaps = grids.flatMap((grid) => grid.gaps);
   if (offGrid > 0) warnings.push(`Dropped ${offGrid} row(s) whose timestamp is not on the ${formatFrequency(frequencyMs)} grid.`);
-  if (inserted > 0) warnings.push(`Filled ${inserted} missing time step(s) in ${gaps.length} gap(s).`);
+  const gapsFilled = options.imputation !== 'drop';
+  if (inserted > 0) {
+    warnings.push(
+      gapsFilled
+        ? `Filled ${inserted} missing time step(s) in ${gaps.length} gap(s).`
+        : `Found ${inserted} missing time step(s) in ${gaps.length} gap(s); left out, not filled (imputation "drop").`,
+    );
+  }
   for (const gap of gaps.filter((g) => g.missing > options.maxGapSteps)) {
     warnings.push(`Long gap: ${gap.missing} step(s) missing between ${formatTimestamp(gap.after)} and ${formatTimestamp(gap.before)}.`);
   }
@@ -127,7 +138,9 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
 
   const imputed = imputeSplits(splits, options.imputation);
   splits = imputed.splits;
-  if (imputed.dropped > 0) warnings.push(`Dropped ${imputed.dropped} row(s) with missing values (imputation "drop").`);
+  // "drop" also removes the rows the grid added for the missing time steps (all empty); those were never input rows.
+  const droppedMissing = imputed.dropped > 0 ? Math.max(0, imputed.dropped - inserted) : 0;
+  if (droppedMissing > 0) warnings.push(`Dropped ${droppedMissing} row(s) with missing values (imputation "drop").`);
 
   const clipped: Record<string, number> = {};
   if (options.outlierMethod !== 'none') {
@@ -176,7 +189,8 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
       offGridDropped: offGrid,
       gaps,
       rowsInserted: inserted,
-      rowsDroppedMissing: imputed.dropped,
+      gapsFilled,
+      rowsDroppedMissing: droppedMissing,
       rowsDroppedLags: derived.leadingRows + derived.laterRows,
       clipped,
       constantColumns,

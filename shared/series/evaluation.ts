@@ -178,7 +178,7 @@ export function planEvaluation(task: EvaluationTask): EvaluationPlan {
   checkFrequency(task.frequencyMs);
   const frame = joinInTimeOrder(task.context, task.heldOut);
   const heldOutStart = rowCount(frame) - rowCount(task.heldOut);
-  const origins = scoredOrigins(task, frame, heldOutStart);
+  const origins = scoredOrigins(task, frame.time, heldOutStart);
   const target = column(frame, task.target, 'Target');
   const actual = windowTargets(target, origins, task.horizon);
   const persistence = persistenceForecasts(target, origins, task.horizon);
@@ -196,6 +196,24 @@ export function planEvaluation(task: EvaluationTask): EvaluationPlan {
   };
   checkTargetsFinite(plan, task);
   return plan;
+}
+
+/**
+ * The origins `planEvaluation` would score, found from the timestamps alone (no column is read), so that a
+ * trainer can find out before fitting that the held-out split cannot be scored. Throws the DataError that
+ * `planEvaluation` would.
+ */
+export function scorableOrigins(task: EvaluationTask): Int32Array {
+  validateWindowShape(task);
+  checkFrequency(task.frequencyMs);
+  const frames = nonEmptyInOrder(task.context, task.heldOut);
+  const time = new Float64Array(frames.reduce((sum, frame) => sum + rowCount(frame), 0));
+  let offset = 0;
+  for (const frame of frames) {
+    time.set(frame.time, offset);
+    offset += rowCount(frame);
+  }
+  return scoredOrigins(task, time, time.length - rowCount(task.heldOut));
 }
 
 /** Scores `forecasts` ((n, H) scaled, for plan.origins) and the baselines on the plan's targets. */
@@ -273,6 +291,12 @@ function checkFrequency(frequencyMs: number): void {
 }
 
 function joinInTimeOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame): SeriesFrame {
+  const frames = nonEmptyInOrder(context, heldOut);
+  return frames.length === 1 ? heldOut : concatFrames(frames);
+}
+
+/** The non-empty context frames and the held-out frame, checked to follow one another in time. */
+function nonEmptyInOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame): SeriesFrame[] {
   const frames = [...context.filter((frame) => rowCount(frame) > 0), heldOut];
   for (let k = 1; k < frames.length; k++) {
     const before = frames[k - 1]!;
@@ -283,11 +307,11 @@ function joinInTimeOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame):
       );
     }
   }
-  return frames.length === 1 ? heldOut : concatFrames(frames);
+  return frames;
 }
 
-function scoredOrigins(task: EvaluationTask, frame: SeriesFrame, heldOutStart: number): Int32Array {
-  const origins = windowOrigins(rowCount(frame), task, { firstTarget: heldOutStart, time: frame.time, frequencyMs: task.frequencyMs });
+function scoredOrigins(task: EvaluationTask, time: Float64Array, heldOutStart: number): Int32Array {
+  const origins = windowOrigins(time.length, task, { firstTarget: heldOutStart, time, frequencyMs: task.frequencyMs });
   if (origins.length === 0) {
     throw new DataError(
       `The held-out data has no origin to score: it has ${rowCount(task.heldOut)} rows and needs at least horizon = ${task.horizon}, ` +

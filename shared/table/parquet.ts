@@ -60,16 +60,29 @@ export interface WriteParquetOptions {
   compression?: 'snappy' | 'zstd';
   /** Frame columns (epoch ms) to write as timestamp[ms, UTC] rather than float64. */
   timestampColumns?: readonly string[];
+  /** Frame columns of whole numbers to write as int32 (a non-integer or out-of-range value is an error). */
+  int32Columns?: readonly string[];
+  /** Frame columns of 0/1 to write as bool (any other value is an error). */
+  boolColumns?: readonly string[];
 }
 
-/** `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then the columns in frame order (float64). */
+/**
+ * `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then the columns in frame order (float64, or the
+ * type `options` gives them).
+ */
 export function writeParquet(frame: SeriesFrame, metadata: Record<string, string>, options: WriteParquetOptions = {}): Uint8Array {
   const compression = options.compression ?? 'snappy';
   const timestamps = new Set(options.timestampColumns ?? []);
-  const vectors: arrow.Vector[] = [
-    timestampVector(frame.time),
-    ...frame.names.map((name) => (timestamps.has(name) ? timestampVector(frame.columns[name]!) : arrow.makeVector(frame.columns[name]!))),
-  ];
+  const int32 = new Set(options.int32Columns ?? []);
+  const bool = new Set(options.boolColumns ?? []);
+  const columnVector = (name: string): arrow.Vector => {
+    const values = frame.columns[name]!;
+    if (timestamps.has(name)) return timestampVector(values);
+    if (int32.has(name)) return arrow.makeVector(Int32Array.from(values, (value, row) => checkedValue(name, row, value, Number.isInteger(value) && value === (value | 0))));
+    if (bool.has(name)) return boolVector(Array.from(values, (value, row) => checkedValue(name, row, value, value === 0 || value === 1) === 1));
+    return arrow.makeVector(values);
+  };
+  const vectors: arrow.Vector[] = [timestampVector(frame.time), ...frame.names.map(columnVector)];
   const fields = [TIME_COLUMN, ...frame.names].map((name, i) => new arrow.Field(name, vectors[i]!.type, true));
   const schema = new arrow.Schema(fields, new Map(Object.entries(metadata)));
   const data = arrow.makeData({
@@ -83,6 +96,20 @@ export function writeParquet(frame: SeriesFrame, metadata: Record<string, string
     .setKeyValueMetadata(new Map(Object.entries(metadata)))
     .build();
   return parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), properties);
+}
+
+function checkedValue(name: string, row: number, value: number, ok: boolean): number {
+  if (!ok) throw new DataError(`Column "${name}" holds ${value} at row ${row}, which its Parquet type cannot hold.`);
+  return value;
+}
+
+/** One chunk of booleans, bit-packed least significant bit first as Arrow stores them. */
+function boolVector(values: boolean[]): arrow.Vector {
+  const bits = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((value, i) => {
+    if (value) bits[i >> 3]! |= 1 << (i & 7);
+  });
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Bool(), data: bits, length: values.length }));
 }
 
 function timestampVector(ms: Float64Array): arrow.Vector {

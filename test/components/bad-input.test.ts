@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
@@ -187,5 +189,64 @@ describe('eval and inference on bad input', { skip: skipWithoutShared(FLTS) }, (
       selected_model: artifactOf(gru, 'model'),
     });
     assert.match(await failure(run, 2), /^flts inference: DataError: Input "inference_data" lacks columns "rnti_count", .* that the model was trained on; it has: down, up, min_of_day_sin/);
+  });
+});
+
+describe('trainers fail before fitting when the held-out split cannot be scored, and say why', { skip: skipWithoutShared(FLTS) }, () => {
+  const remedy = 'Lower "horizon" (or "input_length"), or keep more held-out rows in preprocess ("sample_test_rows", "test_fraction").';
+  let shortTest: LocalRunResult;
+  before(async () => {
+    shortTest = await preprocess({ sample_train_rows: 300, sample_test_rows: 3 });
+  });
+
+  it('preprocess records a warning that the test split is shorter than the trainers\' default window needs', () => {
+    const warnings = artifactOf(shortTest, 'inference_data').metadata!['warnings'] as string[];
+    assert.ok(warnings.some((warning) => /^The test split has 3 row\(s\), fewer than the trainers' default input_length \+ horizon \(30 \+ 6;/.test(warning)), warnings.join('\n'));
+  });
+
+  for (const [spec, parameters] of [
+    [trainGruSpec, { epochs: 50 }],
+    [trainProphetSpec, {}],
+  ] as const) {
+    it(`${spec.name}: 3 held-out rows, horizon 6: names the numbers and the parameters, opens no MLflow run`, async () => {
+      const dir = await tempDir();
+      const run = await runLocally(spec, join(dir, 'task'), { ...parameters, input_length: 30, horizon: 6, mlflow_tracking_uri: join(dir, 'mlruns') }, splitsOf(shortTest));
+      assert.equal(
+        await failure(run, 2),
+        `flts ${spec.name}: DataError: Input "inference_data" has 3 row(s), fewer than horizon = 6: no held-out origin can be scored, so the model is not trained. ${remedy}`,
+      );
+      assert.ok(!existsSync(join(dir, 'mlruns')), 'no MLflow run was opened (the check comes before tracking, and before fitting)');
+    });
+  }
+
+  it('train-prophet: held-out rows that follow a break in time and are too few for one contiguous window', async () => {
+    // The 20 test rows start long after the 300 training rows end, so every window must lie in them: 20 < 30 + 6.
+    const prep = await preprocess({ sample_train_rows: 300, sample_test_rows: 20 });
+    const dir = await tempDir();
+    const run = await runLocally(trainProphetSpec, join(dir, 'task'), { input_length: 30, horizon: 6, mlflow_tracking_uri: join(dir, 'mlruns') }, splitsOf(prep));
+    assert.match(
+      await failure(run, 2),
+      /^flts train-prophet: DataError: The held-out data has no origin to score: it has 20 rows and needs at least horizon = 6, with input_length = 30 contiguous rows before the first target \(the splits before it give 300\)\.$/,
+    );
+    assert.ok(!existsSync(join(dir, 'mlruns')), 'no MLflow run was opened');
+  });
+});
+
+describe('trainers while the MLflow server is unreachable', { skip: skipWithoutShared(FLTS) }, () => {
+  it('warn on each retry, then fail naming the server, exit 1', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const uri = `http://127.0.0.1:${port}`;
+    const prep = await preprocess({ sample_train_rows: 300, sample_test_rows: 100 });
+    const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { epochs: 1, mlflow_tracking_uri: uri }, splitsOf(prep), {
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1',
+      MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01',
+      MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0',
+    });
+    const line = await failure(run, 1);
+    assert.match(run.stderr, new RegExp(`^\\[train-gru\\] WARNING MLflow GET experiments/get-by-name at ${uri} failed; retrying attempt=1 .*reason=cannot connect \\(ECONNREFUSED\\)`, 'm'));
+    assert.match(line, new RegExp(`^flts train-gru: TrackingError: MLflow GET experiments/get-by-name at ${uri} failed: cannot connect \\(ECONNREFUSED\\) \\(gave up after 2 attempts in `));
   });
 });

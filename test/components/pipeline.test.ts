@@ -132,12 +132,22 @@ print(json.dumps({'status': r.info.status, 'params': r.data.params, 'tags': r.da
     const predictions = await pythonJson<{ rows: number; future: number; dtypes: Record<string, string>; last_future_step: number }>(`
 import json, pandas as pd
 df = pd.read_parquet(${JSON.stringify(artifactOf(run.inference, 'predictions').uri)})
-f = df[df.is_future == 1]
+f = df[df.is_future]
 print(json.dumps({'rows': len(df), 'future': len(f), 'dtypes': {c: str(t) for c, t in df.dtypes.items()}, 'last_future_step': int(f.step.max())}))`);
     assert.equal(predictions.future, 10);
     assert.equal(predictions.last_future_step, 10);
-    assert.equal(predictions.dtypes['time'], 'datetime64[ms, UTC]');
-    assert.equal(predictions.dtypes['origin_time'], 'datetime64[ms, UTC]');
+    // Every column the spec documents, with the documented type.
+    assert.deepEqual(predictions.dtypes, {
+      time: 'datetime64[ms, UTC]',
+      origin_time: 'datetime64[ms, UTC]',
+      step: 'int32',
+      forecast: 'float64',
+      lower: 'float64',
+      upper: 'float64',
+      actual: 'float64',
+      error: 'float64',
+      is_future: 'bool',
+    });
     assert.equal(predictions.rows, metrics['rows_predicted']);
   });
 

@@ -141,9 +141,10 @@ describe('preprocess on LesCorts, which has empty cells', { skip: skipWithoutSha
   });
 
   it('splits by time when there is no test file', async () => {
-    const run = await runLocally(preprocessSpec, await tempDir(), { data_uri: data('LesCorts.csv'), test_fraction: 0.25, validation_fraction: 0 });
+    const run = await runLocally(preprocessSpec, await tempDir(), { data_uri: data('LesCorts.csv'), test_fraction: 0.25, validation_fraction: 0.2 });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(['training_data', 'validation_data', 'inference_data'].map((name) => artifactOf(run, name).metadata!['rows']), [5169, 0, 1723]);
+    // 6892 rows: the last round(0.25 · 6892) = 1723 held out, then the last round(0.2 · 5169) = 1034 of the rest for validation.
+    assert.deepEqual(['training_data', 'validation_data', 'inference_data'].map((name) => artifactOf(run, name).metadata!['rows']), [4135, 1034, 1723]);
   });
 });
 
@@ -306,6 +307,19 @@ describe('preprocess on bad input', () => {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /Parameter "imputation" must be one of "time", "mean", "ffill", "drop"; got "knn"\.$/m);
   });
+
+  it('a validation fraction of 0: the recurrent trainers need a validation split, so it must be > 0', async () => {
+    const run = await runOn(`time,down,up\n${rows(20)}`, { validation_fraction: 0 });
+    assert.equal(run.stderr.trim(), 'flts preprocess: InvalidParameterError: Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.');
+  });
+
+  it('several bad parameters at once, as one line of sentences', async () => {
+    const run = await runOn(`time,down,up\n${rows(20)}`, { validation_fraction: 0.6, lags: -1 });
+    assert.equal(
+      run.stderr.trim(),
+      'flts preprocess: InvalidParameterError: Parameter "lags" must be >= 0; got -1. Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.6.',
+    );
+  });
 });
 
 describe('preprocess reports non-fatal oddities as warnings in the metadata', () => {
@@ -322,6 +336,7 @@ describe('preprocess reports non-fatal oddities as warnings in the metadata', ()
       'Filled 3 missing time step(s) in 1 gap(s).',
       'Long gap: 3 step(s) missing between 2024-01-01T00:03:00Z and 2024-01-01T00:07:00Z.',
       'Constant column(s) in the training split (scaled to 0): flat.',
+      'The test split has 4 row(s), fewer than the trainers\' default horizon (6): trainers at those settings find no held-out origin to score; lower their "horizon"/"input_length" or keep more held-out rows ("sample_test_rows", "test_fraction").',
     ]);
   });
 });

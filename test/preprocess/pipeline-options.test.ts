@@ -119,12 +119,15 @@ describe('imputation "drop"', () => {
     assert.deepEqual(values(result.splits.test, 'up'), [15, 16, 19]);
   });
 
-  it('counts the dropped rows and records a warning for them', () => {
-    assert.equal(result.summary.rowsDroppedMissing, 4);
+  it('counts the dropped rows and records a warning for them, and says the missing time step was left out, not filled', () => {
+    // Minutes 3, 17 and 18 have an empty cell; minute 13 is the gap, which "drop" never fills.
+    assert.equal(result.summary.rowsDroppedMissing, 3);
+    assert.equal(result.summary.rowsInserted, 1);
+    assert.equal(result.summary.gapsFilled, false);
     assert.deepEqual(result.summary.rows, { train: 11, validation: 2, test: 3 });
     assert.deepEqual(result.summary.warnings, [
-      'Filled 1 missing time step(s) in 1 gap(s).',
-      'Dropped 4 row(s) with missing values (imputation "drop").',
+      'Found 1 missing time step(s) in 1 gap(s); left out, not filled (imputation "drop").',
+      'Dropped 3 row(s) with missing values (imputation "drop").',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateForecaster, evaluationMetrics, planEvaluation, type EvaluationTask, type Forecaster } from '../../shared/series/evaluation.js';
+import { evaluateForecaster, evaluationMetrics, planEvaluation, scorableOrigins, type EvaluationTask, type Forecaster } from '../../shared/series/evaluation.js';
 import type { SeriesFrame } from '../../shared/series/frame.js';
 
 const SIX_HOURS = 6 * 3_600_000; // four steps per day, so the seasonal lag is 4 rows
@@ -231,5 +231,21 @@ describe('evaluation protocol', () => {
     it('refuses a target the data does not have', () => {
       assert.throws(() => planEvaluation({ ...task, target: 'down' }), { name: 'DataError', message: 'Target "down" is not in the data; columns: y.' });
     });
+  });
+});
+
+describe('scorableOrigins: the origins checked before fitting, from the timestamps alone', () => {
+  it('are the origins planEvaluation scores, gaps left out, without reading a column', () => {
+    assert.deepEqual(Array.from(scorableOrigins(task)), Array.from(planEvaluation(task).origins));
+    const noColumns = { ...task, context: task.context.map((frame) => ({ ...frame, names: [], columns: {} })) };
+    assert.deepEqual(Array.from(scorableOrigins(noColumns)), [7, 8, 9, 10]);
+    // A gap between validation and held-out (rows 8–12 moved one step later) leaves only origins inside the held-out rows.
+    const later = { ...task, heldOut: { ...rows(8, 13), time: rows(9, 14).time } };
+    assert.deepEqual(Array.from(scorableOrigins(later)), Array.from(planEvaluation(later).origins));
+  });
+
+  it('throws what planEvaluation throws when there is none', () => {
+    assert.throws(() => scorableOrigins({ ...task, heldOut: rows(8, 9) }), { name: 'DataError', message: /^The held-out data has no origin to score: it has 1 rows/ });
+    assert.throws(() => scorableOrigins({ ...task, context: [rows(0, 9)] }), { name: 'DataError', message: /^The splits overlap or are out of order/ });
   });
 });

@@ -52,7 +52,7 @@ describe('validateWindowShape', () => {
   it('reports every length that is not a positive integer, by parameter name', () => {
     assert.throws(() => validateWindowShape({ inputLength: 0, horizon: -3 }), {
       name: 'InvalidParameterError',
-      message: 'Parameter "input_length" must be a positive integer; got 0.; Parameter "horizon" must be a positive integer; got -3.',
+      message: 'Parameter "input_length" must be a positive integer; got 0. Parameter "horizon" must be a positive integer; got -3.',
     });
   });
 });

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 export interface Breakage {
   /** Matches the request path, e.g. /runs\/create$/. */
   path: RegExp;
+  /** Only requests with this method (e.g. "POST" where GET and POST share a path); any method when absent. */
+  method?: string;
   /** How many matching requests to break before passing them through. */
   times: number;
   /** "reject": answer 503 without forwarding; "lose-reply": forward, then answer 503 anyway. @default "reject" */
@@ -38,7 +40,7 @@ export async function startBrokenProxy(upstream: string): Promise<BrokenProxy> {
   const server: Server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0]!;
     const body = await readBody(request);
-    const breakage = breakages.find((b) => b.left > 0 && b.path.test(path));
+    const breakage = breakages.find((b) => b.left > 0 && b.path.test(path) && (b.method === undefined || b.method === request.method));
     if (breakage) breakage.left -= 1;
     if (!breakage || breakage.mode === 'lose-reply') {
       const reply = await forward(upstream, request, body);

@@ -1,0 +1,301 @@
+/**
+ * The eval bundle's promotion, on candidates logged to a real tracking store (an offline mlruns/ directory that
+ * MLflow reads, and a real MLflow server): the alias moves last, so a failure before it (a promotion record
+ * that cannot be written, an alias call that keeps failing) leaves the registry and the records as they were;
+ * re-running eval for the same winning run reuses its registered version; the optional skill gate; the
+ * message for an artifact without a trainer's metadata; and MLflow retries visible in the component's log.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { evalSpec } from '../../components/eval/spec.js';
+import type { JsonObject } from '../../shared/kfp/spec.js';
+import type { ModelType } from '../../shared/models/trained-model.js';
+import { openTracking, type Tracker } from '../../shared/tracking/index.js';
+import { toYaml } from '../../shared/tracking/yaml.js';
+import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { startMlflow, type MlflowServer } from '../services/mlflow.js';
+import { startBrokenProxy, type BrokenProxy } from '../tracking/broken-proxy.js';
+
+const MODEL = 'flts-forecaster';
+const INPUT: Record<ModelType, 'gru_model' | 'lstm_model' | 'prophet_model'> = { gru: 'gru_model', lstm: 'lstm_model', prophet: 'prophet_model' };
+/** The persistence baseline every candidate is compared with (scaled RMSE). */
+const PERSISTENCE_RMSE = 0.2;
+/** Fast MLflow retries, so that a call that keeps failing gives up within a second. */
+const FAST_RETRIES = { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2', MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.05', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' };
+
+interface Candidate {
+  input: 'gru_model' | 'lstm_model' | 'prophet_model';
+  runId: string;
+  artifact: { uri: string; metadata: JsonObject };
+}
+
+/**
+ * A trained model as a trainer leaves it: a finished MLflow run with the model logged (MLmodel included), and
+ * the `model` artifact whose metadata carries the held-out metrics. Only the metadata matters to eval's
+ * ranking, so the model files are small stand-ins.
+ */
+async function trainedModel(tracker: Tracker, root: string, type: ModelType, rmse: number): Promise<Candidate> {
+  const run = await tracker.startRun({ runName: `train-${type}` });
+  const directory = join(root, `${type}-${run.runId}`);
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, type === 'prophet' ? 'prophet.json' : 'model.json'), '{}');
+  await writeFile(join(directory, 'manifest.json'), '{}');
+  const flavor = type === 'prophet' ? { name: 'prophet', config: { model_file: 'prophet.json' } } : { name: 'tfjs_layers', config: { model_file: 'model.json', cell: type } };
+  const logged = await run.logModel(directory, 'model', { flavor, metadata: { config_hash: 'cafe', model_type: type } });
+  await writeFile(join(directory, 'MLmodel'), toYaml(logged.mlmodel as never));
+  await run.end('FINISHED');
+  const metadata: JsonObject = {
+    model_type: type,
+    run_id: run.runId,
+    model_uri: logged.modelUri,
+    config_hash: 'cafe',
+    input_length: 12,
+    horizon: 3,
+    targets: 300,
+    test_rmse: rmse,
+    test_mae: rmse * 0.8,
+    test_mse: rmse * rmse,
+    test_rmse_original: rmse * 100,
+    test_mae_original: rmse * 80,
+    test_mse_original: rmse * rmse * 1e4,
+    persistence_rmse: PERSISTENCE_RMSE,
+    skill_vs_persistence: 1 - rmse / PERSISTENCE_RMSE,
+  };
+  return { input: INPUT[type], runId: run.runId, artifact: { uri: directory, metadata } };
+}
+
+interface Setup {
+  tracking: string;
+  env: NodeJS.ProcessEnv;
+  /** Where the promotion records go. */
+  bucket: string;
+  root: string;
+  tracker: Tracker;
+  versions(): Promise<{ version: string; runId: string }[]>;
+}
+
+async function runEval(setup: Setup, candidates: Candidate[], parameters: Record<string, string | number> = {}, tracking = setup.tracking): Promise<LocalRunResult> {
+  const artifacts = Object.fromEntries(candidates.map((c) => [c.input, c.artifact]));
+  return runLocally(evalSpec, join(await tempDir('flts-eval-task-'), 'task'), { mlflow_tracking_uri: tracking, promotion_bucket: setup.bucket, ...parameters }, artifacts, setup.env);
+}
+
+function succeeded(run: LocalRunResult): LocalRunResult {
+  assert.equal(run.code, 0, run.stderr);
+  return run;
+}
+
+/** The run's one failure line, after asserting the exit code and that no output was left behind. */
+async function failed(run: LocalRunResult, code: number): Promise<string> {
+  assert.equal(run.code, code, run.stderr);
+  assert.deepEqual(existsSync(run.taskRoot) ? await readdir(run.taskRoot) : [], [], 'no outputs');
+  const lines = run.stderr.split('\n').filter((line) => line.startsWith('flts eval:'));
+  assert.equal(lines.length, 1, run.stderr);
+  return lines[0]!;
+}
+
+async function champion(setup: Setup): Promise<{ version: string; runId: string | undefined }> {
+  const version = await setup.tracker.getModelVersionByAlias(MODEL, 'champion');
+  return { version: version.version, runId: version.runId };
+}
+
+const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+
+/** The behaviour both tracking stores must show. */
+function promotionCases(setup: () => Setup): void {
+  it('promotes the best candidate: version, alias, records and outputs agree', async () => {
+    const s = setup();
+    const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
+    const lstm = await trainedModel(s.tracker, s.root, 'lstm', 0.15);
+    const before = (await s.versions()).length;
+    const run = succeeded(await runEval(s, [gru, lstm]));
+    assert.equal(run.output!.parameterValues!['selected_run_id'], gru.runId);
+    const selected = artifactOf(run, 'selected_model').metadata!;
+    assert.equal((await s.versions()).length, before + 1);
+    assert.deepEqual(await champion(s), { version: selected['registered_version'], runId: gru.runId });
+    const current = await readJson(join(s.bucket, 'current.json'));
+    assert.deepEqual(current['registered_model'], { name: MODEL, alias: 'champion', version: selected['registered_version'] });
+    assert.deepEqual(await readJson(artifactOf(run, 'promotion_metadata').uri), current);
+    const winnerRun = await s.tracker.getRun(gru.runId);
+    assert.equal(winnerRun.info.status, 'FINISHED');
+    assert.equal(winnerRun.tags['promoted'], 'true');
+    assert.deepEqual(JSON.parse(winnerRun.tags['flts.registered_versions']!), { [MODEL]: selected['registered_version'] });
+  });
+
+  it('re-running eval for the same winning run reuses its version, even after the alias moved on', async () => {
+    const s = setup();
+    const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
+    const first = succeeded(await runEval(s, [gru]));
+    const version = artifactOf(first, 'selected_model').metadata!['registered_version'];
+    const count = (await s.versions()).length;
+
+    const again = succeeded(await runEval(s, [gru]));
+    assert.equal(artifactOf(again, 'selected_model').metadata!['registered_version'], version);
+    assert.equal((await s.versions()).length, count, 'no new version');
+
+    const prophet = await trainedModel(s.tracker, s.root, 'prophet', 0.05);
+    succeeded(await runEval(s, [prophet]));
+    assert.equal((await champion(s)).runId, prophet.runId);
+    const back = succeeded(await runEval(s, [gru]));
+    assert.equal(artifactOf(back, 'selected_model').metadata!['registered_version'], version);
+    assert.deepEqual(await champion(s), { version, runId: gru.runId });
+    assert.equal((await s.versions()).length, count + 1, 'only the Prophet run added a version');
+    assert.deepEqual(
+      (await s.versions()).filter((v) => v.runId === gru.runId).map((v) => v.version),
+      [version],
+    );
+  });
+
+  it('a promotion record that cannot be written leaves the alias, the registry and the runs untouched', async () => {
+    const s = setup();
+    const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
+    succeeded(await runEval(s, [gru]));
+    const before = { champion: await champion(s), versions: await s.versions(), current: await readFile(join(s.bucket, 'current.json'), 'utf8') };
+
+    const lstm = await trainedModel(s.tracker, s.root, 'lstm', 0.05);
+    const blocker = join(s.root, 'a-file');
+    await writeFile(blocker, 'not a directory');
+    const line = await failed(await runEval({ ...s, bucket: join(blocker, 'sub') }, [gru, lstm]), 1);
+    assert.match(line, /^flts eval: StorageError: .*a-file\/sub/);
+    assert.deepEqual(await champion(s), before.champion);
+    assert.deepEqual(await s.versions(), before.versions);
+    assert.equal(await readFile(join(s.bucket, 'current.json'), 'utf8'), before.current);
+    const lstmRun = await s.tracker.getRun(lstm.runId);
+    assert.equal(lstmRun.info.status, 'FINISHED');
+    assert.equal(lstmRun.tags['promoted'], undefined);
+    assert.equal(lstmRun.tags['flts.registered_versions'], undefined);
+  });
+
+  it('the skill gate: off by default; set, it picks the best candidate that passes, or fails promoting nothing', async () => {
+    const s = setup();
+    const good = await trainedModel(s.tracker, s.root, 'gru', 0.19);
+    succeeded(await runEval(s, [good]));
+    const before = { champion: await champion(s), versions: await s.versions(), current: await readFile(join(s.bucket, 'current.json'), 'utf8') };
+
+    // Worse than persistence (skill < 0), but the best score of the two: promoted without a gate, refused with one.
+    const bad = await trainedModel(s.tracker, s.root, 'lstm', 0.21);
+    const worse = await trainedModel(s.tracker, s.root, 'prophet', 0.3);
+    (bad.artifact.metadata as Record<string, unknown>)['test_mae'] = 0.001;
+    const line = await failed(await runEval(s, [bad, worse], { min_skill_vs_persistence: 0 }), 2);
+    assert.match(line, /^flts eval: PromotionGateError: No candidate passes the promotion gate min_skill_vs_persistence = 0 .*lstm: skill -0\.0500 < 0; prophet: skill -0\.5000 < 0\. Nothing was promoted/);
+    assert.deepEqual(await champion(s), before.champion);
+    assert.deepEqual(await s.versions(), before.versions);
+    assert.equal(await readFile(join(s.bucket, 'current.json'), 'utf8'), before.current);
+
+    const better = await trainedModel(s.tracker, s.root, 'gru', 0.16);
+    const gated = succeeded(await runEval(s, [better, bad], { min_skill_vs_persistence: 0.1 }));
+    assert.equal(gated.output!.parameterValues!['selected_run_id'], better.runId, 'the LSTM scores better but is worse than persistence');
+    const record = await readJson(artifactOf(gated, 'promotion_metadata').uri);
+    assert.deepEqual(record['gate'], { min_skill_vs_persistence: 0.1, rejected: [{ model_type: 'lstm', run_id: bad.runId, reason: 'skill -0.0500 < 0.1' }] });
+    assert.match(await readFile(artifactOf(gated, 'report').uri, 'utf8'), /not eligible: skill -0\.0500 &lt; 0\.1/);
+
+    const ungated = succeeded(await runEval(s, [better, bad]));
+    assert.equal(ungated.output!.parameterValues!['selected_run_id'], bad.runId, 'without the gate the best score wins');
+  });
+}
+
+describe('eval promotion on an offline mlruns store', () => {
+  let state: Setup;
+  before(async () => {
+    const root = await tempDir('flts-eval-');
+    const tracking = join(root, 'mlruns');
+    state = {
+      tracking,
+      env: {},
+      bucket: join(root, 'model-promotion'),
+      root,
+      tracker: await openTracking({ trackingUri: tracking, experiment: 'flts-train' }),
+      // The FileStore layout MLflow reads: models/<name>/version-<n>/meta.yaml.
+      versions: async () => {
+        const directory = join(tracking, 'models', MODEL);
+        const entries = existsSync(directory) ? (await readdir(directory)).filter((name) => name.startsWith('version-')) : [];
+        const versions = await Promise.all(entries.map((entry) => state.tracker.getModelVersion(MODEL, entry.slice('version-'.length))));
+        return versions.map((v) => ({ version: v.version, runId: v.runId ?? '' })).sort((a, b) => Number(a.version) - Number(b.version));
+      },
+    };
+  });
+  promotionCases(() => state);
+
+  it('names what an artifact without a trainer\'s metadata lacks, and what its directory holds', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    const line = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: {} } }]), 1);
+    assert.equal(
+      line,
+      `flts eval: ArtifactError: Input artifact "gru_model" is not a model from an FLTS trainer: model_type undefined (expected one of gru, lstm, prophet); ` +
+        `its artifact metadata lacks run_id, model_uri, config_hash, test_rmse, test_mae, test_mse, test_rmse_original, test_mae_original, test_mse_original, input_length, horizon, targets. ` +
+        `The artifact has no metadata at all; a trainer writes into the metadata of its "model" output the model_type, run_id, model_uri, config_hash and the held-out metrics ` +
+        `(test_rmse, test_mae, test_mse and their *_original, input_length, horizon, targets) that eval ranks by. ` +
+        `${gru.artifact.uri} does hold a GRU model (MLmodel metadata.model_type, MLflow run ${gru.runId}), but the model files do not carry its held-out metrics: ` +
+        `pass the trainer's "model" output itself, not a copy of the model directory.`,
+    );
+    const partial = { ...gru.artifact.metadata };
+    delete partial['test_rmse'];
+    const partialLine = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: partial } }]), 1);
+    assert.match(partialLine, /is not a model from an FLTS trainer: its artifact metadata lacks test_rmse\. The artifact's metadata has only config_hash, horizon, /);
+  });
+});
+
+describe('eval promotion on a real MLflow server', () => {
+  let mlflow: MlflowServer;
+  let proxy: BrokenProxy;
+  let state: Setup;
+  before(async () => {
+    mlflow = await startMlflow({ artifacts: 'proxy' });
+    proxy = await startBrokenProxy(mlflow.url);
+    const root = await tempDir('flts-eval-');
+    state = {
+      tracking: mlflow.url,
+      env: FAST_RETRIES,
+      bucket: join(root, 'model-promotion'),
+      root,
+      tracker: await openTracking({ trackingUri: mlflow.url, experiment: 'flts-train' }),
+      // Straight from the server's REST API: every version of the registered model.
+      versions: async () => {
+        const reply = await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent(`name='${MODEL}'`)}`);
+        const body = (await reply.json()) as { model_versions?: { version: string; run_id: string }[] };
+        return (body.model_versions ?? []).map((v) => ({ version: String(v.version), runId: v.run_id })).sort((a, b) => Number(a.version) - Number(b.version));
+      },
+    };
+  });
+  after(async () => {
+    await proxy?.close();
+    await mlflow?.stop();
+  });
+  promotionCases(() => state);
+
+  it('shows MLflow retries in its log (the component logger is the tracking client\'s)', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    proxy.breakNext({ path: /registered-models\/alias$/, method: 'POST', times: 1 });
+    const run = succeeded(await runEval(state, [gru], {}, proxy.url));
+    assert.match(run.stderr, /^\[eval\] WARNING MLflow POST registered-models\/alias at http:\/\/127\.0\.0\.1:\d+ failed; retrying/m);
+    assert.deepEqual(await champion(state), { version: artifactOf(run, 'selected_model').metadata!['registered_version'], runId: gru.runId });
+  });
+
+  it('an alias move that keeps failing puts the records and the winner\'s tags back, and the re-run reuses the version', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    succeeded(await runEval(state, [gru]));
+    const before = { champion: await champion(state), current: await readFile(join(state.bucket, 'current.json'), 'utf8'), count: (await state.versions()).length };
+
+    const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.05);
+    proxy.breakNext({ path: /registered-models\/alias$/, method: 'POST', times: 100 });
+    const line = await failed(await runEval(state, [gru, lstm], {}, proxy.url), 1);
+    assert.match(line, /^flts eval: TrackingError: .*registered-models\/alias/);
+    assert.deepEqual(await champion(state), before.champion, 'the alias did not move');
+    assert.equal(await readFile(join(state.bucket, 'current.json'), 'utf8'), before.current, 'the records are as they were');
+    const lstmRun = await state.tracker.getRun(lstm.runId);
+    assert.equal(lstmRun.info.status, 'FINISHED');
+    assert.equal(lstmRun.tags['promoted'], 'false');
+    // The version was registered before the alias call failed; the run records it, so the re-run reuses it.
+    const registered = JSON.parse(lstmRun.tags['flts.registered_versions']!)[MODEL] as string;
+    assert.equal((await state.versions()).length, before.count + 1);
+
+    proxy.breakNext();
+    const retry = succeeded(await runEval(state, [gru, lstm], {}, proxy.url));
+    assert.equal(artifactOf(retry, 'selected_model').metadata!['registered_version'], registered);
+    assert.equal((await state.versions()).length, before.count + 1, 'no duplicate version');
+    assert.deepEqual(await champion(state), { version: registered, runId: lstm.runId });
+    assert.equal((await state.tracker.getRun(lstm.runId)).tags['promoted'], 'true');
+  });
+});
