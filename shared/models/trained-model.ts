@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { ArtifactError } from '../errors.js';
 
 export const MODEL_TYPES = ['gru', 'lstm', 'prophet'] as const;
@@ -103,17 +104,18 @@ export function modelDirectoryFacts(directory: string): ModelDirectoryFacts {
   const fromMlmodel = mlmodelType(mlmodel);
   const fromFiles = filesType(directory);
   const chosen = fromMlmodel ?? fromFiles;
-  const runId = mlmodel?.get('run_id');
+  const runId = text(mlmodel?.run_id);
   return { type: chosen?.type, source: chosen?.source ?? 'nothing', runId: runId || undefined, fromFiles, fromMlmodel };
 }
 
-function mlmodelType(mlmodel: Map<string, string> | undefined): { type: ModelType; source: string } | undefined {
+function mlmodelType(mlmodel: MlmodelFile | undefined): { type: ModelType; source: string } | undefined {
   if (!mlmodel) return undefined;
-  const declared = mlmodel.get('metadata.model_type')?.toLowerCase();
+  const declared = text(mlmodel.metadata?.['model_type'])?.toLowerCase();
   if (isModelType(declared)) return { type: declared, source: 'MLmodel metadata.model_type' };
-  const cell = mlmodel.get('flavors.tfjs_layers.cell')?.toLowerCase();
+  const flavors = mlmodel.flavors ?? {};
+  const cell = text((flavors['tfjs_layers'] as Record<string, unknown> | undefined)?.['cell'])?.toLowerCase();
   if (cell === 'gru' || cell === 'lstm') return { type: cell, source: 'MLmodel flavors.tfjs_layers.cell' };
-  if ([...mlmodel.keys()].some((key) => key.startsWith('flavors.prophet.'))) return { type: 'prophet', source: 'MLmodel prophet flavour' };
+  if ('prophet' in flavors) return { type: 'prophet', source: 'MLmodel prophet flavour' };
   return undefined;
 }
 
@@ -131,48 +133,23 @@ function filesType(directory: string): { type: ModelType; source: string } | und
   return undefined;
 }
 
-/** The MLmodel file as dotted paths of its scalar entries (`flavors.tfjs_layers.cell` → `lstm`); undefined without one. */
-function readMlmodel(directory: string): Map<string, string> | undefined {
-  let text: string;
+/** What an MLmodel file says about the model, as far as telling its type goes. */
+interface MlmodelFile {
+  run_id?: unknown;
+  metadata?: Record<string, unknown>;
+  flavors?: Record<string, unknown>;
+}
+
+/** The MLmodel file parsed; undefined when there is none or it is not a YAML map. */
+function readMlmodel(directory: string): MlmodelFile | undefined {
   try {
-    text = readFileSync(join(directory, 'MLmodel'), 'utf8');
+    const parsed: unknown = parseYaml(readFileSync(join(directory, 'MLmodel'), 'utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MlmodelFile) : undefined;
   } catch {
     return undefined;
   }
-  return nestedScalars(text);
 }
 
-/**
- * The scalar entries of a block-style YAML map (what MLflow and `toYaml` write), keyed by dotted path. List
- * items and flow collections are skipped; that is all an MLmodel file needs to say which model it describes.
- */
-export function nestedScalars(text: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  const stack: { indent: number; key: string }[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+$/, '');
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const indent = line.length - line.trimStart().length;
-    const match = /^([A-Za-z_][\w.-]*|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'):(?:\s+(.*))?$/.exec(line.trimStart());
-    while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    if (!match) continue;
-    const key = unquote(match[1]!);
-    const path = [...stack.map((entry) => entry.key), key].join('.');
-    const value = match[2]?.trim();
-    if (value === undefined || value === '') stack.push({ indent, key });
-    else if (!value.startsWith('[') && !value.startsWith('{') && !value.startsWith('&') && !value.startsWith('|') && !value.startsWith('>')) entries.set(path, unquote(value));
-  }
-  return entries;
-}
-
-function unquote(text: string): string {
-  if (text.startsWith('"')) {
-    try {
-      return JSON.parse(text) as string;
-    } catch {
-      return text.slice(1, -1);
-    }
-  }
-  if (text.startsWith("'")) return text.slice(1, -1).replaceAll("''", "'");
-  return text;
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }

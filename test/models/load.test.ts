@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, modelTypeOf } from '../../shared/models/load.js';
 import { disposeRecurrentModel, forecast, saveRecurrentModel, trainRecurrent, type RecurrentModel } from '../../shared/models/recurrent/index.js';
-import { modelDirectoryFacts, nestedScalars } from '../../shared/models/trained-model.js';
+import { modelDirectoryFacts } from '../../shared/models/trained-model.js';
 import { chooseBackend } from '../../shared/tf/backend.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
@@ -123,12 +123,5 @@ describe('loadModel without artifact metadata', () => {
     await writeFile(join(directory, 'MLmodel'), toYaml({ flavors: { prophet: { model_file: 'prophet.json' } } }));
     assert.equal(modelDirectoryFacts(directory).source, 'MLmodel prophet flavour');
     assert.equal(modelTypeOf(directory, 'prophet'), 'prophet');
-  });
-});
-
-describe('nestedScalars (the MLmodel reader)', () => {
-  it('keys scalar entries by dotted path, quoted or not, skipping lists', () => {
-    const entries = nestedScalars(['a: "1"', 'b:', '  c: x', '  d:', "    e: 'it''s'", '    f:', '    - skipped', '  g: [1, 2]', 'h: 2', ''].join('\n'));
-    assert.deepEqual(Object.fromEntries(entries), { a: '1', 'b.c': 'x', 'b.d.e': "it's", h: '2' });
   });
 });
