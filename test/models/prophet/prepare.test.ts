@@ -326,7 +326,7 @@ describe('settings outside their range', () => {
           'Parameter "interval_width" must be in (0, 1); got 1.5.',
           'Parameter "n_changepoints" must be a non-negative integer; got 2.5.',
           'Parameter "uncertainty_samples" must be a non-negative integer; got -1.',
-        ].join('; '),
+        ].join(' '),
     );
   });
 });
