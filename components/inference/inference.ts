@@ -90,7 +90,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     if (p.log_bucket) {
       const timestamp = new Date().toISOString();
       const line = { timestamp, identifier: p.identifier, run_id: runId, inference_run_id: run.runId, model_type: model.modelType, config_hash: manifest.configHash, status: 'SUCCESS', metrics, samples: samples(predictions) };
-      const key = `${p.identifier || 'default'}/${timestamp.slice(0, 10).replaceAll('-', '')}/${timestamp.replace(/[:.]/g, '-')}-${run.runId}.jsonl`;
+      const key = `${p.identifier || 'global'}/${timestamp.slice(0, 10).replaceAll('-', '')}/${timestamp.replace(/[:.]/g, '-')}-${run.runId}.jsonl`;
       const uri = `${bucketUri(p.log_bucket).replace(/\/+$/, '')}/${key}`;
       // One object per call: no read-modify-write of a shared daily file (upstream's race, reference §9.14).
       await defaultObjectStore().writeBytes(uri, `${JSON.stringify(line)}\n`);

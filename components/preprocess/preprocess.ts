@@ -137,7 +137,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), `${context.identifier || 'default'}/${context.configHash}/${name}.parquet`);
+    const pointer = await checkIn(local, bucketUri(context.bucket), `${context.identifier || 'global'}/${context.configHash}/${name}.parquet`);
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

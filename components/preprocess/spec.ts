@@ -40,7 +40,7 @@ export const preprocessSpec = defineComponent({
       },
       frequency: {
         type: 'STRING',
-        description: 'Sampling interval such as "2min", "1h", "1d" or "30s". Empty: inferred as the most common step.',
+        description: 'Sampling interval such as "2min", "1h", "1d" or "30s". Empty: inferred as the most common step. The index is regularised on this grid, not resampled: rows off the grid are dropped (with a warning), so a coarser interval than the data\'s thins it rather than averaging.',
         default: '',
       },
       imputation: {

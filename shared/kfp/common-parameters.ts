@@ -10,7 +10,7 @@ export const lineageParameters = {
   identifier: {
     type: 'STRING',
     description:
-      'Free-form run identifier (e.g. a site or a campaign). Recorded in MLflow tags, promotion records, inference logs and object keys; not part of the config hash (as upstream FLTS).',
+      'Free-form run identifier (e.g. a site or a campaign). Recorded in MLflow tags, promotion records, inference logs and object keys (empty: "global" in keys, as upstream FLTS); not part of the config hash (as upstream FLTS).',
     default: '',
   },
   config_hash: {
