@@ -10,6 +10,7 @@ import { readHolidays } from '../../shared/models/prophet-holidays.js';
 import { Prophet, type ProphetOptions, type SeasonalityArg } from '../../shared/models/prophet/index.js';
 import { lineChart, section } from '../../shared/report/html.js';
 import { concatFrames, type SeriesFrame } from '../../shared/series/frame.js';
+import { TIME_FEATURE_NAMES } from '../../shared/series/time-features.js';
 import { runTrainer } from '../trainer.js';
 import type { trainProphetSpec } from './spec.js';
 
@@ -71,6 +72,12 @@ export async function runProphetTrainer(executor: Executor<typeof trainProphetSp
       const history = concatFrames([data.train.frame, data.validation.frame]);
       const missing = regressors.filter((name) => !(name in history.columns));
       if (missing.length > 0) throw new DataError(`Parameter "regressors" names column(s) the data lacks: ${missing.join(', ')}; it has: ${history.names.join(', ')}.`);
+      const observed = regressors.filter((name) => !(TIME_FEATURE_NAMES as readonly string[]).includes(name));
+      if (observed.length > 0) {
+        // Prophet reads a regressor's value at the forecast time: on the held-out split that is the real, later
+        // observation, which a forecast made at the origin would not have.
+        log.warn(`regressor(s) ${observed.join(', ')} are observed, not calendar features: the held-out metrics use their actual future values, and forecasting past the data needs them supplied`);
+      }
       const model = new Prophet(options);
       for (const name of regressors) model.addRegressor(name);
       const started = performance.now();

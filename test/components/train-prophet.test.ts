@@ -40,6 +40,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 describe('train-prophet with an extra regressor and a holidays table', { skip: skipWithoutShared(FLTS) }, () => {
   let run: LocalRunResult;
   let modelDir: string;
+  let stderr: string;
   let mlruns: string;
   let holidaysPath: string;
   let history: Float64Array;
@@ -82,7 +83,12 @@ describe('train-prophet with an extra regressor and a holidays table', { skip: s
       splits,
     );
     assert.equal(run.code, 0, run.stderr);
+    stderr = run.stderr;
     modelDir = artifactOf(run, 'model').uri;
+  });
+
+  it('warns that an observed regressor is scored with its actual future values', () => {
+    assert.match(stderr, new RegExp(`WARNING regressor\\(s\\) ${REGRESSOR} are observed, not calendar features`));
   });
 
   /** Our prophet.json as Python Prophet loads it. */
