@@ -143,7 +143,8 @@ interface MlmodelFile {
 /** The MLmodel file parsed; undefined when there is none or it is not a YAML map. */
 function readMlmodel(directory: string): MlmodelFile | undefined {
   try {
-    const parsed: unknown = parseYaml(readFileSync(join(directory, 'MLmodel'), 'utf8'));
+    // Failsafe: every scalar as text (a run id such as 123e4567… must not become a number).
+    const parsed: unknown = parseYaml(readFileSync(join(directory, 'MLmodel'), 'utf8'), { schema: 'failsafe' });
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MlmodelFile) : undefined;
   } catch {
     return undefined;

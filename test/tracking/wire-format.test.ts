@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeDouble, encodeJson, isRetryableReply, mlmodelDocument, pythonUtcTime } from '../../shared/tracking/index.js';
 import { parseFlatYaml, toYaml } from '../../shared/tracking/yaml.js';
 import { appendHistory, historyEntry } from '../../shared/tracking/mlmodel.js';
+import { pythonJson } from '../helpers/python.js';
 
 describe('JSON on the wire', () => {
   it('sends NaN and ±Infinity as the strings protobuf accepts for doubles', () => {
@@ -43,6 +44,18 @@ describe('YAML for meta.yaml and MLmodel', () => {
   it('reads flat files as PyYAML writes them', () => {
     const text = "artifact_uri: file:///tmp/a\nend_time: null\nexperiment_id: '42'\nstatus: 3\nrun_name: \"r 1\"\nname: 'it''s'\n";
     assert.deepEqual(parseFlatYaml(text), { artifact_uri: 'file:///tmp/a', end_time: null, experiment_id: '42', status: 3, run_name: 'r 1', name: "it's" });
+  });
+
+  it("types unquoted values as PyYAML does, so strings that YAML 1.2 would read as numbers stay text", async () => {
+    const values = { name: '1e3', octal: '0o17', hex_like: '0x1F', experiment_id: '0', creation_time: 1700000000000, lifecycle_stage: 'active', artifact_location: 'file:///tmp/mlruns/1', end_time: null, ratio: 1.5, big: 2.5e-7, flag: true, word: 'yes' };
+    const written = await pythonJson<{ text: string; back: Record<string, unknown> }>(`
+import json, yaml
+values = json.loads(${JSON.stringify(JSON.stringify(values))})
+text = yaml.safe_dump(values, default_flow_style=False)
+print(json.dumps({'text': text, 'back': yaml.safe_load(text)}))`);
+    assert.match(written.text, /^name: 1e3$/m, 'PyYAML leaves 1e3 unquoted');
+    assert.deepEqual(parseFlatYaml(written.text), written.back);
+    assert.deepEqual(written.back, values);
   });
 
   it('reads back what it writes', () => {
