@@ -160,7 +160,7 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
   splits = derived.splits;
   if (derived.leadingRows > 0) warnings.push(`Dropped the first ${derived.leadingRows} row(s), which lack a full lag history.`);
   if (derived.laterRows > 0) warnings.push(`Dropped ${derived.laterRows} later row(s) whose lag history falls in a gap (rows dropped or the stretch between the files).`);
-  checkRows(splits, options);
+  checkRows(splits, options, derived.leadingRows + derived.laterRows);
 
   const columns = splits.train.names;
   const constantColumns = columns.filter((name) => isConstant(splits.train.columns[name]!));
@@ -305,13 +305,16 @@ function checkTarget(train: SeriesFrame, target: string): void {
 }
 
 /** The smallest usable result: two training rows (a slope, a scale), and a non-empty held-out split. */
-function checkRows(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions): void {
+function checkRows(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions, droppedForLags: number): void {
   const rows = { train: splits.train.time.length, validation: splits.validation.time.length, test: splits.test.time.length };
   const needed = { train: 2, validation: options.validationFraction > 0 ? 1 : 0, test: 1 };
   const short = (Object.keys(needed) as SplitName[]).filter((split) => rows[split] < needed[split]);
   if (short.length > 0) {
     throw new DataError(
-      `Too few rows after preprocessing: ${short.map((split) => `the ${split} split has ${rows[split]} (at least ${needed[split]} needed)`).join(', ')}; rows per split: train ${rows.train}, validation ${rows.validation}, test ${rows.test}.`,
+      `Too few rows after preprocessing: ${short.map((split) => `the ${split} split has ${rows[split]} (at least ${needed[split]} needed)`).join(', ')}; rows per split: train ${rows.train}, validation ${rows.validation}, test ${rows.test}.` +
+        (droppedForLags > 0
+          ? ` ${droppedForLags} row(s) were dropped for lacking a full lag history of lags × lag_step = ${options.lags} × ${options.lagStep} steps; lower "lags" or "lag_step".`
+          : ''),
     );
   }
 }

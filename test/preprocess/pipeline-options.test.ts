@@ -262,8 +262,11 @@ describe('lags', () => {
     ]);
   });
 
-  it('fail with a clear error, not a crash, when the lag history is longer than the data', () => {
-    assert.throws(() => run(table({ down }), { lags: 30 }), { name: 'DataError', message: /Too few rows after preprocessing: the train split has 0/ });
+  it('fail with a clear error naming lags and lag_step, not a crash, when the lag history is longer than the data', () => {
+    assert.throws(() => run(table({ down }), { lags: 30 }), {
+      name: 'DataError',
+      message: /Too few rows after preprocessing: the train split has 0 .* row\(s\) were dropped for lacking a full lag history of lags × lag_step = 30 × 1 steps; lower "lags" or "lag_step"\./,
+    });
   });
 });
 
