@@ -3,11 +3,22 @@
  * the winner: its model directory copied to `selected_model`, promotion records, an MLflow eval run, the
  * winner's run tagged, a registered model version, and the registry alias moved to it.
  *
- * Order matters, because a failed eval must not leave a half promotion behind. Everything that can fail for
- * local reasons comes first (the inputs, the outputs staged, the promotion records written), then MLflow, and
- * moving the alias is the very last step. A version is registered only when none exists for the winning run
- * (re-running eval for the same run reuses it), and when any step fails before the alias moved, the promotion
- * records and the winner's tags are put back as they were.
+ * Order matters, because a failed eval — or one killed with no chance to clean up — must not leave a half
+ * promotion that claims more than happened:
+ *   1. decide, touching nothing;
+ *   2. read MLflow: the winner's run, the version the alias points at now (to put it back), and a version
+ *      already registered for the winning run, found by searching the registry;
+ *   3. stage the local outputs (the executor moves them into place only when eval succeeds);
+ *   4. write the promotion history entry: a new file of its own, harmless if orphaned;
+ *   5. MLflow: the eval run; the winner's run tagged promoted, on the finished run directly (it is never
+ *      resumed, so its status and end time stay, and a killed eval cannot leave it RUNNING); a version
+ *      registered unless step 2 found one (so re-running eval reuses it, however the earlier eval ended);
+ *   6. move the alias;
+ *   7. write the current.json pointers, last, so that they never name a promotion the alias did not get.
+ * When a step after 4 fails, what was done is taken back, newest first: the alias pointed at its previous
+ * version again (or removed, if it had none), the winner's promoted tags put back as they were (deleted where
+ * they did not exist), the eval run ended FAILED, the pointers restored and the history entry removed. A
+ * version registered on the way stays: it is the winning run's, and the next eval finds and reuses it.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,10 +28,10 @@ import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { trainedModelMetadata, type TrainedModelMetadata } from '../../shared/models/trained-model.js';
 import { bucketUri, defaultObjectStore } from '../../shared/store/index.js';
-import { openTracking, type ModelVersion, type RunRecord, type TrackedRun, type Tracker } from '../../shared/tracking/index.js';
+import { openTracking, type RunRecord, type TrackedRun, type Tracker } from '../../shared/tracking/index.js';
 import { applyGate, GATE_PARAMETER, requireEligible } from './gate.js';
-import { writePromotionRecords, type PromotionRecord } from './promotion.js';
-import { existingVersion, taggedVersions, VERSIONS_TAG } from './registry.js';
+import { writePromotionHistory, type PromotionRecord } from './promotion.js';
+import { aliasTarget, existingVersion, restoreAlias } from './registry.js';
 import { evalReport } from './report.js';
 import { rankCandidates, type ScoredCandidate } from './scoring.js';
 import type { evalSpec } from './spec.js';
@@ -82,11 +93,12 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     }),
   };
 
-  // 2. Read MLflow: the tracking store, the winner's run, and a version already registered for it.
+  // 2. Read MLflow: the tracking store, the winner's run, where the alias points now, and a version already registered for the run.
   const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
   const winnerRun = await tracker.getRun(winner.run_id);
   const registry = p.registered_model_name ? { name: p.registered_model_name, alias: p.alias } : undefined;
-  let version = registry ? await existingVersion(tracker, registry.name, registry.alias, winnerRun, winner.model_uri) : undefined;
+  const previousVersion = registry ? await aliasTarget(tracker, registry.name, registry.alias) : undefined;
+  let version = registry ? await existingVersion(tracker, registry.name, winnerRun, winner.model_uri, previousVersion) : undefined;
   if (registry) {
     record.registered_model = { name: registry.name, alias: registry.alias, ...(version && { version: version.version }) };
     if (version) log.info('already registered', { model: registry.name, version: version.version, run_id: winner.run_id });
@@ -96,11 +108,11 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   await cp(chosen.artifact.path, executor.outputArtifact('selected_model').path, { recursive: true });
   await stageOutputs(executor, record, chosen, given);
 
-  // 4. The promotion records, taken back if anything after them fails.
-  const records = p.promotion_bucket ? await writePromotionRecords(defaultObjectStore(), bucketUri(p.promotion_bucket).replace(/\/+$/, ''), record) : undefined;
-  if (records) log.info('promotion record written', { to: records.uris[1] });
+  // 4. The promotion history entry: a file of its own, taken back if anything after it fails.
+  const records = p.promotion_bucket ? await writePromotionHistory(defaultObjectStore(), bucketUri(p.promotion_bucket).replace(/\/+$/, ''), record) : undefined;
+  if (records) log.info('promotion history written', { to: records.historyUri });
 
-  // 5. MLflow: the eval run, the winner's run tagged, the version registered if new; the alias moves last.
+  // 5. MLflow: the eval run, the winner's run tagged, the version registered if new.
   const undo = new Undo(log);
   if (records) {
     undo.push('the promotion records', async () => {
@@ -120,18 +132,31 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     });
     await evalRun.logMetrics(evalMetrics(ranked));
 
-    version = await tagAndRegister(tracker, winnerRun, winner, record, registry, version, undo);
-    if (registry && version && record.registered_model?.version !== version.version) {
+    await tagPromoted(tracker, winnerRun, record, undo);
+    if (registry && !version) {
+      version = await tracker.registerModel(winner.model_uri, registry.name, {
+        tags: { model_type: winner.model_type, config_hash: configHash, run_id: winner.run_id },
+        description: `FLTS ${winner.model_type.toUpperCase()} promoted by eval (score ${winner.score.toPrecision(5)}, ${record.units} units).`,
+      });
+      log.info('registered', { model: registry.name, version: version.version, run_id: winner.run_id });
       record.registered_model = { name: registry.name, alias: registry.alias, version: version.version };
-      await records?.rewrite(record);
+      await records?.writeHistory(record);
       await stageOutputs(executor, record, chosen, given);
     }
     await logRecord(evalRun, record);
     await evalRun.end('FINISHED');
 
+    // 6. The alias.
     if (registry && version) {
+      // Pushed first: a move whose reply was lost may have happened all the same.
+      undo.push('the alias', () => restoreAlias(tracker, registry.name, registry.alias, previousVersion));
       await tracker.setAlias(registry.name, registry.alias, version.version);
-      log.info('alias moved', { model: registry.name, version: version.version, alias: registry.alias });
+      log.info('alias moved', { model: registry.name, version: version.version, alias: registry.alias, from: previousVersion?.version ?? 'none' });
+    }
+    // 7. The current.json pointers, last.
+    if (records) {
+      await records.writePointers(record);
+      log.info('promotion record written', { to: records.pointerUris[0] });
     }
   } catch (error) {
     await undo.run();
@@ -140,37 +165,23 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
 }
 
 /**
- * Tags the winner's run as promoted and, with a registry, registers its model unless `existing` is a version of
- * it already (recording the new version on the run, so that a re-run finds it). Returns the version to alias.
+ * Tags the winner's run as promoted, on the finished run itself (never resumed, so its status and end time
+ * stay), with the undo step that puts the tags back as they were: earlier values restored, new tags deleted.
  */
-async function tagAndRegister(
-  tracker: Tracker,
-  winnerRun: RunRecord,
-  winner: ScoredCandidate,
-  record: PromotionRecord,
-  registry: { name: string; alias: string } | undefined,
-  existing: ModelVersion | undefined,
-  undo: Undo,
-): Promise<ModelVersion | undefined> {
-  // Resuming marks a run RUNNING (as MLflow's start_run(run_id) does); its own status is put back afterwards.
-  const run = await tracker.resumeRun(winner.run_id);
-  const status = winnerRun.info.status;
-  try {
-    const previous = Object.fromEntries(PROMOTED_TAGS.map((key) => [key, winnerRun.tags[key] ?? (key === 'promoted' ? 'false' : '')]));
-    await run.setTags({ promoted: 'true', 'flts.promoted_at': record.timestamp });
-    undo.push("the winner's promoted tag", () => run.setTags(previous));
-    let version = existing;
-    if (registry && !version) {
-      version = await tracker.registerModel(winner.model_uri, registry.name, {
-        tags: { model_type: winner.model_type, config_hash: record.config_hash, run_id: winner.run_id },
-        description: `FLTS ${winner.model_type.toUpperCase()} promoted by eval (score ${winner.score.toPrecision(5)}, ${record.units} units).`,
-      });
-      await run.setTags({ [VERSIONS_TAG]: JSON.stringify({ ...taggedVersions(winnerRun), [registry.name]: version.version }) });
-    }
-    return version;
-  } finally {
-    if (status === 'FINISHED' || status === 'FAILED' || status === 'KILLED') await run.end(status);
+async function tagPromoted(tracker: Tracker, winnerRun: RunRecord, record: PromotionRecord, undo: Undo): Promise<void> {
+  const runId = winnerRun.info.runId;
+  const kept: Record<string, string> = {};
+  const added: string[] = [];
+  for (const key of PROMOTED_TAGS) {
+    const value = winnerRun.tags[key];
+    if (value === undefined) added.push(key);
+    else kept[key] = value;
   }
+  undo.push("the winner's promoted tags", async () => {
+    if (Object.keys(kept).length > 0) await tracker.setTags(runId, kept);
+    for (const key of added) await tracker.deleteTag(runId, key);
+  });
+  await tracker.setTags(runId, { promoted: 'true', 'flts.promoted_at': record.timestamp });
 }
 
 /** The selected model's metadata, the promotion record artifact and the report, at their staging paths. */

@@ -1,48 +1,45 @@
 /**
  * The registry side of a promotion: find the model version already registered for the winning run (so that
- * re-running eval never adds a duplicate), register one when there is none, and move the alias — the last
- * thing eval does.
+ * re-running eval never adds a duplicate, even after an eval that registered one and then failed or was killed),
+ * and the version the alias points at before eval moves it (so that a failure after the move can put it back).
  */
 import { parseIndirectUri, type ModelVersion, type RunRecord, type Tracker } from '../../shared/tracking/index.js';
 import { joinArtifactUri } from '../../shared/tracking/model-uri.js';
 import { isNotFound } from '../../shared/tracking/rest-store.js';
 
-/** Tag on a trained model's run: the registry versions made from it, as JSON `{"<registered model>": "<version>"}`. */
-export const VERSIONS_TAG = 'flts.registered_versions';
+/**
+ * The version of registered model `name` already made from the winner's model (`modelUri` of `run`), found by
+ * searching the registry itself — not a record of our own that a failed or killed eval might not have written.
+ * With several (duplicates an older eval left), `preferred` (the alias's current version) when it is one of
+ * them, else the lowest. Read-only.
+ */
+export async function existingVersion(
+  tracker: Tracker,
+  name: string,
+  run: RunRecord,
+  modelUri: string,
+  preferred?: ModelVersion,
+): Promise<ModelVersion | undefined> {
+  // A version registered from a runs:/ URI carries the run id; one from a bare artifact URI may not.
+  const byRun = parseIndirectUri(modelUri)?.kind === 'run';
+  const versions = (await tracker.searchModelVersions(name, byRun ? { runId: run.info.runId } : {})).filter((version) => isVersionOf(version, run, modelUri));
+  return versions.find((version) => version.version === preferred?.version) ?? versions[0];
+}
 
-/** The versions recorded on a run by `VERSIONS_TAG`; an unreadable tag counts as none. */
-export function taggedVersions(run: RunRecord): Record<string, string> {
-  const text = run.tags[VERSIONS_TAG];
-  if (!text) return {};
+/** The version `alias` of registered model `name` points at; undefined when the alias or the model does not exist. */
+export async function aliasTarget(tracker: Tracker, name: string, alias: string): Promise<ModelVersion | undefined> {
   try {
-    const parsed = JSON.parse(text) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-  } catch {
-    return {};
+    return await tracker.getModelVersionByAlias(name, alias);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
   }
 }
 
-/**
- * The version of registered model `name` already made from the winner's model (`modelUri` of `run`), found
- * without a search: the version the run's VERSIONS_TAG names, else the one `alias` points at. Read-only.
- */
-export async function existingVersion(tracker: Tracker, name: string, alias: string, run: RunRecord, modelUri: string): Promise<ModelVersion | undefined> {
-  const candidates: (() => Promise<ModelVersion>)[] = [];
-  const tagged = taggedVersions(run)[name];
-  if (tagged) candidates.push(() => tracker.getModelVersion(name, tagged));
-  candidates.push(() => tracker.getModelVersionByAlias(name, alias));
-  for (const lookup of candidates) {
-    let version: ModelVersion;
-    try {
-      version = await lookup();
-    } catch (error) {
-      if (isNotFound(error)) continue;
-      throw error;
-    }
-    if (isVersionOf(version, run, modelUri)) return version;
-  }
-  return undefined;
+/** Points `alias` back at `previous`, or removes it when it pointed nowhere before. */
+export async function restoreAlias(tracker: Tracker, name: string, alias: string, previous: ModelVersion | undefined): Promise<void> {
+  if (previous) await tracker.setAlias(name, alias, previous.version);
+  else await tracker.deleteAlias(name, alias);
 }
 
 /** Whether `version` was registered from `modelUri` (a `runs:/` URI of `run`, or the artifact URI itself). */

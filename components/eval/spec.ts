@@ -12,7 +12,7 @@ const candidate = (label: string) =>
 export const evalSpec = defineComponent({
   name: 'eval',
   description:
-    'Compares the trained models on the same held-out targets with a weighted composite score, promotes the best one (MLflow registry alias and a promotion record), and passes it on as `selected_model`. Optionally gated: with `min_skill_vs_persistence` set, only a model that beats the persistence baseline by that much can be promoted, and eval fails (nothing promoted) when none does. Moving the alias is the last step: a failed eval leaves the alias and the promotion records as they were, and re-running eval for the same winning run reuses its registered version.',
+    'Compares the trained models on the same held-out targets with a weighted composite score, promotes the best one (MLflow registry alias and a promotion record), and passes it on as `selected_model`. Optionally gated: with `min_skill_vs_persistence` set, only a model that beats the persistence baseline by that much can be promoted, and eval fails (nothing promoted) when none does. Moving the alias and then writing the current.json promotion pointers are the last steps: a failed eval leaves the alias, the promotion records and the winner\'s training run as they were, and re-running eval for the same winning run reuses its registered version.',
   inputs: {
     artifacts: {
       gru_model: candidate('GRU'),
@@ -49,7 +49,7 @@ export const evalSpec = defineComponent({
       },
       alias: {
         type: 'STRING',
-        description: 'Registry alias pointed at the winning version, the last step of a promotion. A version already registered for the winning run is reused, never duplicated.',
+        description: 'Registry alias pointed at the winning version, near the end of a promotion: only the current.json pointers are written after it, and if that fails the alias moves back. A version already registered for the winning run is reused, never duplicated.',
         default: 'champion',
       },
       promotion_bucket: {

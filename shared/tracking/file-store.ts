@@ -5,7 +5,7 @@
  * Every file is replaced atomically; metric points are appended one line each.
  */
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TrackingError } from '../errors.js';
 import { fileUri, isTemporaryName, writeAtomically } from '../store/index.js';
@@ -22,6 +22,8 @@ const STATUS_NAMES = Object.fromEntries(Object.entries(STATUS_CODES).map(([name,
 /** SourceType.JOB */
 const SOURCE_TYPE_JOB = 2;
 const HISTORY_TAG = 'mlflow.log-model.history';
+/** The stage the FileStore model registry gives a deleted version (its directory stays, so that numbers are not reused). */
+const STAGE_DELETED = 'Deleted_Internal';
 
 export class FileTrackingStore implements TrackingStore {
   readonly kind = 'offline' as const;
@@ -124,6 +126,19 @@ export class FileTrackingStore implements TrackingStore {
     }
   }
 
+  /**
+   * Removes the tag's file (MLflow's FileStore `delete_tag`; tags with "/" are sub-directories, which stay).
+   * The run's status is not looked at: tags of finished runs can be removed, as on a server.
+   */
+  async deleteTag(runId: string, key: string): Promise<void> {
+    const file = join(await this.#runDirectory(runId), 'tags', ...key.split('/'));
+    // A directory here holds tags "<key>/…", not tag <key>.
+    if (!(await stat(file).catch(() => undefined))?.isFile()) return;
+    await rm(file, { force: true }).catch((error: unknown) => {
+      throw this.#error(`delete tag "${key}" of run ${runId}`, error);
+    });
+  }
+
   async recordLoggedModel(runId: string, mlmodel: Record<string, unknown>): Promise<void> {
     const file = join(await this.#runDirectory(runId), 'tags', HISTORY_TAG);
     const previous = await readFile(file, 'utf8').catch(() => undefined);
@@ -189,21 +204,29 @@ export class FileTrackingStore implements TrackingStore {
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
     const file = join(this.root, 'models', name, `version-${version}`, 'meta.yaml');
+    const missing = (cause?: unknown) =>
+      new TrackingError(`Model version ${version} of registered model "${name}" does not exist in ${this.root}.`, { cause, errorCode: 'RESOURCE_DOES_NOT_EXIST' });
     const meta = await readYaml(file).catch((cause: unknown) => {
-      throw new TrackingError(`Model version ${version} of registered model "${name}" does not exist in ${this.root}.`, {
-        cause,
-        errorCode: 'RESOURCE_DOES_NOT_EXIST',
-      });
+      throw missing(cause);
     });
-    const aliases = [...(await this.#aliases(name))].filter(([, target]) => target === version).map(([alias]) => alias);
-    return {
-      name,
-      version: String(meta['version']),
-      source: String(meta['source'] ?? ''),
-      runId: meta['run_id'] ? String(meta['run_id']) : undefined,
-      aliases,
-      status: String(meta['status'] ?? 'READY'),
-    };
+    if (meta['current_stage'] === STAGE_DELETED) throw missing();
+    return modelVersionFromMeta(name, meta, await this.#aliases(name));
+  }
+
+  /** Every `version-<n>/meta.yaml` of the model (a version still being written by another process is skipped). */
+  async searchModelVersions(name: string, runId: string | undefined): Promise<ModelVersion[]> {
+    const directory = join(this.root, 'models', name);
+    const entries = await readdir(directory).catch(() => [] as string[]);
+    const aliases = await this.#aliases(name);
+    const versions: ModelVersion[] = [];
+    for (const entry of entries) {
+      if (!/^version-\d+$/.test(entry)) continue;
+      const meta = await readYaml(join(directory, entry, 'meta.yaml')).catch(() => undefined);
+      if (!meta || meta['current_stage'] === STAGE_DELETED) continue;
+      const version = modelVersionFromMeta(name, meta, aliases);
+      if (runId === undefined || version.runId === runId) versions.push(version);
+    }
+    return versions;
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
@@ -230,6 +253,17 @@ export class FileTrackingStore implements TrackingStore {
   async setAlias(name: string, alias: string, version: string): Promise<void> {
     await this.getModelVersion(name, version);
     await writeAtomically(join(this.root, 'models', name, 'aliases', alias), version);
+  }
+
+  /** Removes `aliases/<alias>`; the registered model must exist (as on a server), the alias need not. */
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    const directory = join(this.root, 'models', name);
+    if (!(await exists(join(directory, 'meta.yaml')))) {
+      throw new TrackingError(`Registered model "${name}" does not exist in ${this.root}.`, { errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+    }
+    await rm(join(directory, 'aliases', alias), { force: true }).catch((error: unknown) => {
+      throw this.#error(`delete alias ${alias} of registered model "${name}"`, error);
+    });
   }
 
   async #aliases(name: string): Promise<Map<string, string>> {
@@ -360,6 +394,19 @@ function runInfoFromMeta(meta: Record<string, string | number | boolean | null>)
     endTime: meta['end_time'] === null || meta['end_time'] === undefined ? undefined : Number(meta['end_time']),
     artifactUri: String(meta['artifact_uri'] ?? ''),
     lifecycleStage: String(meta['lifecycle_stage'] ?? 'active'),
+  };
+}
+
+/** A model version from its FileStore meta.yaml; `aliases` maps every alias of the model to its version. */
+function modelVersionFromMeta(name: string, meta: Record<string, string | number | boolean | null>, aliases: Map<string, string>): ModelVersion {
+  const version = String(meta['version']);
+  return {
+    name,
+    version,
+    source: String(meta['source'] ?? ''),
+    runId: meta['run_id'] ? String(meta['run_id']) : undefined,
+    aliases: [...aliases].filter(([, target]) => target === version).map(([alias]) => alias),
+    status: String(meta['status'] ?? 'READY'),
   };
 }
 

@@ -21,7 +21,9 @@
  * - `Tracker`: `startRun({ runName?, tags?, startTime? })`, `resumeRun(runId)`, `getRun(runId)`,
  *   `metricHistory(runId, key)`, `listArtifacts(runId, path?)`, `resolveArtifactUri(uri)`,
  *   `downloadArtifacts(uri, localDir)`, `registerModel(modelUri, name, { tags?, description? })`,
- *   `setAlias(name, alias, version)`, `getModelVersion(name, version)`, `getModelVersionByAlias(name, alias)`
+ *   `setAlias(name, alias, version)`, `deleteAlias(name, alias)`, `getModelVersion(name, version)`,
+ *   `getModelVersionByAlias(name, alias)`, `searchModelVersions(name, { runId? })`, `setTags(runId, record)`,
+ *   `deleteTag(runId, key)` (the last two on any run, finished ones included, without resuming it)
  * - `TrackedRun`: `runId`, `artifactUri`, `logParams(record)`, `logMetrics(record, { step?, timestamp? })`,
  *   `logMetricPoints(points)`, `setTags(record)`, `logArtifact(file, dir?)`, `logArtifacts(dir, dir?)`,
  *   `logModel(dir, artifactPath, { flavor: { name, config }, signature?, metadata? })`, `end(status?)`
@@ -49,6 +51,7 @@ export type {
   ArtifactFile,
   ModelVersion,
   RegisterOptions,
+  SearchModelVersionsOptions,
 } from './types.js';
 export { parseIndirectUri, type IndirectUri } from './model-uri.js';
 export { BATCH_LIMITS, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, splitBatches, validateKey } from './batch.js';

@@ -132,6 +132,19 @@ export class RestTrackingStore implements TrackingStore {
     await this.http.call('POST', 'runs/set-tag', { body: { run_id: runId, key, value } });
   }
 
+  /**
+   * Removes a run tag. The server answers RESOURCE_DOES_NOT_EXIST both for a tag that is not there (fine: it may
+   * be this call's own retry after a lost reply) and for an unknown run (an error), so the run is looked up then.
+   */
+  async deleteTag(runId: string, key: string): Promise<void> {
+    try {
+      await this.http.call('POST', 'runs/delete-tag', { body: { run_id: runId, key } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.getRun(runId);
+    }
+  }
+
   /** Records a logged model; the server appends it to the run's `mlflow.log-model.history` tag. */
   async recordLoggedModel(runId: string, mlmodel: Record<string, unknown>): Promise<void> {
     await this.http.call('POST', 'runs/log-model', { body: { run_id: runId, model_json: JSON.stringify(mlmodel) } });
@@ -216,6 +229,26 @@ export class RestTrackingStore implements TrackingStore {
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
     await this.http.call('POST', 'registered-models/alias', { body: { name, alias, version } });
+  }
+
+  /** The server deletes an alias that is not set without complaint, and refuses an unknown registered model. */
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.http.call('DELETE', 'registered-models/alias', { body: { name, alias } });
+  }
+
+  /** `model-versions/search` on name (and run id), page by page. */
+  async searchModelVersions(name: string, runId: string | undefined): Promise<ModelVersion[]> {
+    const filter = [`name = '${escapeQuote(name)}'`, ...(runId === undefined ? [] : [`run_id = '${escapeQuote(runId)}'`])].join(' and ');
+    const versions: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const reply = await this.http.call<{ model_versions?: WireModelVersion[]; next_page_token?: string }>('GET', 'model-versions/search', {
+        query: { filter, max_results: 1000, page_token: pageToken },
+      });
+      versions.push(...(reply.model_versions ?? []).map(modelVersion));
+      pageToken = reply.next_page_token || undefined;
+    } while (pageToken);
+    return versions;
   }
 }
 

@@ -4,11 +4,21 @@
  */
 import { basename, join } from 'node:path';
 import { TrackingError } from '../errors.js';
-import { tagEntries } from './batch.js';
+import { splitBatches, tagEntries, validateKey } from './batch.js';
 import { joinArtifactUri, parseIndirectUri } from './model-uri.js';
 import { Run } from './run.js';
 import type { TrackingStore } from './tracking-store.js';
-import type { ArtifactFile, ModelVersion, MetricPoint, RegisterOptions, RunRecord, StartRunOptions, TrackedRun, Tracker } from './types.js';
+import type {
+  ArtifactFile,
+  ModelVersion,
+  MetricPoint,
+  RegisterOptions,
+  RunRecord,
+  SearchModelVersionsOptions,
+  StartRunOptions,
+  TrackedRun,
+  Tracker,
+} from './types.js';
 
 /** How deep `models:/` sources that are themselves `runs:/` or `models:/` URIs are followed. */
 const MAX_RESOLVE_DEPTH = 5;
@@ -118,6 +128,27 @@ export class ExperimentTracker implements Tracker {
 
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     return this.#store.getModelVersionByAlias(name, alias);
+  }
+
+  async searchModelVersions(name: string, options: SearchModelVersionsOptions = {}): Promise<ModelVersion[]> {
+    validateModelName(name);
+    const versions = await this.#store.searchModelVersions(name, options.runId);
+    return versions.sort((a, b) => Number(a.version) - Number(b.version));
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAlias(alias);
+    await this.#store.deleteAlias(name, alias);
+  }
+
+  async setTags(runId: string, tags: Record<string, string>): Promise<void> {
+    for (const batch of splitBatches({ metrics: [], params: [], tags: tagEntries(tags) })) await this.#store.logBatch(runId, batch);
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    validateKey('tag', key);
+    await this.#store.deleteTag(runId, key);
   }
 
   /** The artifact URI a new model version points at; for `runs:/` URIs the directory must hold an MLmodel. */

@@ -32,4 +32,10 @@ export interface TrackingStore {
   /** Where the version's files are (its storage location, else its source). */
   modelVersionDownloadUri(name: string, version: string): Promise<string>;
   setAlias(name: string, alias: string, version: string): Promise<void>;
+  /** Removes the alias; one that is not set is fine, a registered model that does not exist is RESOURCE_DOES_NOT_EXIST. */
+  deleteAlias(name: string, alias: string): Promise<void>;
+  /** Versions of `name` (of run `runId` only, when given), in any order, without deleted ones; none for an unknown model. */
+  searchModelVersions(name: string, runId: string | undefined): Promise<ModelVersion[]>;
+  /** Removes a run tag; a tag that is not there is fine, a run that does not exist is RESOURCE_DOES_NOT_EXIST. */
+  deleteTag(runId: string, key: string): Promise<void>;
 }

@@ -162,4 +162,23 @@ export interface Tracker {
   setAlias(name: string, alias: string, version: string | number): Promise<void>;
   getModelVersion(name: string, version: string | number): Promise<ModelVersion>;
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  /**
+   * The versions of registered model `name`, lowest first; with `runId`, only those registered from that run.
+   * None when the registered model does not exist. Deleted versions are not listed.
+   */
+  searchModelVersions(name: string, options?: SearchModelVersionsOptions): Promise<ModelVersion[]>;
+  /** Removes `alias` from registered model `name`; an alias that is not set is not an error. */
+  deleteAlias(name: string, alias: string): Promise<void>;
+  /**
+   * Sets tags on any run, running or finished, without resuming it: its status and end time stay as they are
+   * (MLflow's `MlflowClient.set_tag`).
+   */
+  setTags(runId: string, tags: Record<string, string>): Promise<void>;
+  /** Removes tag `key` from a run (`MlflowClient.delete_tag`); a tag that is not there is not an error, so that repeating the call is safe. */
+  deleteTag(runId: string, key: string): Promise<void>;
+}
+
+export interface SearchModelVersionsOptions {
+  /** Only the versions whose run id is this. */
+  runId?: string;
 }

@@ -1,13 +1,16 @@
 /**
  * The eval bundle's promotion, on candidates logged to a real tracking store (an offline mlruns/ directory that
- * MLflow reads, and a real MLflow server): the alias moves last, so a failure before it (a promotion record
- * that cannot be written, an alias call that keeps failing) leaves the registry and the records as they were;
- * re-running eval for the same winning run reuses its registered version; the optional skill gate; the
- * message for an artifact without a trainer's metadata; and MLflow retries visible in the component's log.
+ * MLflow reads, and a real MLflow server): the history record first, then MLflow, the alias, and the current.json
+ * pointers last, so that a failure anywhere (a promotion record that cannot be written, an alias call that
+ * keeps failing, pointers that cannot be written) leaves the alias, the records and the winner's run as they
+ * were; the winner's run is tagged without being resumed (its status and end time stay); re-running eval for
+ * the same winning run reuses its registered version, found in the registry even when nothing else recorded
+ * it; the optional skill gate; the message for an artifact without a trainer's metadata; and MLflow retries
+ * visible in the component's log.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
@@ -96,9 +99,24 @@ async function failed(run: LocalRunResult, code: number): Promise<string> {
   return lines[0]!;
 }
 
-async function champion(setup: Setup): Promise<{ version: string; runId: string | undefined }> {
-  const version = await setup.tracker.getModelVersionByAlias(MODEL, 'champion');
+async function champion(setup: Setup, alias = 'champion'): Promise<{ version: string; runId: string | undefined }> {
+  const version = await setup.tracker.getModelVersionByAlias(MODEL, alias);
   return { version: version.version, runId: version.runId };
+}
+
+/** Whether `alias` is set at all. */
+async function hasAlias(setup: Setup, alias: string): Promise<boolean> {
+  return setup.tracker.getModelVersionByAlias(MODEL, alias).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Every file below `directory`, "/"-separated, sorted; none when it does not exist. */
+async function filesUnder(directory: string): Promise<string[]> {
+  if (!existsSync(directory)) return [];
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name).slice(directory.length + 1)).sort();
 }
 
 const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
@@ -110,6 +128,7 @@ function promotionCases(setup: () => Setup): void {
     const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
     const lstm = await trainedModel(s.tracker, s.root, 'lstm', 0.15);
     const before = (await s.versions()).length;
+    const trained = (await s.tracker.getRun(gru.runId)).info;
     const run = succeeded(await runEval(s, [gru, lstm]));
     assert.equal(run.output!.parameterValues!['selected_run_id'], gru.runId);
     const selected = artifactOf(run, 'selected_model').metadata!;
@@ -119,9 +138,31 @@ function promotionCases(setup: () => Setup): void {
     assert.deepEqual(current['registered_model'], { name: MODEL, alias: 'champion', version: selected['registered_version'] });
     assert.deepEqual(await readJson(artifactOf(run, 'promotion_metadata').uri), current);
     const winnerRun = await s.tracker.getRun(gru.runId);
+    assert.deepEqual(winnerRun.info, trained, 'the training run is tagged, not resumed: status and end time as the trainer left them');
     assert.equal(winnerRun.info.status, 'FINISHED');
     assert.equal(winnerRun.tags['promoted'], 'true');
-    assert.deepEqual(JSON.parse(winnerRun.tags['flts.registered_versions']!), { [MODEL]: selected['registered_version'] });
+    assert.equal(winnerRun.tags['flts.promoted_at'], current['timestamp']);
+    assert.deepEqual(
+      (await s.versions()).filter((v) => v.runId === gru.runId).map((v) => v.version),
+      [selected['registered_version']],
+    );
+  });
+
+  it('reuses a version registered for the winning run that nothing else records (an eval killed right after registering)', async () => {
+    const s = setup();
+    const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
+    const modelUri = String(gru.artifact.metadata['model_uri']);
+    // Registered twice (as an older eval could leave it), with no tag on the run, no alias and no record.
+    const orphan = await s.tracker.registerModel(modelUri, MODEL);
+    await s.tracker.registerModel(modelUri, MODEL);
+    const count = (await s.versions()).length;
+    const trained = (await s.tracker.getRun(gru.runId)).info;
+
+    const run = succeeded(await runEval(s, [gru]));
+    assert.equal(artifactOf(run, 'selected_model').metadata!['registered_version'], orphan.version, 'the lowest of the run\'s versions');
+    assert.equal((await s.versions()).length, count, 'no new version');
+    assert.deepEqual(await champion(s), { version: orphan.version, runId: gru.runId });
+    assert.deepEqual((await s.tracker.getRun(gru.runId)).info, trained);
   });
 
   it('re-running eval for the same winning run reuses its version, even after the alias moved on', async () => {
@@ -165,7 +206,54 @@ function promotionCases(setup: () => Setup): void {
     const lstmRun = await s.tracker.getRun(lstm.runId);
     assert.equal(lstmRun.info.status, 'FINISHED');
     assert.equal(lstmRun.tags['promoted'], undefined);
-    assert.equal(lstmRun.tags['flts.registered_versions'], undefined);
+  });
+
+  it('current.json pointers that cannot be written (the last step) move the alias back and take the promotion back', async () => {
+    const s = setup();
+    const alias = 'pointers';
+    const bucket = join(s.root, 'blocked-pointers');
+    const t = { ...s, bucket };
+    const block = async () => {
+      // The root current.json becomes a directory: the scope's pointer is written, then the root's fails.
+      await rm(join(bucket, 'current.json'), { force: true });
+      await mkdir(join(bucket, 'current.json'), { recursive: true });
+      await writeFile(join(bucket, 'current.json', 'blocked'), '');
+    };
+    const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
+
+    // The first promotion to this alias: the alias was not set before, so it is removed again.
+    await block();
+    const first = await runEval(t, [gru], { alias });
+    assert.match(await failed(first, 1), /^flts eval: StorageError: .*current\.json/);
+    assert.equal(await hasAlias(s, alias), false, 'the alias was removed again');
+    assert.deepEqual(await filesUnder(bucket), ['current.json/blocked'], 'no pointer and no history entry left');
+    assert.equal((await s.tracker.getRun(gru.runId)).tags['promoted'], undefined);
+
+    // A promotion that works (reusing the version the failed eval registered), then one whose pointers fail.
+    await rm(join(bucket, 'current.json'), { recursive: true });
+    const count = (await s.versions()).length;
+    const ok = succeeded(await runEval(t, [gru], { alias }));
+    assert.equal((await s.versions()).length, count, 'the version the failed eval registered is reused');
+    const before = {
+      alias: await champion(s, alias),
+      scope: await readFile(join(bucket, 'global', 'current.json'), 'utf8'),
+      files: await filesUnder(bucket),
+    };
+    assert.equal(before.alias.version, artifactOf(ok, 'selected_model').metadata!['registered_version']);
+
+    const lstm = await trainedModel(s.tracker, s.root, 'lstm', 0.05);
+    const lstmBefore = (await s.tracker.getRun(lstm.runId)).info;
+    await block();
+    const line = await failed(await runEval(t, [gru, lstm], { alias }), 1);
+    assert.match(line, /^flts eval: StorageError: .*current\.json/);
+    assert.deepEqual(await champion(s, alias), before.alias, 'the alias is back on the previous version');
+    assert.equal(await readFile(join(bucket, 'global', 'current.json'), 'utf8'), before.scope, 'the scope pointer is put back');
+    assert.deepEqual(await filesUnder(bucket), [...before.files.filter((file) => file !== 'current.json'), 'current.json/blocked'].sort(), 'the history entry is removed');
+    const lstmRun = await s.tracker.getRun(lstm.runId);
+    assert.deepEqual(lstmRun.info, lstmBefore, 'the training run is as the trainer left it');
+    assert.equal(lstmRun.tags['promoted'], undefined, 'a tag that did not exist before is deleted, not set to "false"');
+    assert.equal(lstmRun.tags['flts.promoted_at'], undefined);
+    assert.equal((await s.versions()).filter((v) => v.runId === lstm.runId).length, 1, 'the LSTM version stays, for the next eval to reuse');
   });
 
   it('the skill gate: off by default; set, it picks the best candidate that passes, or fails promoting nothing', async () => {
@@ -279,23 +367,27 @@ describe('eval promotion on a real MLflow server', () => {
     const before = { champion: await champion(state), current: await readFile(join(state.bucket, 'current.json'), 'utf8'), count: (await state.versions()).length };
 
     const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.05);
+    const lstmBefore = (await state.tracker.getRun(lstm.runId)).info;
     proxy.breakNext({ path: /registered-models\/alias$/, method: 'POST', times: 100 });
     const line = await failed(await runEval(state, [gru, lstm], {}, proxy.url), 1);
     assert.match(line, /^flts eval: TrackingError: .*registered-models\/alias/);
     assert.deepEqual(await champion(state), before.champion, 'the alias did not move');
     assert.equal(await readFile(join(state.bucket, 'current.json'), 'utf8'), before.current, 'the records are as they were');
     const lstmRun = await state.tracker.getRun(lstm.runId);
-    assert.equal(lstmRun.info.status, 'FINISHED');
-    assert.equal(lstmRun.tags['promoted'], 'false');
-    // The version was registered before the alias call failed; the run records it, so the re-run reuses it.
-    const registered = JSON.parse(lstmRun.tags['flts.registered_versions']!)[MODEL] as string;
+    assert.deepEqual(lstmRun.info, lstmBefore, 'the training run is as the trainer left it');
+    assert.equal(lstmRun.tags['promoted'], undefined, 'a tag that did not exist before is deleted');
+    // The version was registered before the alias call failed; the re-run finds it in the registry and reuses it.
+    const registered = (await state.versions()).filter((v) => v.runId === lstm.runId).map((v) => v.version);
+    assert.equal(registered.length, 1);
     assert.equal((await state.versions()).length, before.count + 1);
 
     proxy.breakNext();
     const retry = succeeded(await runEval(state, [gru, lstm], {}, proxy.url));
-    assert.equal(artifactOf(retry, 'selected_model').metadata!['registered_version'], registered);
+    assert.equal(artifactOf(retry, 'selected_model').metadata!['registered_version'], registered[0]);
     assert.equal((await state.versions()).length, before.count + 1, 'no duplicate version');
-    assert.deepEqual(await champion(state), { version: registered, runId: lstm.runId });
-    assert.equal((await state.tracker.getRun(lstm.runId)).tags['promoted'], 'true');
+    assert.deepEqual(await champion(state), { version: registered[0], runId: lstm.runId });
+    const promoted = await state.tracker.getRun(lstm.runId);
+    assert.equal(promoted.tags['promoted'], 'true');
+    assert.deepEqual(promoted.info, lstmBefore);
   });
 });

@@ -124,6 +124,80 @@ describe('offline tracking into an mlruns/ directory', () => {
     });
   });
 
+  describe('tags and the registry, maintained after the run ended', () => {
+    let finished: TrackedRun;
+    let other: TrackedRun;
+    let modelUri: string;
+
+    before(async () => {
+      const modelDir = join(dir, 'gru-model');
+      await mkdir(modelDir, { recursive: true });
+      await writeFile(join(modelDir, 'model.json'), '{}');
+      finished = await tracker.startRun({ runName: 'finished' });
+      modelUri = (await finished.logModel(modelDir, 'model', { flavor: { name: 'tfjs_layers', config: { model_file: 'model.json' } } })).modelUri;
+      await finished.setTags({ kept: 'yes', 'flts/nested': 'a' });
+      await finished.end('FINISHED');
+      other = await tracker.startRun({ runName: 'other' });
+      const otherUri = (await other.logModel(modelDir, 'model', { flavor: { name: 'tfjs_layers', config: { model_file: 'model.json' } } })).modelUri;
+      await other.end('FINISHED');
+      await tracker.registerModel(modelUri, 'flts-maintained');
+      await tracker.registerModel(otherUri, 'flts-maintained');
+      await tracker.registerModel(modelUri, 'flts-maintained');
+    });
+
+    it('sets and deletes tags of a finished run without resuming it: status and end time stay', async () => {
+      const before = (await tracker.getRun(finished.runId)).info;
+      await tracker.setTags(finished.runId, { promoted: 'true', 'flts.promoted_at': '2024-01-01T00:00:00.000Z' });
+      await tracker.deleteTag(finished.runId, 'promoted');
+      await tracker.deleteTag(finished.runId, 'promoted'); // again: a tag that is not there is fine
+      await tracker.deleteTag(finished.runId, 'flts'); // a directory of tags "flts/…", not a tag
+      const after = await tracker.getRun(finished.runId);
+      assert.deepEqual(after.info, before);
+      assert.equal(after.tags['promoted'], undefined);
+      assert.equal(after.tags['flts.promoted_at'], '2024-01-01T00:00:00.000Z');
+      assert.equal(after.tags['flts/nested'], 'a');
+      assert.equal(after.tags['kept'], 'yes');
+      await assert.rejects(tracker.deleteTag('0123456789abcdef0123456789abcdef', 'promoted'), { errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+      await assert.rejects(tracker.deleteTag(finished.runId, '../meta.yaml'), { message: /^Invalid tag key/ });
+    });
+
+    it('finds the versions of a registered model, all or those of one run, and deletes an alias', async () => {
+      assert.deepEqual((await tracker.searchModelVersions('flts-maintained')).map((v) => [v.version, v.runId]), [
+        ['1', finished.runId],
+        ['2', other.runId],
+        ['3', finished.runId],
+      ]);
+      const mine = await tracker.searchModelVersions('flts-maintained', { runId: finished.runId });
+      assert.deepEqual(mine.map((v) => v.version), ['1', '3']);
+      assert.equal(mine[0]!.source, `${finished.artifactUri}/model`);
+      assert.deepEqual(await tracker.searchModelVersions('flts-maintained', { runId: '0123456789abcdef0123456789abcdef' }), []);
+      assert.deepEqual(await tracker.searchModelVersions('no-such-model'), []);
+
+      await tracker.setAlias('flts-maintained', 'champion', 2);
+      await tracker.setAlias('flts-maintained', 'staging', 3);
+      assert.deepEqual((await tracker.searchModelVersions('flts-maintained', { runId: finished.runId })).map((v) => v.aliases), [[], ['staging']]);
+      await tracker.deleteAlias('flts-maintained', 'staging');
+      await tracker.deleteAlias('flts-maintained', 'staging'); // not set: fine
+      await assert.rejects(tracker.getModelVersionByAlias('flts-maintained', 'staging'), { errorCode: 'INVALID_PARAMETER_VALUE' });
+      await assert.rejects(tracker.deleteAlias('no-such-model', 'staging'), { errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+    });
+
+    it('leaves what MLflow reads consistent: the tag gone, the run finished, versions by run, one alias left', async () => {
+      const script = [
+        'import json, os, sys',
+        'os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"',
+        'from mlflow import MlflowClient',
+        'client = MlflowClient(sys.argv[1])',
+        'run = client.get_run(sys.argv[2])',
+        'versions = client.search_model_versions(f"run_id = \'{sys.argv[2]}\'")',
+        'model = client.get_registered_model("flts-maintained")',
+        'print(json.dumps({"status": run.info.status, "promoted": run.data.tags.get("promoted"), "versions": sorted(str(v.version) for v in versions), "aliases": model.aliases}))',
+      ].join('\n');
+      const { stdout } = await run(PYTHON, ['-c', script, tracker.trackingUri, finished.runId]);
+      assert.deepEqual(JSON.parse(stdout), { status: 'FINISHED', promoted: null, versions: ['1', '3'], aliases: { champion: '2' } });
+    });
+  });
+
   describe('bad input', () => {
     it('names an unknown run id and the directory', async () => {
       await assert.rejects(tracker.getRun('0123456789abcdef0123456789abcdef'), {

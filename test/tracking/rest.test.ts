@@ -144,6 +144,27 @@ describe('MLflow tracking over REST (real server, artifacts through the server)'
       assert.ok(info.endTime !== undefined && info.endTime >= info.startTime);
     });
 
+    it('sets and deletes tags of a finished run without resuming it: status and end time stay', async () => {
+      const finished = await tracker.startRun({ runName: 'finished' });
+      await finished.setTags({ kept: 'yes' });
+      await finished.end('FINISHED');
+      const before = (await tracker.getRun(finished.runId)).info;
+      await tracker.setTags(finished.runId, { promoted: 'true', 'flts.promoted_at': '2024-01-01T00:00:00.000Z' });
+      await tracker.deleteTag(finished.runId, 'promoted');
+      await tracker.deleteTag(finished.runId, 'promoted'); // again: a tag that is not there is fine
+      await tracker.deleteTag(finished.runId, 'never-set');
+      const after = await tracker.getRun(finished.runId);
+      assert.deepEqual(after.info, before);
+      assert.equal(after.tags['promoted'], undefined);
+      assert.equal(after.tags['flts.promoted_at'], '2024-01-01T00:00:00.000Z');
+      assert.equal(after.tags['kept'], 'yes');
+    });
+
+    it('refuses to delete a tag of a run that does not exist, or an invalid key', async () => {
+      await assert.rejects(tracker.deleteTag('0123456789abcdef0123456789abcdef', 'promoted'), { name: 'TrackingError', errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+      await assert.rejects(tracker.deleteTag(run.runId, '../x'), { message: /^Invalid tag key "\.\.\/x"/ });
+    });
+
     it('can be resumed by id to log more', async () => {
       const resumed = await tracker.resumeRun(run.runId);
       await resumed.logMetrics({ resumed: 1 });
@@ -205,6 +226,30 @@ describe('MLflow tracking over REST (real server, artifacts through the server)'
         name: 'TrackingError',
         message: `runs:/${run.runId}/nothing is not a logged model: no nothing/MLmodel in the run's artifacts; log it with run.logModel() first.`,
       });
+    });
+
+    it('finds the versions of a registered model, all or those of one run, and deletes an alias', async () => {
+      const other = await tracker.startRun({ runName: 'other-model-run' });
+      const otherUri = (await other.logModel(modelDir, 'model', { flavor: tfjsFlavor })).modelUri;
+      await other.end();
+      const third = await tracker.registerModel(otherUri, 'flts-gru');
+      assert.deepEqual((await tracker.searchModelVersions('flts-gru')).map((v) => [v.version, v.runId]), [
+        ['1', run.runId],
+        ['2', run.runId],
+        [third.version, other.runId],
+      ]);
+      const mine = await tracker.searchModelVersions('flts-gru', { runId: run.runId });
+      assert.deepEqual(mine.map((v) => v.version), ['1', '2']);
+      assert.equal(mine[0]!.source, `mlflow-artifacts:/${tracker.experimentId}/${run.runId}/artifacts/model`);
+      assert.deepEqual(await tracker.searchModelVersions('flts-gru', { runId: '0123456789abcdef0123456789abcdef' }), []);
+      assert.deepEqual(await tracker.searchModelVersions('no-such-model'), []);
+
+      await tracker.setAlias('flts-gru', 'staging', third.version);
+      await tracker.deleteAlias('flts-gru', 'staging');
+      await tracker.deleteAlias('flts-gru', 'staging'); // not set: fine
+      await assert.rejects(tracker.getModelVersionByAlias('flts-gru', 'staging'), { errorCode: 'INVALID_PARAMETER_VALUE' });
+      assert.equal((await tracker.getModelVersionByAlias('flts-gru', 'champion')).version, '1', 'other aliases stay');
+      await assert.rejects(tracker.deleteAlias('no-such-model', 'staging'), { errorCode: 'RESOURCE_DOES_NOT_EXIST' });
     });
   });
 
