@@ -199,21 +199,14 @@ export function planEvaluation(task: EvaluationTask): EvaluationPlan {
 }
 
 /**
- * The origins `planEvaluation` would score, found from the timestamps alone (no column is read), so that a
- * trainer can find out before fitting that the held-out split cannot be scored. Throws the DataError that
- * `planEvaluation` would.
+ * The origins `planEvaluation` would score, so that a trainer can find out before fitting that the held-out split
+ * cannot be scored. Throws the DataError that `planEvaluation` would.
  */
 export function scorableOrigins(task: EvaluationTask): Int32Array {
   validateWindowShape(task);
   checkFrequency(task.frequencyMs);
-  const frames = nonEmptyInOrder(task.context, task.heldOut);
-  const time = new Float64Array(frames.reduce((sum, frame) => sum + rowCount(frame), 0));
-  let offset = 0;
-  for (const frame of frames) {
-    time.set(frame.time, offset);
-    offset += rowCount(frame);
-  }
-  return scoredOrigins(task, time, time.length - rowCount(task.heldOut));
+  const frame = joinInTimeOrder(task.context, task.heldOut);
+  return scoredOrigins(task, frame.time, rowCount(frame) - rowCount(task.heldOut));
 }
 
 /** Scores `forecasts` ((n, H) scaled, for plan.origins) and the baselines on the plan's targets. */
@@ -291,12 +284,6 @@ function checkFrequency(frequencyMs: number): void {
 }
 
 function joinInTimeOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame): SeriesFrame {
-  const frames = nonEmptyInOrder(context, heldOut);
-  return frames.length === 1 ? heldOut : concatFrames(frames);
-}
-
-/** The non-empty context frames and the held-out frame, checked to follow one another in time. */
-function nonEmptyInOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame): SeriesFrame[] {
   const frames = [...context.filter((frame) => rowCount(frame) > 0), heldOut];
   for (let k = 1; k < frames.length; k++) {
     const before = frames[k - 1]!;
@@ -307,7 +294,7 @@ function nonEmptyInOrder(context: readonly SeriesFrame[], heldOut: SeriesFrame):
       );
     }
   }
-  return frames;
+  return frames.length === 1 ? heldOut : concatFrames(frames);
 }
 
 function scoredOrigins(task: EvaluationTask, time: Float64Array, heldOutStart: number): Int32Array {
