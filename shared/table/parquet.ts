@@ -79,7 +79,7 @@ export function writeParquet(frame: SeriesFrame, metadata: Record<string, string
     const values = frame.columns[name]!;
     if (timestamps.has(name)) return timestampVector(values);
     if (int32.has(name)) return arrow.makeVector(Int32Array.from(values, (value, row) => checkedValue(name, row, value, Number.isInteger(value) && value === (value | 0))));
-    if (bool.has(name)) return boolVector(Array.from(values, (value, row) => checkedValue(name, row, value, value === 0 || value === 1) === 1));
+    if (bool.has(name)) return arrow.vectorFromArray(Array.from(values, (value, row) => checkedValue(name, row, value, value === 0 || value === 1) === 1), new arrow.Bool());
     return arrow.makeVector(values);
   };
   const vectors: arrow.Vector[] = [timestampVector(frame.time), ...frame.names.map(columnVector)];
@@ -101,15 +101,6 @@ export function writeParquet(frame: SeriesFrame, metadata: Record<string, string
 function checkedValue(name: string, row: number, value: number, ok: boolean): number {
   if (!ok) throw new DataError(`Column "${name}" holds ${value} at row ${row}, which its Parquet type cannot hold.`);
   return value;
-}
-
-/** One chunk of booleans, bit-packed least significant bit first as Arrow stores them. */
-function boolVector(values: boolean[]): arrow.Vector {
-  const bits = new Uint8Array(Math.ceil(values.length / 8));
-  values.forEach((value, i) => {
-    if (value) bits[i >> 3]! |= 1 << (i & 7);
-  });
-  return arrow.makeVector(arrow.makeData({ type: new arrow.Bool(), data: bits, length: values.length }));
 }
 
 function timestampVector(ms: Float64Array): arrow.Vector {
