@@ -9,7 +9,6 @@ import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { loadModel, type LoadedModel } from '../../shared/models/load.js';
-import { modelDirectoryFacts } from '../../shared/models/trained-model.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
 import type { SeriesFrame } from '../../shared/series/frame.js';
 import { checkFramePerManifest, type PreprocessingManifest } from '../../shared/series/manifest.js';
@@ -39,7 +38,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
       throw new DataError(`Parameter "config_hash" is ${p.config_hash}, but the model was trained on config ${manifest.configHash}.`);
     }
     // A model directory passed without KFP metadata (e.g. downloaded from the registry) names its run in MLmodel.
-    const runId = String(modelArtifact.metadata['run_id'] ?? modelDirectoryFacts(modelArtifact.path).runId ?? '');
+    const runId = String(modelArtifact.metadata['run_id'] ?? model.runId ?? '');
     log.info('model', { type: model.modelType, run_id: runId, input_length: manifest.inputLength, horizon: manifest.horizon, ...model.facts });
 
     let backtest: EvaluationReport | undefined;

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Forecaster } from '../series/evaluation.js';
 import type { SeriesFrame } from '../series/frame.js';
 import type { PreprocessingManifest } from '../series/manifest.js';
-import { isModelType, modelDirectoryFacts, MODEL_TYPES, type ModelType } from './trained-model.js';
+import { isModelType, modelDirectoryFacts, MODEL_TYPES, type ModelDirectoryFacts, type ModelType } from './trained-model.js';
 
 export interface LoadedModel {
   modelType: ModelType;
@@ -19,6 +19,8 @@ export interface LoadedModel {
   interval?: (frame: SeriesFrame, rows: Int32Array) => { lower: Float64Array; upper: Float64Array };
   /** Facts worth logging (backend, …). */
   facts: Record<string, string | number>;
+  /** The MLflow run the directory's MLmodel file names, if it has one. */
+  runId?: string;
   dispose(): void;
 }
 
@@ -36,10 +38,12 @@ export interface LoadOptions {
  * disagree, the artifact is mislabelled and loading stops with a ModelStateError that names both.
  */
 export async function loadModel(directory: string, declaredType: unknown, options: LoadOptions = {}): Promise<LoadedModel> {
-  const modelType = modelTypeOf(directory, declaredType);
+  const facts = modelDirectoryFacts(directory);
+  const modelType = typeFrom(directory, declaredType, facts);
+  const runId = facts.runId === undefined ? {} : { runId: facts.runId };
   if (modelType === 'prophet') {
     const { loadProphetModel } = await import('./prophet-model.js');
-    return loadProphetModel(directory);
+    return { ...(await loadProphetModel(directory)), ...runId };
   }
   const [{ chooseBackend }, recurrent] = await Promise.all([import('../tf/backend.js'), import('./recurrent/index.js')]);
   const backend = await chooseBackend(options.backend ?? 'auto', options.log ? { log: options.log } : {});
@@ -49,13 +53,17 @@ export async function loadModel(directory: string, declaredType: unknown, option
     manifest: model.manifest,
     forecaster: recurrent.recurrentForecaster(model),
     facts: { backend: backend.backend },
+    ...runId,
     dispose: () => recurrent.disposeRecurrentModel(model),
   };
 }
 
 /** The model type of `directory` (see `loadModel`); exported for tests and tools. */
 export function modelTypeOf(directory: string, declared: unknown): ModelType {
-  const facts = modelDirectoryFacts(directory);
+  return typeFrom(directory, declared, modelDirectoryFacts(directory));
+}
+
+function typeFrom(directory: string, declared: unknown, facts: ModelDirectoryFacts): ModelType {
   const answers = [
     ...(declared !== undefined && declared !== null && declared !== '' ? [{ type: declared, source: 'the artifact metadata (model_type)' }] : []),
     ...(facts.fromMlmodel ? [facts.fromMlmodel] : []),
