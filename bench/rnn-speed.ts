@@ -2,7 +2,9 @@
  * Training speed of the GRU/LSTM forecaster (trainRecurrent, the components' trainer) per backend against PyTorch
  * CPU on the same windows, in one run: s/epoch, GFLOP/s and the ratio to PyTorch, for the upstream configuration
  * (L 10 × 17 features, 2 × 128 units, batch 64) and our defaults (L 30 × 17, 1 × 64, batch 128), with the trainer
- * as it was before issue 7 (`before`, see BEFORE_COMMIT) and as it is (`fused`). Writes
+ * as it was before issue 7 (`before`, see BEFORE_COMMIT), with the one-op layers on the backend (`fused`: libtensorflow's
+ * block kernels on tfjs-node, the JavaScript cell loops on WASM/cpu) and with the compiled cell loops (`compiled`,
+ * native/cells/, the default where built). Writes
  * bench/results/rnn-speed.json and bench/results/rnn-speed-table.md; the discussion is in bench/results/rnn-speed.md.
  *
  *   npx tsx bench/rnn-speed.ts                          everything (≈ 8 min on 2 cores)
@@ -64,7 +66,7 @@ const { values: args } = parseArgs({
     configs: { type: 'string', default: 'upstream,defaults' },
     cells: { type: 'string', default: 'gru,lstm' },
     backends: { type: 'string', default: 'node,wasm,cpu' },
-    kernels: { type: 'string', default: 'before,fused' },
+    kernels: { type: 'string', default: 'before,fused,compiled' },
     'before-commit': { type: 'string', default: BEFORE_COMMIT },
     epochs: { type: 'string', default: '4' },
     'cpu-windows': { type: 'string', default: '320' },
@@ -298,8 +300,10 @@ async function runChild(o: ChildOptions): Promise<void> {
     const { setWasmPretranspose } = await import('../shared/tf/wasm-matmul.js');
     const { setLayerKernel } = await import('../shared/models/recurrent/recurrent-layer.js');
     const { shardWorker } = await import('../shared/models/recurrent/shard-worker.js');
-    // The results files print this benchmark's names `fused` and `js`; recurrent-layer.ts calls them `auto` and `cell-loop`.
-    setLayerKernel(({ fused: 'auto', js: 'cell-loop', reference: 'reference' } as const)[o.kernel as 'fused' | 'js' | 'reference']);
+    // This benchmark's names: `fused` is the one-op layer on the backend (libtensorflow's block kernels on tfjs-node,
+    // the JavaScript cell loops elsewhere; the default before the compiled cell loops), `js` the JavaScript cell loops.
+    const fused = choice.backend === 'node' || choice.backend === 'node-gpu' ? 'libtensorflow' : 'cell-loop';
+    setLayerKernel(({ fused, js: 'cell-loop', reference: 'reference', compiled: 'compiled' } as const)[o.kernel as 'fused' | 'js' | 'reference' | 'compiled']);
     // `reference` keeps the rest of today's code but without the WASM matmul wrapper, as before.
     if (choice.backend === 'wasm' && o.kernel === 'reference') setWasmPretranspose(false);
     workerThreads = () => shardWorker() !== undefined;
@@ -360,9 +364,13 @@ async function runChild(o: ChildOptions): Promise<void> {
   const later = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const laterCpu = epochCpu.length > 1 ? epochCpu.slice(1) : epochCpu;
   const best = later.indexOf(Math.min(...later));
-  // The cell-loop layers split each batch with a worker thread on WASM (shard-worker.ts); XNNPACK itself has one thread.
-  const wasmThreads = o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
-  const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
+  // The cell-loop layers split each batch with a worker thread on WASM (shard-worker.ts); XNNPACK itself has one
+  // thread. The compiled cell loops run their own threads (compiled-cells.ts).
+  const { compiledCells } = await import('../shared/models/recurrent/compiled-cells.js');
+  const cells = compiledCells();
+  const compiledThreads = o.kernel === 'compiled' && cells.ok ? cells.threads : undefined;
+  const wasmThreads = compiledThreads !== undefined ? `${compiledThreads} threads` : o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
+  const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}${compiledThreads !== undefined ? `, ${compiledThreads} threads` : ''}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));
 }
 

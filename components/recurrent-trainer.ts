@@ -7,6 +7,7 @@ import type { Executor } from '../shared/kfp/executor.js';
 import { Logger } from '../shared/log.js';
 import {
   disposeRecurrentModel,
+  layerKernelReport,
   parameterCount,
   recurrentForecaster,
   saveRecurrentModel,
@@ -50,20 +51,23 @@ export async function runRecurrentTrainer<C extends CellType>(executor: Executor
   const fields = Object.fromEntries(HYPERPARAMETERS.map((name) => [camelCase(name), params[name]])) as { [K in Hyperparameter as CamelCase<K>]: number };
   const hyper: RecurrentHyperparameters = { cell, ...fields };
   validateHyperparameters(hyper);
-  const backend = await chooseBackend(p.backend, { log: new Logger(executor.spec.name) });
+  const startLog = new Logger(executor.spec.name);
+  const backend = await chooseBackend(p.backend, { log: startLog });
+  const layers = layerKernelReport();
+  startLog.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
 
   await runTrainer(
     executor,
     cell,
-    { ...params, backend: backend.backend },
+    { ...params, backend: backend.backend, layer_kernel: layers.kernel },
     async ({ data, run, log }) => {
       const history: EpochRecord[] = [];
       const result = await trainRecurrent({ train: data.train.frame, validation: data.validation.frame }, data.manifest, hyper, {
         onEpoch: async (record, line) => {
           history.push(record);
           log.info(line);
-          // By the end of the first epoch the WASM layers have started their second thread, or know why not.
-          if (record.epoch === 1 && backend.backend === 'wasm') logShardWorker(log);
+          // By the end of the first epoch the WASM cell loops have started their second thread, or know why not.
+          if (record.epoch === 1 && backend.backend === 'wasm' && layers.kernel === 'cell-loop') logShardWorker(log);
           await run.logMetricPoints(
             epochPoints(record.epoch, { train_loss: record.loss, val_loss: record.valLoss, learning_rate: record.learningRate, grad_norm: record.gradNorm }),
           );
@@ -83,6 +87,7 @@ export async function runRecurrentTrainer<C extends CellType>(executor: Executor
         },
         facts: {
           backend: backend.backend,
+          layer_kernel: layers.kernel,
           parameter_count: parameterCount(result.model.network),
           best_epoch: summary.bestEpoch,
           epochs_run: summary.epochsRun,
@@ -92,7 +97,7 @@ export async function runRecurrentTrainer<C extends CellType>(executor: Executor
         },
         reportSections: [
           section(
-            `Training (backend ${backend.backend}; best epoch ${summary.bestEpoch} of ${summary.epochsRun}, ${summary.stopReason})`,
+            `Training (backend ${backend.backend}, ${layers.kernel} layers; best epoch ${summary.bestEpoch} of ${summary.epochsRun}, ${summary.stopReason})`,
             lineChart(
               [
                 { label: 'training loss (MSE, scaled)', x: history.map((r) => r.epoch), y: history.map((r) => r.loss) },

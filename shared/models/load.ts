@@ -47,12 +47,14 @@ export async function loadModel(directory: string, declaredType: unknown, option
   }
   const [{ chooseBackend }, recurrent] = await Promise.all([import('../tf/backend.js'), import('./recurrent/index.js')]);
   const backend = await chooseBackend(options.backend ?? 'auto', options.log ? { log: options.log } : {});
+  const layers = recurrent.layerKernelReport();
+  options.log?.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
   const model = await recurrent.loadRecurrentModel(directory);
   return {
     modelType,
     manifest: model.manifest,
     forecaster: recurrent.recurrentForecaster(model),
-    facts: { backend: backend.backend },
+    facts: { backend: backend.backend, layer_kernel: layers.kernel },
     ...runId,
     dispose: () => recurrent.disposeRecurrentModel(model),
   };

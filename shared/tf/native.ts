@@ -70,7 +70,8 @@ function warnOnSecondCore(module: unknown, pkg: NativePackage, log: Logger | und
   }
 }
 
-function usesGpu(): boolean {
+/** True when the active backend is tfjs-node-gpu's running on a GPU device. */
+export function usesGpu(): boolean {
   return (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
 }
 

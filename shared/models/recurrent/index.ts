@@ -8,6 +8,7 @@ export { checkNetworkMatchesManifest, disposeRecurrentModel, type RecurrentModel
 export { loadRecurrentModel, MODEL_FILES, saveRecurrentModel } from './model-directory.js';
 export { buildNetwork, networkFromModel, parameterCount, type NetworkShape, type RecurrentNetwork } from './network.js';
 export { formatEpochLine, formatSummary, type EpochRecord, type StopReason, type TrainingSummary } from './progress.js';
+export { layerKernelReport, type KernelReport, type LayerKernel } from './recurrent-layer.js';
 export { shardWorkerStatus, type ShardWorkerStatus } from './shard-worker.js';
 export { trainRecurrent, type TrainingResult, type TrainOptions } from './train.js';
 export type { TrainingFrames } from './training-data.js';

@@ -7,13 +7,13 @@
  * The worker is called synchronously (blocking-worker.ts), because a layer call is a synchronous tfjs op. Its code
  * is rebuilt from the source text of the functions it runs, so it also runs from a single-file bundle; tfjs comes
  * from node_modules, as it does for the bundle itself (tools/build.ts keeps @tensorflow/* external).
- * `FLTS_RNN_THREADS=1` turns the worker off. Whether it runs, and if not why, is shardWorkerStatus().
+ * One thread (`FLTS_RNN_THREADS=1`, or one CPU for this process) turns the worker off. Whether it runs, and if not why, is shardWorkerStatus().
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { wasmDirectory } from '../../tf/wasm.js';
 import { BlockingWorker } from './blocking-worker.js';
+import { recurrentThreads, THREADS_ENV } from './compiled-cells.js';
 import { cellMathScript, type LayerGradients, type LayerTrace, type LayerValues } from './cell-math.js';
 import { backendMatrixProduct } from './matrix-product.js';
 
@@ -55,8 +55,7 @@ export function shardWorkerStatus(): ShardWorkerStatus {
 }
 
 function startShardWorker(): { worker: ShardWorker } | { off: string } {
-  if (process.env['FLTS_RNN_THREADS'] === '1') return { off: 'turned off by FLTS_RNN_THREADS=1' };
-  if (availableParallelism() < 2) return { off: 'one CPU core' };
+  if (recurrentThreads() < 2) return { off: `one thread (${THREADS_ENV} or the CPUs this process may use)` };
   const directory = wasmDirectory();
   if (directory === undefined) return { off: 'the WASM backend was not started by startWasm (shared/tf/wasm.ts), so its binaries are unknown' };
   let urls: { tfjs: string; wasm: string };

@@ -6,6 +6,7 @@ import { buildNetwork, type RecurrentNetwork } from '../../../shared/models/recu
 import { setLayerKernel, type LayerKernel } from '../../../shared/models/recurrent/recurrent-layer.js';
 import { MIN_SPLIT } from '../../../shared/models/recurrent/cell-loop-layer.js';
 import { shardWorker, shardWorkerStatus } from '../../../shared/models/recurrent/shard-worker.js';
+import { compiledCells } from '../../../shared/models/recurrent/compiled-cells.js';
 import { availableParallelism } from 'node:os';
 import { chooseBackend, type BackendChoice } from '../../../shared/tf/backend.js';
 
@@ -83,7 +84,18 @@ describe('the recurrent layer kernels', () => {
           assertSame(evaluate(network, x, y, withKernel('auto')(network)), layers(), `${choice.backend} auto`);
         });
 
-        it('the JavaScript cell loops compute them too (the WASM/cpu kernel, here on the active backend)', () => {
+        it('the compiled cell loops compute them too (C++ over Eigen, the default wherever they were built)', (t) => {
+          const cells = compiledCells();
+          if (!cells.ok) return t.skip(`compiled cell loops unavailable: ${cells.why}`);
+          assertSame(evaluate(network, x, y, withKernel('compiled')(network)), layers(), `${choice.backend} compiled`);
+        });
+
+        it("libtensorflow's block kernels compute them too (native backend only)", (t) => {
+          if (choice.backend === 'wasm' || choice.backend === 'cpu') return t.skip(`backend ${choice.backend}: libtensorflow is not loaded`);
+          assertSame(evaluate(network, x, y, withKernel('libtensorflow')(network)), layers(), `${choice.backend} libtensorflow`);
+        });
+
+        it('the JavaScript cell loops compute them too (the fallback without the compiled ones, here on the active backend)', () => {
           assertSame(evaluate(network, x, y, withKernel('cell-loop')(network)), layers(), `${choice.backend} cell-loop`);
         });
 
@@ -93,8 +105,7 @@ describe('the recurrent layer kernels', () => {
 
         it('leave no tensor behind', () => {
           const before = tf.memory().numTensors;
-          evaluate(network, x, y, withKernel('auto')(network));
-          evaluate(network, x, y, withKernel('cell-loop')(network));
+          for (const kernel of ['auto', 'cell-loop', 'reference'] as const) evaluate(network, x, y, withKernel(kernel)(network));
           assert.equal(tf.memory().numTensors, before);
         });
       });
@@ -114,18 +125,17 @@ describe('the recurrent layer kernels', () => {
     network.model.dispose();
   });
 
-  it(`on WASM, run batches of ${MIN_SPLIT} windows or more on two threads, and smaller ones on this thread`, (t) => {
-    if (choice.backend !== 'wasm') return t.skip(`backend ${choice.backend}: the native layers use libtensorflow's threads`);
+  it(`on WASM, the JavaScript cell loops run batches of ${MIN_SPLIT} windows or more on two threads, smaller ones on this thread`, (t) => {
+    if (choice.backend !== 'wasm') return t.skip(`backend ${choice.backend}: the cell loops split batches over a worker on WASM only`);
     if (availableParallelism() < 2) return t.skip('one CPU');
     const worker = shardWorker();
     assert.ok(worker !== undefined, `the shard worker did not start: ${JSON.stringify(shardWorkerStatus())}`);
-    setLayerKernel('auto');
     const network = buildNetwork({ cell: 'lstm', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
     const requestsFor = (windows: number) => {
       const x = tf.randomNormal([windows, 4, 2], 0, 1, 'float32', 6) as tf.Tensor3D;
       const y = tf.zeros([windows, 1]) as tf.Tensor2D;
       const before = worker.requests;
-      evaluate(network, x, y, withKernel('auto')(network));
+      evaluate(network, x, y, withKernel('cell-loop')(network));
       tf.dispose([x, y]);
       return worker.requests - before;
     };

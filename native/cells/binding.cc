@@ -1,0 +1,181 @@
+// Node-API entry points of the cell loops (cells.h), called by shared/models/recurrent/compiled-cells.ts:
+//   forward(cell, batch, steps, inputs, units, x, kernel, recurrent, bias, sequences, threads)
+//     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it)
+//   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads)
+//     → [dx, dKernel, dRecurrent, dBias]
+// Arrays are Float32Arrays; every length is checked against the shape. Results are new JavaScript arrays, so V8
+// owns and accounts for the trace between the two calls. The work runs on the calling thread and `threads − 1`
+// others, synchronously, as a TensorFlow.js op must.
+#include <node_api.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cells.h"
+
+namespace {
+
+// A JavaScript exception is pending when this is thrown; the entry point returns nullptr.
+struct Thrown {};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status == napi_ok) return;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, nullptr, (std::string("flts cells: ") + what + " failed").c_str());
+  throw Thrown{};
+}
+
+[[noreturn]] void fail(napi_env env, const std::string& message) {
+  napi_throw_type_error(env, nullptr, ("flts cells: " + message).c_str());
+  throw Thrown{};
+}
+
+struct Args {
+  napi_env env;
+  std::vector<napi_value> values;
+  Args(napi_env env, napi_callback_info info, size_t expected) : env(env), values(expected) {
+    size_t count = expected;
+    check(env, napi_get_cb_info(env, info, &count, values.data(), nullptr, nullptr), "reading arguments");
+    if (count != expected) fail(env, "expected " + std::to_string(expected) + " arguments, got " + std::to_string(count));
+  }
+
+  int integer(size_t i, const char* name, int minimum) const {
+    int32_t value = 0;
+    if (napi_get_value_int32(env, values[i], &value) != napi_ok || value < minimum)
+      fail(env, std::string(name) + " must be an integer ≥ " + std::to_string(minimum));
+    return value;
+  }
+
+  bool flag(size_t i, const char* name) const {
+    bool value = false;
+    if (napi_get_value_bool(env, values[i], &value) != napi_ok) fail(env, std::string(name) + " must be a boolean");
+    return value;
+  }
+
+  flts::Cell cell(size_t i) const {
+    char text[8] = {};
+    size_t length = 0;
+    if (napi_get_value_string_utf8(env, values[i], text, sizeof text, &length) == napi_ok) {
+      if (std::string(text) == "gru") return flts::Cell::gru;
+      if (std::string(text) == "lstm") return flts::Cell::lstm;
+    }
+    fail(env, "cell must be 'gru' or 'lstm'");
+  }
+
+  // The Float32Array at i, which must hold exactly `length` floats.
+  float* floats(size_t i, const char* name, long length) const {
+    bool isTypedArray = false;
+    napi_is_typedarray(env, values[i], &isTypedArray);
+    napi_typedarray_type type;
+    size_t count = 0;
+    void* data = nullptr;
+    if (!isTypedArray || napi_get_typedarray_info(env, values[i], &type, &count, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array)
+      fail(env, std::string(name) + " must be a Float32Array");
+    if (static_cast<long>(count) != length)
+      fail(env, std::string(name) + " holds " + std::to_string(count) + " floats, the shape needs " + std::to_string(length));
+    return static_cast<float*>(data);
+  }
+};
+
+// A new zeroed Float32Array of `length` floats whose data starts on a 64-byte boundary, and where that is. Eigen
+// peels a scalar head off each row up to the SIMD alignment, and its scalar tanh/logistic round differently from
+// the vector ones: with buffers aligned alike every time, one seed gives the same numbers in every run.
+napi_value newFloats(napi_env env, long length, float** data) {
+  constexpr size_t alignment = 64;
+  napi_value buffer, array;
+  void* raw = nullptr;
+  check(env, napi_create_arraybuffer(env, sizeof(float) * length + alignment, &raw, &buffer), "allocating an array");
+  const size_t offset = (alignment - reinterpret_cast<uintptr_t>(raw) % alignment) % alignment;
+  check(env, napi_create_typedarray(env, napi_float32_array, length, buffer, offset, &array), "allocating an array");
+  *data = reinterpret_cast<float*>(static_cast<char*>(raw) + offset);
+  return array;
+}
+
+napi_value arrayOf(napi_env env, const std::vector<napi_value>& items) {
+  napi_value array;
+  check(env, napi_create_array_with_length(env, items.size(), &array), "returning results");
+  for (size_t i = 0; i < items.size(); i++) check(env, napi_set_element(env, array, i, items[i]), "returning results");
+  return array;
+}
+
+flts::Shape shapeOf(const Args& a) {
+  return {a.cell(0), a.integer(1, "batch", 1), a.integer(2, "steps", 1), a.integer(3, "inputs", 1), a.integer(4, "units", 1)};
+}
+
+flts::Weights weightsOf(const Args& a, const flts::Shape& s, size_t first) {
+  const long width = static_cast<long>(s.gates()) * s.units;
+  return {a.floats(first, "kernel", s.inputs * width), a.floats(first + 1, "recurrentKernel", s.units * width),
+          a.floats(first + 2, "bias", width)};
+}
+
+// Runs `body`, turning C++ exceptions into JavaScript errors.
+template <class Body>
+napi_value guarded(napi_env env, const Body& body) {
+  try {
+    return body();
+  } catch (const Thrown&) {
+    return nullptr;
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, (std::string("flts cells: ") + error.what()).c_str());
+    return nullptr;
+  }
+}
+
+napi_value Forward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 11);
+    const flts::Shape s = shapeOf(a);
+    const float* x = a.floats(5, "x", static_cast<long>(s.batch) * s.steps * s.inputs);
+    const flts::Weights w = weightsOf(a, s, 6);
+    const bool sequences = a.flag(9, "returnSequences");
+    const int threads = a.integer(10, "threads", 1);
+    const flts::TraceSizes sizes = flts::traceSizes(s);
+    float* output = nullptr;
+    flts::Trace trace{};
+    const std::vector<napi_value> results = {
+        newFloats(env, static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units, &output),
+        newFloats(env, sizes.x, &trace.x), newFloats(env, sizes.h, &trace.h), newFloats(env, sizes.gates, &trace.gates),
+        newFloats(env, sizes.extra, &trace.extra)};
+    flts::forward(s, w, x, sequences, trace, output, threads);
+    return arrayOf(env, results);
+  });
+}
+
+napi_value Backward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 14);
+    const flts::Shape s = shapeOf(a);
+    const flts::Weights w{a.floats(5, "kernel", static_cast<long>(s.inputs) * s.gates() * s.units),
+                          a.floats(6, "recurrentKernel", static_cast<long>(s.units) * s.gates() * s.units), nullptr};
+    const flts::TraceSizes sizes = flts::traceSizes(s);
+    const flts::Trace trace{a.floats(7, "trace.x", sizes.x), a.floats(8, "trace.h", sizes.h),
+                            a.floats(9, "trace.gates", sizes.gates), a.floats(10, "trace.extra", sizes.extra)};
+    const bool sequences = a.flag(12, "returnSequences");
+    const float* dy = a.floats(11, "dy", static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units);
+    const int threads = a.integer(13, "threads", 1);
+    const long width = static_cast<long>(s.gates()) * s.units;
+    flts::Gradients grads{};
+    const std::vector<napi_value> results = {
+        newFloats(env, static_cast<long>(s.batch) * s.steps * s.inputs, &grads.x), newFloats(env, s.inputs * width, &grads.kernel),
+        newFloats(env, s.units * width, &grads.recurrent), newFloats(env, width, &grads.bias)};
+    flts::backward(s, w, trace, dy, sequences, grads, threads);
+    return arrayOf(env, results);
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, 2, functions);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,245 @@
+// The cell loops of cells.h. Rows of a batch are independent through the whole recurrence, so each thread runs
+// the time loop on its own rows of every step (a contiguous block of the time-major arrays) with no hand-over
+// between steps; only the weight gradients, products over all rows at once, are split by columns instead.
+#include "cells.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <exception>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace flts {
+namespace {
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Stride = Eigen::OuterStride<>;
+using View = Eigen::Map<Matrix, Eigen::Unaligned, Stride>;
+using ConstView = Eigen::Map<const Matrix, Eigen::Unaligned, Stride>;
+
+// A (rows, cols) row-major block whose rows start `stride` floats apart.
+View view(float* data, long rows, long cols, long stride) { return View(data, rows, cols, Stride(stride)); }
+ConstView readView(const float* data, long rows, long cols, long stride) { return ConstView(data, rows, cols, Stride(stride)); }
+View dense(float* data, long rows, long cols) { return view(data, rows, cols, cols); }
+ConstView readDense(const float* data, long rows, long cols) { return readView(data, rows, cols, cols); }
+
+// [begin, end) of part `i` of `n` over `count` items, cut on multiples of `align` (whole SIMD packets).
+std::pair<long, long> share(long count, int i, int n, long align = 1) {
+  const long chunks = (count + align - 1) / align;
+  return {std::min(count, chunks * i / n * align), std::min(count, chunks * (i + 1) / n * align)};
+}
+
+// Runs part(i, n) for every i < n, part 0 on the calling thread; rethrows the first exception after all joined.
+template <class Part>
+void parallel(int n, const Part& part) {
+  if (n <= 1) {
+    part(0, 1);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(n);
+  auto guarded = [&](int i) {
+    try {
+      part(i, n);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> others;
+  others.reserve(n - 1);
+  for (int i = 1; i < n; i++) others.emplace_back(guarded, i);
+  guarded(0);
+  for (auto& thread : others) thread.join();
+  for (auto& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+// Threads worth using for `rows` independent rows: a part below 8 rows costs more to hand over than it saves.
+int threadsFor(long rows, int threads) { return static_cast<int>(std::max(1L, std::min<long>(threads, rows / 8))); }
+
+// ----------------------------------------------------------------------------------------------- forward
+
+// Rows [b0, b1) of every step: gates hold x·W + b on entry (the projection), the activations on exit.
+void gruSteps(const Shape& s, const Weights& w, const Trace& tr, long b0, long b1) {
+  const long u = s.units, width = 3 * u, rows = b1 - b0, B = s.batch;
+  const ConstView updateReset = readView(w.recurrent, u, 2 * u, width);
+  const ConstView candidate = readView(w.recurrent + 2 * u, u, u, width);
+  Matrix recurrentZR(rows, 2 * u), recurrentH(rows, u);
+  for (long t = 0; t < s.steps; t++) {
+    const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
+    View gates = dense(tr.gates + (t * B + b0) * width, rows, width);
+    recurrentZR.noalias() = hPrev * updateReset;
+    gates.leftCols(2 * u) = (gates.leftCols(2 * u) + recurrentZR).array().logistic().matrix();
+    View resetState = dense(tr.extra + (t * B + b0) * u, rows, u);
+    resetState = gates.middleCols(u, u).cwiseProduct(hPrev);
+    recurrentH.noalias() = resetState * candidate;
+    gates.rightCols(u) = (gates.rightCols(u) + recurrentH).array().tanh().matrix();
+    const auto z = gates.leftCols(u).array();
+    const auto hc = gates.rightCols(u).array();
+    // z·h + (1 − z)·ĥ
+    dense(tr.h + ((t + 1) * B + b0) * u, rows, u).array() = hc + z * (hPrev.array() - hc);
+  }
+}
+
+void lstmSteps(const Shape& s, const Weights& w, const Trace& tr, long b0, long b1) {
+  const long u = s.units, width = 4 * u, rows = b1 - b0, B = s.batch;
+  const ConstView recurrent = readDense(w.recurrent, u, width);
+  Matrix recurrentAll(rows, width);
+  for (long t = 0; t < s.steps; t++) {
+    const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
+    View gates = dense(tr.gates + (t * B + b0) * width, rows, width);
+    recurrentAll.noalias() = hPrev * recurrent;
+    gates += recurrentAll;
+    gates.leftCols(2 * u) = gates.leftCols(2 * u).array().logistic().matrix();
+    gates.middleCols(2 * u, u) = gates.middleCols(2 * u, u).array().tanh().matrix();
+    gates.rightCols(u) = gates.rightCols(u).array().logistic().matrix();
+    const auto i = gates.leftCols(u).array(), f = gates.middleCols(u, u).array();
+    const auto g = gates.middleCols(2 * u, u).array(), o = gates.rightCols(u).array();
+    const ConstView cPrev = readDense(tr.extra + (t * B + b0) * u, rows, u);
+    View c = dense(tr.extra + ((t + 1) * B + b0) * u, rows, u);
+    c.array() = f * cPrev.array() + i * g;
+    dense(tr.h + ((t + 1) * B + b0) * u, rows, u).array() = o * c.array().tanh();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- backward
+
+// dh += the output's gradient at step t for rows [b0, b1): every step's for a sequence output, else the last's.
+void addOutputGradient(const Shape& s, const float* dy, bool sequences, long t, long b0, Matrix& dh) {
+  const long u = s.units;
+  if (sequences) {
+    // dy is batch-major (B, T, u): row b of step t is T·u floats after row b − 1's.
+    dh += readView(dy + (b0 * s.steps + t) * u, dh.rows(), u, s.steps * u);
+  } else if (t == s.steps - 1) {
+    dh += readDense(dy + b0 * u, dh.rows(), u);
+  }
+}
+
+// dG (T, B, 3u), rows [b0, b1): gradients of the pre-activations of z, r and ĥ.
+void gruBackSteps(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, float* dG, long b0,
+                  long b1) {
+  const long u = s.units, width = 3 * u, rows = b1 - b0, B = s.batch;
+  const ConstView updateReset = readView(w.recurrent, u, 2 * u, width);
+  const ConstView candidate = readView(w.recurrent + 2 * u, u, u, width);
+  Matrix dh = Matrix::Zero(rows, u), dhPrev(rows, u), dResetState(rows, u);
+  for (long t = s.steps - 1; t >= 0; t--) {
+    addOutputGradient(s, dy, sequences, t, b0, dh);
+    const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
+    const ConstView gates = readDense(tr.gates + (t * B + b0) * width, rows, width);
+    View d = dense(dG + (t * B + b0) * width, rows, width);
+    const auto z = gates.leftCols(u).array(), r = gates.middleCols(u, u).array(), hc = gates.rightCols(u).array();
+    const auto g = dh.array();
+    d.rightCols(u).array() = g * (1 - z) * (1 - hc * hc);
+    d.leftCols(u).array() = g * (hPrev.array() - hc) * z * (1 - z);
+    dhPrev.array() = g * z;
+    dResetState.noalias() = d.rightCols(u) * candidate.transpose();
+    d.middleCols(u, u).array() = dResetState.array() * hPrev.array() * r * (1 - r);
+    dhPrev.array() += dResetState.array() * r;
+    dhPrev.noalias() += d.leftCols(2 * u) * updateReset.transpose();
+    std::swap(dh, dhPrev);
+  }
+}
+
+// dG (T, B, 4u), rows [b0, b1): gradients of the pre-activations of i, f, g, o.
+void lstmBackSteps(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, float* dG, long b0,
+                   long b1) {
+  const long u = s.units, width = 4 * u, rows = b1 - b0, B = s.batch;
+  const ConstView recurrent = readDense(w.recurrent, u, width);
+  Matrix dh = Matrix::Zero(rows, u), dc = Matrix::Zero(rows, u), dcell(rows, u), tc(rows, u);
+  for (long t = s.steps - 1; t >= 0; t--) {
+    addOutputGradient(s, dy, sequences, t, b0, dh);
+    const ConstView gates = readDense(tr.gates + (t * B + b0) * width, rows, width);
+    const auto i = gates.leftCols(u).array(), f = gates.middleCols(u, u).array();
+    const auto g = gates.middleCols(2 * u, u).array(), o = gates.rightCols(u).array();
+    // tanh(c_t) is recomputed rather than kept: one more (T, B, u) array costs more than the call.
+    tc.array() = readDense(tr.extra + ((t + 1) * B + b0) * u, rows, u).array().tanh();
+    const ConstView cPrevView = readDense(tr.extra + (t * B + b0) * u, rows, u);
+    const auto cPrev = cPrevView.array();
+    const auto dhA = dh.array(), tcA = tc.array();
+    dcell.array() = dc.array() + dhA * o * (1 - tcA * tcA);
+    View d = dense(dG + (t * B + b0) * width, rows, width);
+    d.leftCols(u).array() = dcell.array() * g * i * (1 - i);
+    d.middleCols(u, u).array() = dcell.array() * cPrev * f * (1 - f);
+    d.middleCols(2 * u, u).array() = dcell.array() * i * (1 - g * g);
+    d.rightCols(u).array() = dhA * tcA * o * (1 - o);
+    dc.array() = dcell.array() * f;
+    dh.noalias() = d * recurrent.transpose();
+  }
+}
+
+// Columns [c0, c1) of dW = Xᵀ·dG, dU = Hₜ₋₁ᵀ·dG (GRU candidate: (r ⊙ h)ᵀ·dG) and db = Σ dG, over all steps.
+void weightGradientColumns(const Shape& s, const Trace& tr, const float* dG, const Gradients& out, long c0, long c1) {
+  if (c1 <= c0) return;
+  const long u = s.units, width = s.gates() * u, rows = static_cast<long>(s.steps) * s.batch, n = c1 - c0;
+  const ConstView d = readView(dG + c0, rows, n, width);
+  view(out.kernel + c0, s.inputs, n, width).noalias() = readDense(tr.x, rows, s.inputs).transpose() * d;
+  view(out.bias + c0, 1, n, n).noalias() = d.colwise().sum();
+  const ConstView hPrev = readDense(tr.h, rows, u);
+  // GRU columns from 2u on (the candidate) take the reset state instead of h.
+  const long split = s.cell == Cell::gru ? std::clamp(2 * u, c0, c1) : c1;
+  if (split > c0) view(out.recurrent + c0, u, split - c0, width).noalias() = hPrev.transpose() * readView(dG + c0, rows, split - c0, width);
+  if (c1 > split) view(out.recurrent + split, u, c1 - split, width).noalias() = readDense(tr.extra, rows, u).transpose() * readView(dG + split, rows, c1 - split, width);
+}
+
+// Steps [t0, t1) of dX = dG·Wᵀ, written batch-major: step t of window b at (b·T + t)·F.
+void inputGradientSteps(const Shape& s, const Weights& w, const float* dG, float* dx, long t0, long t1) {
+  const long F = s.inputs, width = s.gates() * s.units, B = s.batch;
+  const ConstView kernel = readDense(w.kernel, F, width);
+  for (long t = t0; t < t1; t++) view(dx + t * F, B, F, s.steps * F).noalias() = readDense(dG + t * B * width, B, width) * kernel.transpose();
+}
+
+}  // namespace
+
+TraceSizes traceSizes(const Shape& s) {
+  const long block = static_cast<long>(s.batch) * s.units, steps = s.steps;
+  return {steps * s.batch * s.inputs, (steps + 1) * block, steps * s.batch * s.gates() * s.units,
+          (s.cell == Cell::gru ? steps : steps + 1) * block};
+}
+
+void forward(const Shape& s, const Weights& w, const float* x, bool sequences, const Trace& tr, float* output, int threads) {
+  const long B = s.batch, T = s.steps, F = s.inputs, u = s.units, width = s.gates() * u;
+  std::fill_n(tr.h, B * u, 0.0f);
+  if (s.cell == Cell::lstm) std::fill_n(tr.extra, B * u, 0.0f);
+  // The input projection x·W + b for all steps at once, by rows of the time-major x (row t·B + b).
+  parallel(threadsFor(T * B, threads), [&](int i, int n) {
+    const auto [r0, r1] = share(T * B, i, n);
+    for (long r = r0; r < r1; r++) {
+      const long t = r / B, b = r % B;
+      std::copy_n(x + (b * T + t) * F, F, tr.x + r * F);
+    }
+    View gates = dense(tr.gates + r0 * width, r1 - r0, width);
+    gates.noalias() = readDense(tr.x + r0 * F, r1 - r0, F) * readDense(w.kernel, F, width);
+    gates.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(w.bias, width);
+  });
+  parallel(threadsFor(B, threads), [&](int i, int n) {
+    const auto [b0, b1] = share(B, i, n);
+    if (s.cell == Cell::gru) gruSteps(s, w, tr, b0, b1);
+    else lstmSteps(s, w, tr, b0, b1);
+    for (long b = b0; b < b1; b++) {
+      if (sequences)
+        for (long t = 0; t < T; t++) std::copy_n(tr.h + ((t + 1) * B + b) * u, u, output + (b * T + t) * u);
+      else
+        std::copy_n(tr.h + (T * B + b) * u, u, output + b * u);
+    }
+  });
+}
+
+void backward(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, const Gradients& out,
+              int threads) {
+  const long B = s.batch, T = s.steps, width = s.gates() * s.units;
+  // Aligned like the trace arrays (binding.cc), so that Eigen's vector/scalar split is the same in every run.
+  std::vector<float, Eigen::aligned_allocator<float>> dG(static_cast<size_t>(T * B * width));
+  parallel(threadsFor(B, threads), [&](int i, int n) {
+    const auto [b0, b1] = share(B, i, n);
+    if (s.cell == Cell::gru) gruBackSteps(s, w, tr, dy, sequences, dG.data(), b0, b1);
+    else lstmBackSteps(s, w, tr, dy, sequences, dG.data(), b0, b1);
+  });
+  parallel(std::max(1, std::min<int>(threads, static_cast<int>(width / 16))), [&](int i, int n) {
+    const auto [c0, c1] = share(width, i, n, 16);
+    weightGradientColumns(s, tr, dG.data(), out, c0, c1);
+    const auto [t0, t1] = share(T, i, n);
+    inputGradientSteps(s, w, dG.data(), out.x, t0, t1);
+  });
+}
+
+}  // namespace flts

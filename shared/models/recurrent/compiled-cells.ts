@@ -1,0 +1,143 @@
+/**
+ * The compiled cell loops: native/cells/, the GRU/LSTM layer of cell-math.ts in C++ over Eigen's GEMM with the batch
+ * split over threads, built by tools/native-cells/build.sh into a Node addon per instruction set. It is optional:
+ * where it was not built (no compiler), the layers run on the backend (libtensorflow-layer.ts, cell-loop-layer.ts).
+ *
+ * Found, first match wins: the file `FLTS_CELLS_ADDON` names; beside the running bundle (tools/build.ts copies the
+ * addons into dist/); in native/cells/build/ when running from source. On x86-64 the x86-64-v3 build (AVX2, FMA)
+ * is taken when the CPU has those instructions, else the baseline one.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidParameterError } from '../../errors.js';
+
+/** The addon's two calls (native/cells/binding.cc). */
+export interface CellsAddon {
+  /** → [output, trace x, h, gates, extra] */
+  forward(
+    cell: 'gru' | 'lstm',
+    batch: number,
+    steps: number,
+    inputs: number,
+    units: number,
+    x: Float32Array,
+    kernel: Float32Array,
+    recurrentKernel: Float32Array,
+    bias: Float32Array,
+    returnSequences: boolean,
+    threads: number,
+  ): [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  /** → [dx, dKernel, dRecurrentKernel, dBias] */
+  backward(
+    cell: 'gru' | 'lstm',
+    batch: number,
+    steps: number,
+    inputs: number,
+    units: number,
+    kernel: Float32Array,
+    recurrentKernel: Float32Array,
+    x: Float32Array,
+    h: Float32Array,
+    gates: Float32Array,
+    extra: Float32Array,
+    dy: Float32Array,
+    returnSequences: boolean,
+    threads: number,
+  ): [Float32Array, Float32Array, Float32Array, Float32Array];
+}
+
+/** The loaded addon and where it came from, or why there is none. */
+export type CompiledCells = { ok: true; addon: CellsAddon; file: string; threads: number } | { ok: false; why: string };
+
+export const ADDON_ENV = 'FLTS_CELLS_ADDON';
+export const THREADS_ENV = 'FLTS_RNN_THREADS';
+
+let loaded: CompiledCells | undefined;
+
+/** The addon, loaded on first use (once per process). */
+export function compiledCells(): CompiledCells {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The addon's file name for this machine: flts-cells-<arch>.node. */
+export function addonFileName(arch: string = process.arch, cpuFlags: ReadonlySet<string> = readCpuFlags()): string {
+  if (arch === 'x64') return X86_64_V3.every((flag) => cpuFlags.has(flag)) ? 'flts-cells-x86-64-v3.node' : 'flts-cells-x86-64.node';
+  return `flts-cells-${arch}.node`;
+}
+
+/** CPU features x86-64-v3 code may use (gcc -march=x86-64-v3), as /proc/cpuinfo names them. */
+const X86_64_V3 = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'];
+
+/** Where to look for the addon, in order. */
+export function addonCandidates(env: Record<string, string | undefined> = process.env): string[] {
+  const named = env[ADDON_ENV];
+  if (named) return [named];
+  const here = dirname(fileURLToPath(import.meta.url));
+  const file = addonFileName();
+  return [join(here, file), join(here, '..', '..', '..', 'native', 'cells', 'build', file)];
+}
+
+/**
+ * Threads for the compiled layers: `FLTS_RNN_THREADS` when set, else the CPUs this process may use — the smaller
+ * of its affinity mask and its cgroup's CPU quota (a Kubernetes CPU limit), so a pod limited to 2 CPUs on a
+ * 64-core node runs 2 threads rather than 64 that the quota would throttle.
+ */
+export function recurrentThreads(env: Record<string, string | undefined> = process.env): number {
+  const text = env[THREADS_ENV];
+  if (text !== undefined && text !== '') {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1 || value > 256) {
+      throw new InvalidParameterError([{ path: THREADS_ENV, message: `${THREADS_ENV} must be an integer from 1 to 256, got '${text}'.` }]);
+    }
+    return value;
+  }
+  return Math.max(1, Math.min(availableParallelism(), cgroupCpuLimit() ?? Infinity));
+}
+
+function load(): CompiledCells {
+  let threads: number;
+  try {
+    threads = recurrentThreads();
+  } catch (error) {
+    return { ok: false, why: (error as Error).message };
+  }
+  const candidates = addonCandidates();
+  const file = candidates.find((candidate) => existsSync(candidate));
+  if (file === undefined) return { ok: false, why: `not built (tools/native-cells/build.sh); looked for ${candidates.join(', ')}` };
+  try {
+    const addon = createRequire(import.meta.url)(file) as Partial<CellsAddon>;
+    if (typeof addon.forward !== 'function' || typeof addon.backward !== 'function') return { ok: false, why: `${file} has no forward/backward functions` };
+    return { ok: true, addon: addon as CellsAddon, file, threads };
+  } catch (error) {
+    return { ok: false, why: `${file} failed to load: ${String((error as Error).message ?? error).split('\n')[0]}` };
+  }
+}
+
+function readCpuFlags(): Set<string> {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** CPUs the cgroup's quota allows (rounded up), or undefined without a quota (v2 cpu.max, else v1 cfs files). */
+function cgroupCpuLimit(): number | undefined {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const v2 = read('/sys/fs/cgroup/cpu.max')?.split(/\s+/);
+  const quota = v2 ? Number(v2[0]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
+  const period = v2 ? Number(v2[1]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'));
+  if (!(quota > 0) || !(period > 0)) return undefined;
+  return Math.ceil(quota / period);
+}

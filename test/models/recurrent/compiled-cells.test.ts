@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { gateCount, layerBackward, layerForward, layerOutput, type LayerValues } from '../../../shared/models/recurrent/cell-math.js';
+import { addonFileName, compiledCells, recurrentThreads, type CellsAddon } from '../../../shared/models/recurrent/compiled-cells.js';
+import { plainMatrixProduct } from '../../../shared/models/recurrent/matrix-product.js';
+import { kernelFromEnvironment } from '../../../shared/models/recurrent/recurrent-layer.js';
+import { createRandom } from '../../../shared/models/recurrent/random.js';
+
+/**
+ * The compiled cell loops (native/cells/, built by tools/native-cells/build.sh, which `npm test` runs) against the
+ * JavaScript cell loops they port (cell-math.ts, here with plain JavaScript products): the forward trace and
+ * output, and every gradient, on 1, 2 and 3 threads, so that batches split unevenly over threads give the same
+ * numbers. Tolerance as for the other kernels: 2e-6 + 1e-4·|value| (float32 sums in another order, and Eigen's
+ * vectorised tanh and logistic, within a few ulp).
+ */
+const cells = compiledCells();
+const skip = cells.ok ? false : `compiled cell loops unavailable: ${cells.why}`;
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const bound = 2e-6 + 1e-4 * Math.abs(expected[i]!);
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= bound, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+function randomArray(random: () => number, length: number, scale = 1): Float32Array {
+  return Float32Array.from({ length }, () => (random() - 0.5) * scale);
+}
+
+describe('the compiled cell loops', { skip }, () => {
+  const addon = () => (cells as { addon: CellsAddon }).addon;
+  // 37 windows: 18 + 19 rows on two threads, 12 + 12 + 13 on three; 7 steps, 5 inputs, 12 units.
+  const [batch, steps, inputs, units] = [37, 7, 5, 12];
+
+  for (const cell of ['gru', 'lstm'] as const) {
+    for (const returnSequences of [true, false]) {
+      it(`${cell}, ${returnSequences ? 'whole sequence' : 'last state'}: trace, output and gradients equal the JavaScript cell loops on 1, 2 and 3 threads`, () => {
+        const random = createRandom(cell === 'gru' ? 11 : 12);
+        const width = gateCount(cell) * units;
+        const layer: LayerValues = {
+          cell,
+          kernel: randomArray(random, inputs * width),
+          recurrentKernel: randomArray(random, units * width),
+          bias: randomArray(random, width),
+          inputSize: inputs,
+          units,
+        };
+        const x = randomArray(random, batch * steps * inputs, 2);
+        const product = plainMatrixProduct();
+        const trace = layerForward(layer, x, batch, steps, product);
+        const output = layerOutput(trace, units, returnSequences);
+        const dy = randomArray(random, output.length);
+        const grads = layerBackward(layer, trace, dy, returnSequences, product);
+        for (const threads of [1, 2, 3]) {
+          const [out, tx, th, tg, te] = addon().forward(cell, batch, steps, inputs, units, x, layer.kernel, layer.recurrentKernel, layer.bias, returnSequences, threads);
+          const label = `${threads} thread(s)`;
+          assertClose(out, output, `${label} output`);
+          assert.deepEqual(tx, trace.x, `${label} trace x`);
+          assertClose(th, trace.h, `${label} trace h`);
+          assertClose(tg, trace.gates, `${label} trace gates`);
+          assertClose(te, trace.extra, `${label} trace extra`);
+          const [dx, dKernel, dRecurrent, dBias] = addon().backward(cell, batch, steps, inputs, units, layer.kernel, layer.recurrentKernel, tx, th, tg, te, dy, returnSequences, threads);
+          assertClose(dx, grads.x, `${label} dx`);
+          assertClose(dKernel, grads.kernel, `${label} d kernel`);
+          assertClose(dRecurrent, grads.recurrentKernel, `${label} d recurrent kernel`);
+          assertClose(dBias, grads.bias, `${label} d bias`);
+        }
+      });
+    }
+  }
+
+  it('refuse arrays that do not match the shape, naming the argument, and an unknown cell', () => {
+    const width = 3 * units;
+    const ok = {
+      x: new Float32Array(batch * steps * inputs) as Float32Array,
+      kernel: new Float32Array(inputs * width) as Float32Array,
+      recurrent: new Float32Array(units * width) as Float32Array,
+      bias: new Float32Array(width) as Float32Array,
+    };
+    const forward = (changes: Partial<typeof ok>, cell = 'gru') => {
+      const a = { ...ok, ...changes };
+      return () => addon().forward(cell as 'gru', batch, steps, inputs, units, a.x, a.kernel, a.recurrent, a.bias, true, 2);
+    };
+    assert.throws(forward({ x: new Float32Array(5) }), /x holds 5 floats, the shape needs 1295/);
+    assert.throws(forward({ recurrent: new Float32Array(units * 4 * units) }), /recurrentKernel holds 576 floats, the shape needs 432/);
+    assert.throws(forward({ bias: new Float64Array(width) as unknown as Float32Array }), /bias must be a Float32Array/);
+    assert.throws(forward({}, 'rnn'), /cell must be 'gru' or 'lstm'/);
+    const [, ...trace] = forward({})();
+    const dy = new Float32Array(batch * steps * units);
+    const shortGates = new Float32Array(trace[2]!.length - 1);
+    assert.throws(
+      () => addon().backward('gru', batch, steps, inputs, units, ok.kernel, ok.recurrent, trace[0]!, trace[1]!, shortGates, trace[3]!, dy, true, 2),
+      /trace.gates holds 9323 floats, the shape needs 9324/,
+    );
+    assert.throws(() => addon().backward('gru', batch, steps, inputs, units, ok.kernel, ok.recurrent, ...trace, dy, false, 2), /dy holds 3108 floats, the shape needs 444/);
+  });
+});
+
+describe('choosing the compiled cell loops', () => {
+  it('take the x86-64-v3 build only on a CPU with every x86-64-v3 feature, the baseline build otherwise', () => {
+    const v3 = new Set(['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave', 'sse4_2']);
+    assert.equal(addonFileName('x64', v3), 'flts-cells-x86-64-v3.node');
+    assert.equal(addonFileName('x64', new Set([...v3].filter((flag) => flag !== 'fma'))), 'flts-cells-x86-64.node');
+    assert.equal(addonFileName('arm64', new Set()), 'flts-cells-arm64.node');
+  });
+
+  it('run on FLTS_RNN_THREADS threads when set, and refuse a value that is not a thread count', () => {
+    assert.equal(recurrentThreads({ FLTS_RNN_THREADS: '3' }), 3);
+    assert.ok(recurrentThreads({}) >= 1);
+    for (const bad of ['0', '-1', '1.5', 'two']) assert.throws(() => recurrentThreads({ FLTS_RNN_THREADS: bad }), /FLTS_RNN_THREADS must be an integer from 1 to 256/);
+  });
+
+  it('FLTS_RNN_KERNEL names one of the kernels, or the error lists them', () => {
+    assert.equal(kernelFromEnvironment({}), 'auto');
+    assert.equal(kernelFromEnvironment({ FLTS_RNN_KERNEL: 'cell-loop' }), 'cell-loop');
+    assert.throws(() => kernelFromEnvironment({ FLTS_RNN_KERNEL: 'fast' }), /FLTS_RNN_KERNEL must be one of auto, compiled, libtensorflow, cell-loop, reference, got 'fast'/);
+  });
+
+  it('without the addon, `auto` falls back to the backend kernels and says why; asking for it by name is an error', () => {
+    const script = [
+      "const { chooseBackend } = await import('./shared/tf/backend.ts');",
+      "const { layerKernelReport } = await import('./shared/models/recurrent/recurrent-layer.ts');",
+      "await chooseBackend('wasm');",
+      'console.log(JSON.stringify(layerKernelReport()));',
+    ].join('\n');
+    const run = (env: Record<string, string>) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, FLTS_CELLS_ADDON: '/nonexistent/flts-cells.node', ...env }, encoding: 'utf8', stdio: 'pipe' });
+    const report = JSON.parse(run({ FLTS_RNN_KERNEL: '' }).trim().split('\n').pop()!);
+    assert.equal(report.kernel, 'cell-loop');
+    assert.match(report.detail, /compiled cell loops unavailable: not built \(tools\/native-cells\/build.sh\); looked for \/nonexistent\/flts-cells.node/);
+    assert.throws(() => run({ FLTS_RNN_KERNEL: 'compiled' }), (error: { stderr: string }) => /FLTS_RNN_KERNEL=compiled, but the compiled cell loops are not available/.test(error.stderr));
+  });
+});
