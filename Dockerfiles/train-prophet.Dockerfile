@@ -15,6 +15,9 @@ ARG BUILD_IMAGE=${BASE_IMAGE}
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
+# A C++ compiler and Eigen for the compiled cell loops (native/cells/, tools/native-cells/build.sh), in this stage
+# only: the images carry the built addons, not the compiler.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ libeigen3-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # Optional secret "extra_ca": a PEM bundle for registries behind a TLS-inspecting proxy (not kept in the image).
 # @tensorflow/tfjs-node is optional: where its install script cannot download libtensorflow it is left out and
@@ -24,13 +27,13 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi; \
     npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npx tsx tools/images/stage.ts --out /stage
+RUN bash tools/native-cells/build.sh && npm run build && npx tsx tools/images/stage.ts --out /stage
 
 # Only the staged files: the runtime stages copy from this small image instead of the whole build tree.
 FROM scratch AS staged
 COPY --from=build /stage/ /stage/
 
-# --- runtime: Node.js + this component's bundle, its .wasm files and the node_modules it imports (tfjs) ---
+# --- runtime: Node.js + this component's bundle, its .wasm files and addons, and the node_modules it imports (tfjs) ---
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app

@@ -1,10 +1,12 @@
 /**
  * `npm run build`: bundles each component into one ES module, `dist/<name>.js`, so that
  * `node dist/train-gru.js --executor-input …` runs with nothing but `dist/` and the native optional packages.
- * Native modules stay external (they are installed in the image); the WASM binaries are copied beside the bundles.
+ * Native modules stay external (they are installed in the image); the WASM binaries and the compiled cell loops'
+ * addons (native/cells/build/, when built) are copied beside the bundles.
  */
 import { build } from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { componentSpecs } from '../components/specs.js';
@@ -53,4 +55,9 @@ await build({
   logLevel: 'warning',
 });
 for (const file of wasmFiles) await copyFile(file, join(outdir, file.split('/').pop()!));
+// The compiled cell loops, where tools/native-cells/build.sh has built them; the bundles load them from dist/.
+const addonDir = 'native/cells/build';
+const addons = existsSync(addonDir) ? (await readdir(addonDir)).filter((file) => file.endsWith('.node')) : [];
+for (const file of addons) await copyFile(join(addonDir, file), join(outdir, file));
 console.log(`built ${componentSpecs.length} components into ${outdir}/: ${componentSpecs.map((s) => `${s.name}.js`).join(', ')}`);
+console.log(addons.length > 0 ? `compiled cell loops: ${addons.join(', ')}` : `no compiled cell loops in ${addonDir} (tools/native-cells/build.sh): the recurrent layers will run on the backend`);

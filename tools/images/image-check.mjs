@@ -2,12 +2,14 @@
 // user, in /app). Plain JavaScript because the image has Node.js and nothing else. Checks what
 // /app/flts-image.json (written by tools/images/stage.ts) says the image holds:
 //   - every listed dist/ file is there with its size, and each .wasm compiles;
+//   - the compiled cell loops' addon for this CPU (dist/flts-cells-*.node) loads and computes one GRU step;
 //   - every package the bundle imports from node_modules is there;
 //   - TensorFlow.js computes on the WASM backend (when the bundle uses it) and on the native backend (when
 //     tfjs-node is in the image);
 //   - /app is writable (the default offline MLflow store is ./mlruns).
 // Prints one summary line; prints PROBLEM lines and exits 1 when something is wrong.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const manifest = JSON.parse(readFileSync('/app/flts-image.json', 'utf8'));
 const problems = [];
@@ -27,6 +29,26 @@ for (const file of manifest.files) {
     } catch (error) {
       problems.push(`${path} does not compile: ${error.message}`);
     }
+  }
+}
+
+// The addon this CPU runs (shared/models/recurrent/compiled-cells.ts chooses the same way): one GRU step, one
+// window, one input, one unit; zero weights, candidate bias 1: h = tanh(1) + σ(0)·(0 − tanh(1)) = tanh(1)/2.
+const addons = manifest.files.map((file) => file.path).filter((path) => /^dist\/flts-cells-.+\.node$/.test(path));
+const cpuFlags = new Set(readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((line) => line.startsWith('flags'))?.split(':')[1]?.trim().split(/\s+/) ?? []);
+const v3 = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'].every((flag) => cpuFlags.has(flag));
+const addon = addons.find((path) => path.endsWith(process.arch === 'x64' ? (v3 ? '-x86-64-v3.node' : '-x86-64.node') : `-${process.arch}.node`));
+let addonText = addons.length > 0 ? 'none for this CPU' : 'none';
+if (addons.length > 0 && addon === undefined) problems.push(`no addon for this CPU among ${addons.join(', ')}`);
+if (addon !== undefined) {
+  try {
+    const cells = createRequire(import.meta.url)(`/app/${addon}`);
+    const f = (values) => Float32Array.from(values);
+    const [h] = cells.forward('gru', 1, 1, 1, 1, f([0]), f([0, 0, 0]), f([0, 0, 0]), f([0, 0, 1]), false, 1);
+    if (Math.abs(h[0] - Math.tanh(1) / 2) > 1e-6) throw new Error(`one GRU step gave ${h[0]}, expected ${Math.tanh(1) / 2}`);
+    addonText = `${addon.split('/').pop()} ok`;
+  } catch (error) {
+    problems.push(`${addon} fails: ${error.message.split('\n')[0]}`);
   }
 }
 
@@ -75,7 +97,7 @@ try {
 
 const nativeText = manifest.native.length > 0 ? manifest.native.join(' ') : installed.length > 0 ? 'none (WASM/cpu)' : 'not used';
 console.log(
-  `node ${process.version}, uid ${process.getuid()}, wasm files [${wasm.join(' ')}], node_modules ${manifest.nodeModules.packages} packages, ` +
+  `node ${process.version}, uid ${process.getuid()}, wasm files [${wasm.join(' ')}], compiled cells ${addonText}, node_modules ${manifest.nodeModules.packages} packages, ` +
     `native ${nativeText}${tfChecks.length > 0 ? `, tfjs: ${tfChecks.join('; ')}` : ''}`,
 );
 if (problems.length > 0) {

@@ -1,6 +1,6 @@
 /**
  * Decides what goes into a component's image besides Node.js: its bundle `dist/<name>.js` (and source map), the
- * `.wasm` files from dist/ that the bundle loads, and the packages the bundle leaves external (tools/build.ts
+ * `.wasm` files from dist/ that the bundle loads, the compiled cell loops' addons, and the packages the bundle leaves external (tools/build.ts
  * keeps `@tensorflow/*` out of the bundles) with every package they need at run time — their dependency closure
  * in node_modules, as npm laid it out — including the optional native `@tensorflow/tfjs-node(-gpu)` when installed.
  * Used by `tools/images/stage.ts` inside the image build.
@@ -21,6 +21,15 @@ export const nativePackages = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-g
  */
 export function wasmFilesFor(bundleText: string, available: readonly string[]): string[] {
   return available.filter((file) => bundleText.includes(file)).sort();
+}
+
+/**
+ * The compiled cell loops' addons (`flts-cells-<isa>.node`, native/cells/) a bundle loads from its own directory:
+ * all of them (the bundle picks one for the CPU it runs on) when the bundle knows their names, i.e. when it holds
+ * the recurrent layers.
+ */
+export function addonFilesFor(bundleText: string, available: readonly string[]): string[] {
+  return bundleText.includes('flts-cells-') ? available.filter((file) => /^flts-cells-.+\.node$/.test(file)).sort() : [];
 }
 
 /** The package a bare specifier names (`@scope/pkg/sub` → `@scope/pkg`), or undefined for relative, URL and builtin ones. */
@@ -176,7 +185,8 @@ export async function stageComponent({ root, outDir, component, requireNative = 
   if (!existsSync(bundle)) throw new Error(`${relative(root, bundle)} is missing: run \`npm run build\` first`);
   const bundleText = readFileSync(bundle, 'utf8');
   const wasm = wasmFilesFor(bundleText, readdirSync(distDir).filter((file) => file.endsWith('.wasm')));
-  const distFiles = [`${component}.js`, ...(existsSync(`${bundle}.map`) ? [`${component}.js.map`] : []), ...wasm];
+  const addons = addonFilesFor(bundleText, readdirSync(distDir));
+  const distFiles = [`${component}.js`, ...(existsSync(`${bundle}.map`) ? [`${component}.js.map`] : []), ...wasm, ...addons];
 
   await mkdir(join(outDir, 'dist'), { recursive: true });
   const files: StagedComponent['files'] = [];

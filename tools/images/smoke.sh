@@ -5,7 +5,8 @@
 #   2. `node /app/dist/<name>.js` without --executor-input, as KFP would start it (PATH lookup of node, image
 #      user): must exit 2 with the "Missing --executor-input" error — node and the bundle work;
 #   3. tools/images/image-check.mjs inside the image: every file /app/flts-image.json lists is there, each .wasm
-#      compiles, the node_modules packages the bundle imports are there, TensorFlow.js computes on the WASM
+#      compiles, the compiled cell loops load and compute, the node_modules packages the bundle imports are there,
+#      TensorFlow.js computes on the WASM
 #      backend (and on tfjs-node when the image has it), /app is writable;
 # then prints a table with each image's size.
 #

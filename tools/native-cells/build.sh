@@ -3,8 +3,8 @@
 # addon per instruction set: flts-cells-x86-64-v3.node (AVX2 + FMA) and flts-cells-x86-64.node on x86-64,
 # flts-cells-<arch>.node elsewhere; shared/models/recurrent/compiled-cells.ts picks one at run time.
 #
-# Needs a C++17 compiler (CXX, default g++), Node's headers (node_api.h, shipped with Node in <prefix>/include/node)
-# and Eigen 3.4: /usr/include/eigen3 when libeigen3-dev is installed, otherwise Debian's libeigen3-dev package is
+# Needs a C++17 compiler (CXX, default g++), the Node-API headers (npm's node-api-headers, a devDependency) and
+# Eigen 3.4: /usr/include/eigen3 when libeigen3-dev is installed, otherwise Debian's libeigen3-dev package is
 # downloaded with apt-get and unpacked into the cache (no root needed). Builds are cached under
 # ~/.cache/flts/native-cells by a digest of the sources, compiler and flags; a cached build is copied in 0 s.
 # Exit 0 with the addons in place, non-zero with the reason otherwise.
@@ -19,13 +19,14 @@ die() { log "$*"; exit 1; }
 
 command -v "$CXX" >/dev/null || die "no C++ compiler ($CXX); install g++ or set CXX"
 
+# Node-API headers: the node-api-headers package (a devDependency, so present after npm ci), else Node's own.
 node_headers() {
   local prefix
   prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
-  for dir in "$prefix/include/node" "$(npm config get nodedir 2>/dev/null)/include/node"; do
+  for dir in node_modules/node-api-headers/include "$prefix/include/node"; do
     [[ -f $dir/node_api.h ]] && { echo "$dir"; return; }
   done
-  die "node_api.h not found under $prefix/include/node (install Node's headers, or set npm's nodedir)"
+  die "node_api.h not found (run npm ci for node-api-headers, or install Node's headers in $prefix/include/node)"
 }
 
 eigen_headers() {
