@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (idempotent and cached: the Python peers, the MinIO server, the
-# native TensorFlow binding built from the PyPI wheel), builds the bundles, then runs every test file with
-# node:test. With the native backend present, the recurrent-model tests run a second time on WASM, the
-# fallback backend. Arguments narrow the run to files or folders: `npm test -- test/kfp`.
+# native TensorFlow binding built from the PyPI wheel, the compiled cell loops), builds the bundles, then runs
+# every test file with node:test. The recurrent-model tests then run again on WASM, the fallback backend: with
+# the compiled cell loops, and with the JavaScript ones. Arguments narrow the run to files or folders:
+# `npm test -- test/kfp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ test/services/install.sh >/dev/null
 step "native TensorFlow backend (tfjs-node against the PyPI libtensorflow)"
 native=0
 if tools/native-tf/install.sh; then native=1; else echo "native backend unavailable: the tests run on WASM only" >&2; fi
+step "compiled cell loops (native/cells, C++ over Eigen)"
+tools/native-cells/build.sh
 step "build"
 npm run --silent build
 
@@ -25,9 +28,15 @@ step "node:test (${#files[@]} files)"
 status=0
 node --import tsx --test --test-reporter=spec "${files[@]}" || status=$?
 
-if [[ $native == 1 && $# -eq 0 ]]; then
+if [[ $# -eq 0 ]]; then
   mapfile -t rnn < <(find test/models/recurrent test/tf -name '*.test.ts' | sort)
-  step "node:test on the WASM backend (${#rnn[@]} files)"
-  TFJS_BACKEND=wasm node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
+  # The fallback images: the WASM backend with the compiled cell loops (where tfjs-node is not installed) …
+  if [[ $native == 1 ]]; then
+    step "node:test on the WASM backend with the compiled cell loops (${#rnn[@]} files)"
+    TFJS_BACKEND=wasm node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
+  fi
+  # … and WASM alone, with the JavaScript cell loops (no compiler where the code was built).
+  step "node:test on the WASM backend with the JavaScript cell loops (${#rnn[@]} files)"
+  TFJS_BACKEND=wasm FLTS_RNN_KERNEL=cell-loop node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
 fi
 exit $status

@@ -6,8 +6,7 @@
 #      user): must exit 2 with the "Missing --executor-input" error — node and the bundle work;
 #   3. tools/images/image-check.mjs inside the image: every file /app/flts-image.json lists is there, each .wasm
 #      compiles, the compiled cell loops load and compute, the node_modules packages the bundle imports are there,
-#      TensorFlow.js computes on the WASM
-#      backend (and on tfjs-node when the image has it), /app is writable;
+#      TensorFlow.js computes on the WASM backend (and on tfjs-node when the image has it), /app is writable;
 # then prints a table with each image's size.
 #
 # Usage: tools/images/smoke.sh [name…]      (default: all six; env as in tools/images/lib.sh)
