@@ -3,6 +3,8 @@
 // between steps; only the weight gradients, products over all rows at once, are split by columns instead.
 #include "cells.h"
 
+#include "packed-factor.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <exception>
@@ -59,21 +61,39 @@ int threadsFor(long rows, int threads) { return static_cast<int>(std::max(1L, st
 
 // ----------------------------------------------------------------------------------------------- forward
 
+// Per-thread room for the packed left factor of each product (packed-factor.h).
+using Scratch = std::vector<float, Eigen::aligned_allocator<float>>;
+
+// The recurrent kernel's products of one layer call, packed once: GRU [z | r] and ĥ blocks, LSTM all four gates;
+// `transposed` for the backward pass (products with Uᵀ).
+struct RecurrentFactors {
+  std::vector<PackedFactor> blocks;
+  RecurrentFactors(const Shape& s, const Weights& w, bool transposed) {
+    const long u = s.units, width = s.gates() * u;
+    if (s.cell == Cell::gru) {
+      blocks.emplace_back(w.recurrent, transposed ? 2 * u : u, transposed ? u : 2 * u, width, transposed);
+      blocks.emplace_back(w.recurrent + 2 * u, u, u, width, transposed);
+    } else {
+      blocks.emplace_back(w.recurrent, transposed ? width : u, transposed ? u : width, width, transposed);
+    }
+  }
+};
+
 // Rows [b0, b1) of every step: gates hold x·W + b on entry (the projection), the activations on exit.
-void gruSteps(const Shape& s, const Weights& w, const Trace& tr, long b0, long b1) {
+void gruSteps(const Shape& s, const RecurrentFactors& f, const Trace& tr, long b0, long b1) {
   const long u = s.units, width = 3 * u, rows = b1 - b0, B = s.batch;
-  const ConstView updateReset = readView(w.recurrent, u, 2 * u, width);
-  const ConstView candidate = readView(w.recurrent + 2 * u, u, u, width);
-  Matrix recurrentZR(rows, 2 * u), recurrentH(rows, u);
+  Scratch scratch;
   for (long t = 0; t < s.steps; t++) {
-    const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
-    View gates = dense(tr.gates + (t * B + b0) * width, rows, width);
-    recurrentZR.noalias() = hPrev * updateReset;
-    gates.leftCols(2 * u) = (gates.leftCols(2 * u) + recurrentZR).array().logistic().matrix();
-    View resetState = dense(tr.extra + (t * B + b0) * u, rows, u);
-    resetState = gates.middleCols(u, u).cwiseProduct(hPrev);
-    recurrentH.noalias() = resetState * candidate;
-    gates.rightCols(u) = (gates.rightCols(u) + recurrentH).array().tanh().matrix();
+    const float* hPrevData = tr.h + (t * B + b0) * u;
+    float* gatesData = tr.gates + (t * B + b0) * width;
+    const ConstView hPrev = readDense(hPrevData, rows, u);
+    View gates = dense(gatesData, rows, width);
+    f.blocks[0].multiplyAdd(hPrevData, rows, u, gatesData, width, scratch);
+    gates.leftCols(2 * u) = gates.leftCols(2 * u).array().logistic().matrix();
+    float* resetData = tr.extra + (t * B + b0) * u;
+    dense(resetData, rows, u) = gates.middleCols(u, u).cwiseProduct(hPrev);
+    f.blocks[1].multiplyAdd(resetData, rows, u, gatesData + 2 * u, width, scratch);
+    gates.rightCols(u) = gates.rightCols(u).array().tanh().matrix();
     const auto z = gates.leftCols(u).array();
     const auto hc = gates.rightCols(u).array();
     // z·h + (1 − z)·ĥ
@@ -81,15 +101,13 @@ void gruSteps(const Shape& s, const Weights& w, const Trace& tr, long b0, long b
   }
 }
 
-void lstmSteps(const Shape& s, const Weights& w, const Trace& tr, long b0, long b1) {
+void lstmSteps(const Shape& s, const RecurrentFactors& factors, const Trace& tr, long b0, long b1) {
   const long u = s.units, width = 4 * u, rows = b1 - b0, B = s.batch;
-  const ConstView recurrent = readDense(w.recurrent, u, width);
-  Matrix recurrentAll(rows, width);
+  Scratch scratch;
   for (long t = 0; t < s.steps; t++) {
-    const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
-    View gates = dense(tr.gates + (t * B + b0) * width, rows, width);
-    recurrentAll.noalias() = hPrev * recurrent;
-    gates += recurrentAll;
+    float* gatesData = tr.gates + (t * B + b0) * width;
+    factors.blocks[0].multiplyAdd(tr.h + (t * B + b0) * u, rows, u, gatesData, width, scratch);
+    View gates = dense(gatesData, rows, width);
     gates.leftCols(2 * u) = gates.leftCols(2 * u).array().logistic().matrix();
     gates.middleCols(2 * u, u) = gates.middleCols(2 * u, u).array().tanh().matrix();
     gates.rightCols(u) = gates.rightCols(u).array().logistic().matrix();
@@ -115,37 +133,38 @@ void addOutputGradient(const Shape& s, const float* dy, bool sequences, long t, 
   }
 }
 
-// dG (T, B, 3u), rows [b0, b1): gradients of the pre-activations of z, r and ĥ.
-void gruBackSteps(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, float* dG, long b0,
-                  long b1) {
+// dG (T, B, 3u), rows [b0, b1): gradients of the pre-activations of z, r and ĥ. `f`: the transposed factors.
+void gruBackSteps(const Shape& s, const RecurrentFactors& f, const Trace& tr, const float* dy, bool sequences, float* dG,
+                  long b0, long b1) {
   const long u = s.units, width = 3 * u, rows = b1 - b0, B = s.batch;
-  const ConstView updateReset = readView(w.recurrent, u, 2 * u, width);
-  const ConstView candidate = readView(w.recurrent + 2 * u, u, u, width);
   Matrix dh = Matrix::Zero(rows, u), dhPrev(rows, u), dResetState(rows, u);
+  Scratch scratch;
   for (long t = s.steps - 1; t >= 0; t--) {
     addOutputGradient(s, dy, sequences, t, b0, dh);
     const ConstView hPrev = readDense(tr.h + (t * B + b0) * u, rows, u);
     const ConstView gates = readDense(tr.gates + (t * B + b0) * width, rows, width);
-    View d = dense(dG + (t * B + b0) * width, rows, width);
+    float* dData = dG + (t * B + b0) * width;
+    View d = dense(dData, rows, width);
     const auto z = gates.leftCols(u).array(), r = gates.middleCols(u, u).array(), hc = gates.rightCols(u).array();
     const auto g = dh.array();
     d.rightCols(u).array() = g * (1 - z) * (1 - hc * hc);
     d.leftCols(u).array() = g * (hPrev.array() - hc) * z * (1 - z);
     dhPrev.array() = g * z;
-    dResetState.noalias() = d.rightCols(u) * candidate.transpose();
+    dResetState.setZero();
+    f.blocks[1].multiplyAdd(dData + 2 * u, rows, width, dResetState.data(), u, scratch);
     d.middleCols(u, u).array() = dResetState.array() * hPrev.array() * r * (1 - r);
     dhPrev.array() += dResetState.array() * r;
-    dhPrev.noalias() += d.leftCols(2 * u) * updateReset.transpose();
+    f.blocks[0].multiplyAdd(dData, rows, width, dhPrev.data(), u, scratch);
     std::swap(dh, dhPrev);
   }
 }
 
-// dG (T, B, 4u), rows [b0, b1): gradients of the pre-activations of i, f, g, o.
-void lstmBackSteps(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, float* dG, long b0,
-                   long b1) {
+// dG (T, B, 4u), rows [b0, b1): gradients of the pre-activations of i, f, g, o. `factors`: the transposed one.
+void lstmBackSteps(const Shape& s, const RecurrentFactors& factors, const Trace& tr, const float* dy, bool sequences,
+                   float* dG, long b0, long b1) {
   const long u = s.units, width = 4 * u, rows = b1 - b0, B = s.batch;
-  const ConstView recurrent = readDense(w.recurrent, u, width);
   Matrix dh = Matrix::Zero(rows, u), dc = Matrix::Zero(rows, u), dcell(rows, u), tc(rows, u);
+  Scratch scratch;
   for (long t = s.steps - 1; t >= 0; t--) {
     addOutputGradient(s, dy, sequences, t, b0, dh);
     const ConstView gates = readDense(tr.gates + (t * B + b0) * width, rows, width);
@@ -157,13 +176,15 @@ void lstmBackSteps(const Shape& s, const Weights& w, const Trace& tr, const floa
     const auto cPrev = cPrevView.array();
     const auto dhA = dh.array(), tcA = tc.array();
     dcell.array() = dc.array() + dhA * o * (1 - tcA * tcA);
-    View d = dense(dG + (t * B + b0) * width, rows, width);
+    float* dData = dG + (t * B + b0) * width;
+    View d = dense(dData, rows, width);
     d.leftCols(u).array() = dcell.array() * g * i * (1 - i);
     d.middleCols(u, u).array() = dcell.array() * cPrev * f * (1 - f);
     d.middleCols(2 * u, u).array() = dcell.array() * i * (1 - g * g);
     d.rightCols(u).array() = dhA * tcA * o * (1 - o);
     dc.array() = dcell.array() * f;
-    dh.noalias() = d * recurrent.transpose();
+    dh.setZero();
+    factors.blocks[0].multiplyAdd(dData, rows, width, dh.data(), u, scratch);
   }
 }
 
@@ -211,10 +232,11 @@ void forward(const Shape& s, const Weights& w, const float* x, bool sequences, c
     gates.noalias() = readDense(tr.x + r0 * F, r1 - r0, F) * readDense(w.kernel, F, width);
     gates.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(w.bias, width);
   });
+  const RecurrentFactors factors(s, w, false);
   parallel(threadsFor(B, threads), [&](int i, int n) {
     const auto [b0, b1] = share(B, i, n);
-    if (s.cell == Cell::gru) gruSteps(s, w, tr, b0, b1);
-    else lstmSteps(s, w, tr, b0, b1);
+    if (s.cell == Cell::gru) gruSteps(s, factors, tr, b0, b1);
+    else lstmSteps(s, factors, tr, b0, b1);
     for (long b = b0; b < b1; b++) {
       if (sequences)
         for (long t = 0; t < T; t++) std::copy_n(tr.h + ((t + 1) * B + b) * u, u, output + (b * T + t) * u);
@@ -229,10 +251,11 @@ void backward(const Shape& s, const Weights& w, const Trace& tr, const float* dy
   const long B = s.batch, T = s.steps, width = s.gates() * s.units;
   // Aligned like the trace arrays (binding.cc), so that Eigen's vector/scalar split is the same in every run.
   std::vector<float, Eigen::aligned_allocator<float>> dG(static_cast<size_t>(T * B * width));
+  const RecurrentFactors factors(s, w, true);
   parallel(threadsFor(B, threads), [&](int i, int n) {
     const auto [b0, b1] = share(B, i, n);
-    if (s.cell == Cell::gru) gruBackSteps(s, w, tr, dy, sequences, dG.data(), b0, b1);
-    else lstmBackSteps(s, w, tr, dy, sequences, dG.data(), b0, b1);
+    if (s.cell == Cell::gru) gruBackSteps(s, factors, tr, dy, sequences, dG.data(), b0, b1);
+    else lstmBackSteps(s, factors, tr, dy, sequences, dG.data(), b0, b1);
   });
   parallel(std::max(1, std::min<int>(threads, static_cast<int>(width / 16))), [&](int i, int n) {
     const auto [c0, c1] = share(width, i, n, 16);
