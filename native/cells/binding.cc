@@ -3,6 +3,8 @@
 //     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it)
 //   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads)
 //     → [dx, dKernel, dRecurrent, dBias]
+//   adam(weights, grad, m, v, [β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm])
+//     → the gradient's global norm before clipping; weights, m and v are updated in place (adam.h)
 // Arrays are Float32Arrays; every length is checked against the shape. Results are new JavaScript arrays, so V8
 // owns and accounts for the trace between the two calls. The work runs on the calling thread and `threads − 1`
 // others, synchronously, as a TensorFlow.js op must.
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "cells.h"
 
 namespace {
@@ -167,12 +170,39 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 5);
+    float* weights = nullptr;
+    size_t count = 0;
+    {
+      napi_typedarray_type type;
+      void* data = nullptr;
+      bool isTypedArray = false;
+      napi_is_typedarray(env, a.values[0], &isTypedArray);
+      if (!isTypedArray || napi_get_typedarray_info(env, a.values[0], &type, &count, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array)
+        fail(env, "weights must be a Float32Array");
+      weights = static_cast<float*>(data);
+    }
+    const long n = static_cast<long>(count);
+    const float* grad = a.floats(1, "grad", n);
+    float* m = a.floats(2, "m", n);
+    float* v = a.floats(3, "v", n);
+    const float* c = a.floats(4, "constants", 9);
+    const flts::AdamStep step{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+    napi_value norm;
+    check(env, napi_create_double(env, flts::adamStep(step, weights, grad, m, v, n), &norm), "returning the norm");
+    return norm;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, 2, functions);
+  napi_define_properties(env, exports, 3, functions);
   return exports;
 }
 

@@ -53,7 +53,7 @@ esac
 
 NODE_INCLUDE=$(node_headers)
 EIGEN_INCLUDE=$(eigen_headers)
-FLAGS="-std=c++17 -O3 -DNDEBUG -fPIC -shared -fvisibility=hidden -pthread -Wall -Wextra -DNODE_GYP_MODULE_NAME=flts_cells"
+FLAGS="-std=c++17 -O3 -DNDEBUG -ffp-contract=off -fno-math-errno -fPIC -shared -fvisibility=hidden -pthread -Wall -Wextra -DNODE_GYP_MODULE_NAME=flts_cells"
 KEY=$( { cat native/cells/*.cc native/cells/*.h; "$CXX" --version | head -1; echo "$FLAGS ${variants[*]}"; cat "$EIGEN_INCLUDE/Eigen/src/Core/util/Macros.h" | grep -m3 'define EIGEN_.*_VERSION'; } | sha256sum | cut -c1-16)
 BUILT="$CACHE/native-cells/$KEY"
 
@@ -62,7 +62,7 @@ if [[ ! -f $BUILT/.complete ]]; then
   for variant in "${variants[@]}"; do
     name=${variant%%:*}
     # shellcheck disable=SC2086 # FLAGS and the variant's flags are word lists
-    "$CXX" $FLAGS ${variant#*:} -isystem "$NODE_INCLUDE" -isystem "$EIGEN_INCLUDE" native/cells/cells.cc native/cells/binding.cc \
+    "$CXX" $FLAGS ${variant#*:} -isystem "$NODE_INCLUDE" -isystem "$EIGEN_INCLUDE" native/cells/*.cc \
       -o "$BUILT.tmp/flts-cells-$name.node" || die "compiling flts-cells-$name.node failed"
   done
   touch "$BUILT.tmp/.complete"

@@ -5,9 +5,15 @@
  * Once the recurrent layers became one op each, the per-variable optimizer ops were a quarter of a training step
  * on the native backend (~25 µs each; bench/results/rnn-speed.md).
  *
+ * Where the compiled cell loops run the layers, the update itself is one call into their addon
+ * (native/cells/adam.cc: the same float32 operations in one pass), which took the optimizer from a fifth of an
+ * upstream-sized training step to almost nothing; the weights stay in the tfjs variables, read and written once
+ * per step.
+ *
  * Porting note: PyTorch's Adam (upstream) computes the same update; its ε is added to √v̂ as here.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { CellsAddon } from './compiled-cells.js';
 
 export interface AdamSettings {
   learningRate: number;
@@ -24,20 +30,23 @@ export class FlatAdam {
   readonly #settings: AdamSettings;
   readonly #variables: tf.Variable[];
   readonly #sizes: number[];
-  readonly #m: tf.Variable;
-  readonly #v: tf.Variable;
+  // The moments: backend variables, or plain arrays for the addon.
+  readonly #moments: { m: tf.Variable; v: tf.Variable } | { addon: CellsAddon; m: Float32Array; v: Float32Array };
   // β₁ᵗ and β₂ᵗ, kept in float32 as tfjs keeps its accBeta variables.
   #accBeta1: number;
   #accBeta2: number;
 
-  constructor(variables: tf.Variable[], settings: AdamSettings) {
+  /** `addon`: run the update in the compiled cell loops' addon; else in backend ops. */
+  constructor(variables: tf.Variable[], settings: AdamSettings, addon?: CellsAddon) {
     this.#settings = settings;
     this.learningRate = settings.learningRate;
     this.#variables = variables;
     this.#sizes = variables.map((variable) => variable.size);
     const total = this.#sizes.reduce((sum, size) => sum + size, 0);
     // In tidy: the zeros the variables start from are freed; the variables are kept.
-    [this.#m, this.#v] = tf.tidy(() => [tf.variable(tf.zeros([total]), false), tf.variable(tf.zeros([total]), false)]);
+    this.#moments = addon
+      ? { addon, m: new Float32Array(total), v: new Float32Array(total) }
+      : tf.tidy(() => ({ m: tf.variable(tf.zeros([total]), false), v: tf.variable(tf.zeros([total]), false) }));
     this.#accBeta1 = Math.fround(settings.beta1);
     this.#accBeta2 = Math.fround(settings.beta2);
   }
@@ -47,15 +56,47 @@ export class FlatAdam {
    * Call inside tf.tidy.
    */
   step(grads: tf.Tensor[]): tf.Scalar {
+    const norm = 'addon' in this.#moments ? this.#stepInAddon(grads, this.#moments) : this.#stepOnBackend(grads, this.#moments);
+    this.#accBeta1 = Math.fround(this.#accBeta1 * Math.fround(this.#settings.beta1));
+    this.#accBeta2 = Math.fround(this.#accBeta2 * Math.fround(this.#settings.beta2));
+    return norm;
+  }
+
+  dispose(): void {
+    if (!('addon' in this.#moments)) tf.dispose([this.#moments.m, this.#moments.v]);
+  }
+
+  #stepInAddon(grads: tf.Tensor[], moments: { addon: CellsAddon; m: Float32Array; v: Float32Array }): tf.Scalar {
+    const { beta1, beta2, epsilon, clipNorm } = this.#settings;
+    const weights = new Float32Array(moments.m.length);
+    const grad = new Float32Array(moments.m.length);
+    let offset = 0;
+    this.#variables.forEach((variable, i) => {
+      weights.set(variable.dataSync(), offset);
+      grad.set(grads[i]!.dataSync(), offset);
+      offset += this.#sizes[i]!;
+    });
+    // The scalars as tfjs rounds them when it makes them tensors (1 − β is computed in double first, as there).
+    const constants = Float32Array.of(beta1, 1 - beta1, beta2, 1 - beta2, 1 - this.#accBeta1, 1 - this.#accBeta2, epsilon, -this.learningRate, clipNorm);
+    const norm = moments.addon.adam(weights, grad, moments.m, moments.v, constants);
+    offset = 0;
+    this.#variables.forEach((variable, i) => {
+      variable.assign(tf.tensor(weights.subarray(offset, offset + this.#sizes[i]!), variable.shape));
+      offset += this.#sizes[i]!;
+    });
+    return tf.scalar(norm);
+  }
+
+  #stepOnBackend(grads: tf.Tensor[], moments: { m: tf.Variable; v: tf.Variable }): tf.Scalar {
     const { beta1, beta2, epsilon, clipNorm } = this.#settings;
     const flat = tf.concat(grads.map((g) => tf.reshape(g, [-1])));
     const norm = tf.sqrt(tf.sum(tf.square(flat))) as tf.Scalar;
     // Clipping by global norm (tf.clip_by_global_norm's rule): scale by clipNorm / max(norm, clipNorm).
     const g = clipNorm > 0 ? tf.mul(flat, tf.div(clipNorm, tf.maximum(norm, clipNorm))) : flat;
-    const m = tf.add(tf.mul(this.#m, beta1), tf.mul(g, 1 - beta1));
-    const v = tf.add(tf.mul(this.#v, beta2), tf.mul(tf.square(g), 1 - beta2));
-    this.#m.assign(m);
-    this.#v.assign(v);
+    const m = tf.add(tf.mul(moments.m, beta1), tf.mul(g, 1 - beta1));
+    const v = tf.add(tf.mul(moments.v, beta2), tf.mul(tf.square(g), 1 - beta2));
+    moments.m.assign(m);
+    moments.v.assign(v);
     const mHat = tf.div(m, Math.fround(1 - this.#accBeta1));
     const vHat = tf.div(v, Math.fround(1 - this.#accBeta2));
     const update = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), -this.learningRate);
@@ -63,12 +104,6 @@ export class FlatAdam {
       const variable = this.#variables[i]!;
       variable.assign(tf.add(tf.reshape(delta, variable.shape), variable));
     });
-    this.#accBeta1 = Math.fround(this.#accBeta1 * Math.fround(beta1));
-    this.#accBeta2 = Math.fround(this.#accBeta2 * Math.fround(beta2));
     return norm;
-  }
-
-  dispose(): void {
-    tf.dispose([this.#m, this.#v]);
   }
 }

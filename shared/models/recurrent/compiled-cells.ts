@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidParameterError } from '../../errors.js';
 
-/** The addon's two calls (native/cells/binding.cc). */
+/** The addon's calls (native/cells/binding.cc). */
 export interface CellsAddon {
   /** → [output, trace x, h, gates, extra] */
   forward(
@@ -47,6 +47,11 @@ export interface CellsAddon {
     returnSequences: boolean,
     threads: number,
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /**
+   * One Adam step with clipping by global norm, in place on `weights`, `m`, `v`; `constants` = [β₁, 1 − β₁, β₂,
+   * 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm] as float32. → the norm of `grad` before clipping.
+   */
+  adam(weights: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, constants: Float32Array): number;
 }
 
 /** The loaded addon and where it came from, or why there is none. */
@@ -110,7 +115,9 @@ function load(): CompiledCells {
   if (file === undefined) return { ok: false, why: `not built (tools/native-cells/build.sh); looked for ${candidates.join(', ')}` };
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<CellsAddon>;
-    if (typeof addon.forward !== 'function' || typeof addon.backward !== 'function') return { ok: false, why: `${file} has no forward/backward functions` };
+    if (typeof addon.forward !== 'function' || typeof addon.backward !== 'function' || typeof addon.adam !== 'function') {
+      return { ok: false, why: `${file} lacks the forward, backward or adam function (an addon from another version)` };
+    }
     return { ok: true, addon: addon as CellsAddon, file, threads };
   } catch (error) {
     return { ok: false, why: `${file} failed to load: ${String((error as Error).message ?? error).split('\n')[0]}` };

@@ -12,12 +12,14 @@ import { InvalidParameterError, ModelStateError } from '../../errors.js';
 import type { PreprocessingManifest } from '../../series/manifest.js';
 import { windowInputs, windowShapeIssues, windowTargets } from '../../series/windows.js';
 import { FlatAdam } from './adam.js';
+import { compiledCells } from './compiled-cells.js';
 import { forwardPass, type DropoutPlan } from './forward.js';
 import { hyperparameterIssues, type RecurrentHyperparameters } from './hyperparameters.js';
 import type { RecurrentModel } from './model.js';
 import { buildNetwork, parameterCount, type RecurrentNetwork } from './network.js';
 import { formatEpochLine, formatSummary, type EpochRecord, type StopReason, type TrainingSummary } from './progress.js';
 import { createRandom, nextSeed, shuffleInPlace, type Random } from './random.js';
+import { layerKernel } from './recurrent-layer.js';
 import { trainingWindows, type TrainingFrames, type WindowSource } from './training-data.js';
 import { ValidationMonitor } from './validation-monitor.js';
 
@@ -89,7 +91,10 @@ class TrainingSession {
     this.#manifest = manifest;
     this.#hyper = hyper;
     this.#evaluationBatchSize = evaluationBatchSize;
-    this.#optimizer = new FlatAdam(network.variables, { learningRate: hyper.learningRate, ...ADAM, clipNorm: hyper.clipNorm });
+    // With the compiled cell loops, their addon does the update too (adam.ts).
+    const cells = compiledCells();
+    const addon = layerKernel() === 'compiled' && cells.ok ? cells.addon : undefined;
+    this.#optimizer = new FlatAdam(network.variables, { learningRate: hyper.learningRate, ...ADAM, clipNorm: hyper.clipNorm }, addon);
     this.#shuffleRandom = createRandom(hyper.seed + 1);
     const dropoutRandom = createRandom(hyper.seed + 2);
     this.#dropout = hyper.dropout > 0 ? { rate: hyper.dropout, nextSeed: () => nextSeed(dropoutRandom) } : undefined;

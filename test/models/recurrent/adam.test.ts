@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import { FlatAdam } from '../../../shared/models/recurrent/adam.js';
 import { clipByGlobalNorm } from './clip.js';
 import { chooseBackend } from '../../../shared/tf/backend.js';
+import { compiledCells } from '../../../shared/models/recurrent/compiled-cells.js';
 
 before(async () => {
   await chooseBackend();
@@ -22,7 +23,15 @@ function threeSteps(step: (variables: tf.Variable[], grads: tf.Tensor[], i: numb
   return values;
 }
 
+const cells = compiledCells();
+/** The two ways FlatAdam updates: backend ops, and one call into the compiled cell loops' addon (skipped where absent). */
+const IMPLEMENTATIONS = [
+  { name: 'in backend ops', addon: undefined, skip: false as const },
+  { name: "in the compiled cell loops' addon", addon: cells.ok ? cells.addon : undefined, skip: cells.ok ? (false as const) : `compiled cell loops unavailable: ${cells.why}` },
+];
+
 describe('FlatAdam', () => {
+  for (const { name, addon, skip } of IMPLEMENTATIONS) describe(name, { skip }, () => {
   for (const clipNorm of [0, 1]) {
     it(`updates the weights as tf.train.adam after clipByGlobalNorm (clip ${clipNorm}), changing the rate between steps`, () => {
       const adam = tf.train.adam(SETTINGS.learningRate, SETTINGS.beta1, SETTINGS.beta2, SETTINGS.epsilon);
@@ -34,7 +43,7 @@ describe('FlatAdam', () => {
       adam.dispose();
       let flat: FlatAdam | undefined;
       const actual = threeSteps((variables, grads, i) => {
-        flat ??= new FlatAdam(variables, { ...SETTINGS, clipNorm });
+        flat ??= new FlatAdam(variables, { ...SETTINGS, clipNorm }, addon);
         flat.learningRate = SETTINGS.learningRate / (i + 1);
         flat.step(grads);
       });
@@ -45,10 +54,23 @@ describe('FlatAdam', () => {
 
   it('returns the global norm before clipping: √(Σ g²)', () => {
     const variables = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([1]))];
-    const adam = new FlatAdam(variables, { ...SETTINGS, clipNorm: 1 });
+    const adam = new FlatAdam(variables, { ...SETTINGS, clipNorm: 1 }, addon);
     const norm = tf.tidy(() => adam.step([tf.tensor1d([3, 0]), tf.tensor1d([4])]).dataSync()[0]);
     assert.ok(Math.abs(norm! - 5) < 1e-6);
     adam.dispose();
     tf.dispose(variables);
+  });
+
+  it('leaves no tensor behind', () => {
+    const variables = [tf.variable(tf.ones([3])), tf.variable(tf.ones([2, 2]))];
+    const adam = new FlatAdam(variables, { ...SETTINGS, clipNorm: 1 }, addon);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.tidy(() => {
+      adam.step([tf.ones([3]), tf.ones([2, 2])]);
+    });
+    assert.equal(tf.memory().numTensors, before);
+    adam.dispose();
+    tf.dispose(variables);
+  });
   });
 });
