@@ -4,11 +4,10 @@
 #include "cells.h"
 
 #include "packed-factor.h"
+#include "thread-pool.h"
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <exception>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -32,28 +31,10 @@ std::pair<long, long> share(long count, int i, int n, long align = 1) {
   return {std::min(count, chunks * i / n * align), std::min(count, chunks * (i + 1) / n * align)};
 }
 
-// Runs part(i, n) for every i < n, part 0 on the calling thread; rethrows the first exception after all joined.
+// Runs part(i, n) for every i < n, part 0 on the calling thread (thread-pool.h); rethrows a part's exception.
 template <class Part>
 void parallel(int n, const Part& part) {
-  if (n <= 1) {
-    part(0, 1);
-    return;
-  }
-  std::vector<std::exception_ptr> errors(n);
-  auto guarded = [&](int i) {
-    try {
-      part(i, n);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> others;
-  others.reserve(n - 1);
-  for (int i = 1; i < n; i++) others.emplace_back(guarded, i);
-  guarded(0);
-  for (auto& thread : others) thread.join();
-  for (auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  ThreadPool::instance().run(n, part);
 }
 
 // Threads worth using for `rows` independent rows: a part below 8 rows costs more to hand over than it saves.
