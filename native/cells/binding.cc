@@ -1,6 +1,7 @@
 // Node-API entry points of the cell loops (cells.h), called by shared/models/recurrent/compiled-cells.ts:
-//   forward(cell, batch, steps, inputs, units, x, kernel, recurrent, bias, sequences, threads)
-//     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it)
+//   forward(cell, batch, steps, inputs, units, x, kernel, recurrent, bias, sequences, threads[, trace])
+//     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it; written
+//                                                          into `trace`, an earlier call's, when given)
 //   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads)
 //     → [dx, dKernel, dRecurrent, dBias]
 //   adam(weights, grad, m, v, [β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm])
@@ -39,10 +40,26 @@ void check(napi_env env, napi_status status, const char* what) {
 struct Args {
   napi_env env;
   std::vector<napi_value> values;
-  Args(napi_env env, napi_callback_info info, size_t expected) : env(env), values(expected) {
-    size_t count = expected;
+  // `optional` trailing arguments may be left out (then they read as undefined).
+  Args(napi_env env, napi_callback_info info, size_t expected, size_t optional = 0) : env(env), values(expected + optional) {
+    size_t count = expected + optional;
     check(env, napi_get_cb_info(env, info, &count, values.data(), nullptr, nullptr), "reading arguments");
-    if (count != expected) fail(env, "expected " + std::to_string(expected) + " arguments, got " + std::to_string(count));
+    if (count < expected || count > expected + optional)
+      fail(env, "expected " + std::to_string(expected) + (optional ? "–" + std::to_string(expected + optional) : "") + " arguments, got " + std::to_string(count));
+  }
+
+  bool given(size_t i) const {
+    napi_valuetype type = napi_undefined;
+    if (i < values.size() && values[i] != nullptr) napi_typeof(env, values[i], &type);
+    return type != napi_undefined;
+  }
+
+  napi_value element(size_t i, uint32_t index, const char* name) const {
+    bool isArray = false;
+    napi_value item;
+    if (napi_is_array(env, values[i], &isArray) != napi_ok || !isArray || napi_get_element(env, values[i], index, &item) != napi_ok)
+      fail(env, std::string(name) + " must be an array");
+    return item;
   }
 
   int integer(size_t i, const char* name, int minimum) const {
@@ -69,17 +86,19 @@ struct Args {
   }
 
   // The Float32Array at i, which must hold exactly `length` floats.
-  float* floats(size_t i, const char* name, long length) const {
+  float* floats(size_t i, const char* name, long length) const { return floatsOf(values[i], name, length); }
+
+  float* floatsOf(napi_value value, const std::string& name, long length) const {
     bool isTypedArray = false;
-    napi_is_typedarray(env, values[i], &isTypedArray);
+    napi_is_typedarray(env, value, &isTypedArray);
     napi_typedarray_type type;
     size_t count = 0;
     void* data = nullptr;
-    if (!isTypedArray || napi_get_typedarray_info(env, values[i], &type, &count, &data, nullptr, nullptr) != napi_ok ||
+    if (!isTypedArray || napi_get_typedarray_info(env, value, &type, &count, &data, nullptr, nullptr) != napi_ok ||
         type != napi_float32_array)
-      fail(env, std::string(name) + " must be a Float32Array");
+      fail(env, name + " must be a Float32Array");
     if (static_cast<long>(count) != length)
-      fail(env, std::string(name) + " holds " + std::to_string(count) + " floats, the shape needs " + std::to_string(length));
+      fail(env, name + " holds " + std::to_string(count) + " floats, the shape needs " + std::to_string(length));
     return static_cast<float*>(data);
   }
 };
@@ -130,7 +149,7 @@ napi_value guarded(napi_env env, const Body& body) {
 
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    const Args a(env, info, 11);
+    const Args a(env, info, 11, 1);
     const flts::Shape s = shapeOf(a);
     const float* x = a.floats(5, "x", static_cast<long>(s.batch) * s.steps * s.inputs);
     const flts::Weights w = weightsOf(a, s, 6);
@@ -139,10 +158,19 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     const flts::TraceSizes sizes = flts::traceSizes(s);
     float* output = nullptr;
     flts::Trace trace{};
-    const std::vector<napi_value> results = {
-        newFloats(env, static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units, &output),
-        newFloats(env, sizes.x, &trace.x), newFloats(env, sizes.h, &trace.h), newFloats(env, sizes.gates, &trace.gates),
-        newFloats(env, sizes.extra, &trace.extra)};
+    std::vector<napi_value> results = {newFloats(env, static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units, &output)};
+    const long lengths[4] = {sizes.x, sizes.h, sizes.gates, sizes.extra};
+    float** parts[4] = {&trace.x, &trace.h, &trace.gates, &trace.extra};
+    const char* names[4] = {"x", "h", "gates", "extra"};
+    for (uint32_t k = 0; k < 4; k++) {
+      if (a.given(11)) {
+        // A trace of an earlier call with this shape (its arrays came from newFloats, so aligned alike), reused.
+        results.push_back(a.element(11, k, "trace"));
+        *parts[k] = a.floatsOf(results.back(), std::string("trace.") + names[k], lengths[k]);
+      } else {
+        results.push_back(newFloats(env, lengths[k], parts[k]));
+      }
+    }
     flts::forward(s, w, x, sequences, trace, output, threads);
     return arrayOf(env, results);
   });

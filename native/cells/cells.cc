@@ -230,19 +230,23 @@ void forward(const Shape& s, const Weights& w, const float* x, bool sequences, c
 void backward(const Shape& s, const Weights& w, const Trace& tr, const float* dy, bool sequences, const Gradients& out,
               int threads) {
   const long B = s.batch, T = s.steps, width = s.gates() * s.units;
-  // Aligned like the trace arrays (binding.cc), so that Eigen's vector/scalar split is the same in every run.
-  std::vector<float, Eigen::aligned_allocator<float>> dG(static_cast<size_t>(T * B * width));
+  // Aligned like the trace arrays (binding.cc), so that Eigen's vector/scalar split is the same in every run; kept
+  // per calling thread and reused, because allocating megabytes afresh on every call costs page faults.
+  static thread_local std::vector<float, Eigen::aligned_allocator<float>> scratch;
+  scratch.resize(static_cast<size_t>(T * B * width));
+  // A plain pointer for the pooled threads: inside them the name `scratch` would be their own (empty) instance.
+  float* dG = scratch.data();
   const RecurrentFactors factors(s, w, true);
   parallel(threadsFor(B, threads), [&](int i, int n) {
     const auto [b0, b1] = share(B, i, n);
-    if (s.cell == Cell::gru) gruBackSteps(s, factors, tr, dy, sequences, dG.data(), b0, b1);
-    else lstmBackSteps(s, factors, tr, dy, sequences, dG.data(), b0, b1);
+    if (s.cell == Cell::gru) gruBackSteps(s, factors, tr, dy, sequences, dG, b0, b1);
+    else lstmBackSteps(s, factors, tr, dy, sequences, dG, b0, b1);
   });
   parallel(std::max(1, std::min<int>(threads, static_cast<int>(width / 16))), [&](int i, int n) {
     const auto [c0, c1] = share(width, i, n, 16);
-    weightGradientColumns(s, tr, dG.data(), out, c0, c1);
+    weightGradientColumns(s, tr, dG, out, c0, c1);
     const auto [t0, t1] = share(T, i, n);
-    inputGradientSteps(s, w, dG.data(), out.x, t0, t1);
+    inputGradientSteps(s, w, dG, out.x, t0, t1);
   });
 }
 

@@ -14,9 +14,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidParameterError } from '../../errors.js';
 
+/** A forward pass's trace, time-major (cell-math.ts's LayerTrace): x, h, gates, extra. */
+export type Trace = [Float32Array, Float32Array, Float32Array, Float32Array];
+
 /** The addon's calls (native/cells/binding.cc). */
 export interface CellsAddon {
-  /** → [output, trace x, h, gates, extra] */
+  /** → [output, trace x, h, gates, extra]; `trace`: an earlier call's trace of this shape, overwritten and returned. */
   forward(
     cell: 'gru' | 'lstm',
     batch: number,
@@ -29,7 +32,8 @@ export interface CellsAddon {
     bias: Float32Array,
     returnSequences: boolean,
     threads: number,
-  ): [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    trace?: Trace,
+  ): [Float32Array, ...Trace];
   /** → [dx, dKernel, dRecurrentKernel, dBias] */
   backward(
     cell: 'gru' | 'lstm',

@@ -2,10 +2,13 @@
  * A whole GRU/LSTM layer as one TensorFlow.js op (layer-op.ts) whose forward and backward passes are one call each
  * into the compiled cell loops (compiled-cells.ts, native/cells/): the same function as cell-loop-layer.ts, on
  * Eigen's GEMM and every CPU the process may use, whatever the backend. The trace stays in JavaScript arrays
- * between the two calls, so V8 accounts for it and frees it with the gradient closure.
+ * between the two calls; once the backward pass has used it, its arrays go back to a small pool for the next forward
+ * pass of that shape (a training step's traces are megabytes: allocating them afresh each step kept V8's garbage
+ * collector busy for a sixth of the step). A trace without a backward pass (validation, inference) is collected
+ * as usual.
  */
 import * as tf from '@tensorflow/tfjs';
-import { compiledCells } from './compiled-cells.js';
+import { compiledCells, type Trace } from './compiled-cells.js';
 import type { CellType } from './hyperparameters.js';
 import { applyLayerOp } from './layer-op.js';
 import type { RecurrentLayerWeights } from './network.js';
@@ -21,11 +24,13 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
       const units = recurrentKernel.shape[0];
       const kernelValues = floats(kernel);
       const recurrentValues = floats(recurrentKernel);
-      const [output, ...trace] = addon.forward(cell, batch, steps, inputs, units, floats(x), kernelValues, recurrentValues, floats(bias), returnSequences, threads);
+      const key = `${cell} ${batch} ${steps} ${inputs} ${units}`;
+      const [output, ...trace] = addon.forward(cell, batch, steps, inputs, units, floats(x), kernelValues, recurrentValues, floats(bias), returnSequences, threads, tracePool.take(key));
       return {
         value: returnSequences ? tf.tensor3d(output, [batch, steps, units]) : tf.tensor2d(output, [batch, units]),
         gradFunc: (dy) => {
           const grads = addon.backward(cell, batch, steps, inputs, units, kernelValues, recurrentValues, ...trace, floats(dy), returnSequences, threads);
+          tracePool.give(key, trace);
           return [
             tf.tensor3d(grads[0], [batch, steps, inputs]),
             tf.tensor2d(grads[1], kernel.shape),
@@ -39,6 +44,26 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
     weights,
   );
 }
+
+/** Traces whose backward pass is done, by shape, for reuse; a few per shape and a few shapes at most. */
+class TracePool {
+  readonly #free = new Map<string, Trace[]>();
+
+  take(key: string): Trace | undefined {
+    return this.#free.get(key)?.pop();
+  }
+
+  give(key: string, trace: Trace): void {
+    const list = this.#free.get(key) ?? [];
+    if (list.length >= 4) return;
+    // A run's shapes are few (training batch, its last partial batch, per layer); anything beyond is dropped.
+    if (!this.#free.has(key) && this.#free.size >= 16) this.#free.clear();
+    list.push(trace);
+    this.#free.set(key, list);
+  }
+}
+
+const tracePool = new TracePool();
 
 /** The tensor's values as float32 (the addon reads them only; the cpu backend's own array is safe to pass). */
 function floats(tensor: tf.Tensor): Float32Array {

@@ -71,6 +71,19 @@ describe('the compiled cell loops', { skip }, () => {
     }
   }
 
+  it("write into an earlier call's trace when given one, with the same numbers as into new arrays", () => {
+    const random = createRandom(13);
+    const width = 4 * units;
+    const args = [batch, steps, inputs, units, randomArray(random, batch * steps * inputs), randomArray(random, inputs * width), randomArray(random, units * width), randomArray(random, width), true, 2] as const;
+    const [, ...first] = addon().forward('lstm', ...args);
+    const fresh = addon().forward('lstm', ...args).map((array) => array.slice());
+    const reused = addon().forward('lstm', ...args, first);
+    reused.slice(1).forEach((array, k) => assert.equal(array, first[k], `trace array ${k} is the one given`));
+    reused.forEach((array, k) => assert.deepEqual(array, fresh[k], `result ${k}`));
+    const short: typeof first = [first[0], first[1], first[2].subarray(1), first[3]];
+    assert.throws(() => addon().forward('lstm', ...args, short), /trace.gates holds 12431 floats, the shape needs 12432/);
+  });
+
   it('refuse arrays that do not match the shape, naming the argument, and an unknown cell', () => {
     const width = 3 * units;
     const ok = {
