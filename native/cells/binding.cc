@@ -1,9 +1,10 @@
 // Node-API entry points of the cell loops (cells.h), called by shared/models/recurrent/compiled-cells.ts:
-//   forward(cell, batch, steps, inputs, units, x, kernel, recurrent, bias, sequences, threads[, trace])
+//   forward(cell, batch, steps, inputs, units, x, kernel, recurrent, bias, sequences, threads[, trace[, output]])
 //     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it; written
-//                                                          into `trace`, an earlier call's, when given)
-//   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads)
-//     → [dx, dKernel, dRecurrent, dBias]
+//                                                          into `trace`, an earlier call's, and `output` when given)
+//   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads
+//            [, [dx, dKernel, dRecurrent, dBias]])
+//     → [dx, dKernel, dRecurrent, dBias]                  (written into the arrays given, if any)
 //   adam(weights, grad, m, v, [β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm])
 //     → the gradient's global norm before clipping; weights, m and v are updated in place (adam.h)
 // Arrays are Float32Arrays; every length is checked against the shape. Results are new JavaScript arrays, so V8
@@ -149,16 +150,23 @@ napi_value guarded(napi_env env, const Body& body) {
 
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    const Args a(env, info, 11, 1);
+    const Args a(env, info, 11, 2);
     const flts::Shape s = shapeOf(a);
     const float* x = a.floats(5, "x", static_cast<long>(s.batch) * s.steps * s.inputs);
     const flts::Weights w = weightsOf(a, s, 6);
     const bool sequences = a.flag(9, "returnSequences");
     const int threads = a.integer(10, "threads", 1);
     const flts::TraceSizes sizes = flts::traceSizes(s);
+    const long outputLength = static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units;
     float* output = nullptr;
     flts::Trace trace{};
-    std::vector<napi_value> results = {newFloats(env, static_cast<long>(s.batch) * (sequences ? s.steps : 1) * s.units, &output)};
+    std::vector<napi_value> results;
+    if (a.given(12)) {
+      results.push_back(a.values[12]);
+      output = a.floats(12, "output", outputLength);
+    } else {
+      results.push_back(newFloats(env, outputLength, &output));
+    }
     const long lengths[4] = {sizes.x, sizes.h, sizes.gates, sizes.extra};
     float** parts[4] = {&trace.x, &trace.h, &trace.gates, &trace.extra};
     const char* names[4] = {"x", "h", "gates", "extra"};
@@ -178,7 +186,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
 
 napi_value Backward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    const Args a(env, info, 14);
+    const Args a(env, info, 14, 1);
     const flts::Shape s = shapeOf(a);
     const flts::Weights w{a.floats(5, "kernel", static_cast<long>(s.inputs) * s.gates() * s.units),
                           a.floats(6, "recurrentKernel", static_cast<long>(s.units) * s.gates() * s.units), nullptr};
@@ -190,9 +198,19 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     const int threads = a.integer(13, "threads", 1);
     const long width = static_cast<long>(s.gates()) * s.units;
     flts::Gradients grads{};
-    const std::vector<napi_value> results = {
-        newFloats(env, static_cast<long>(s.batch) * s.steps * s.inputs, &grads.x), newFloats(env, s.inputs * width, &grads.kernel),
-        newFloats(env, s.units * width, &grads.recurrent), newFloats(env, width, &grads.bias)};
+    const long lengths[4] = {static_cast<long>(s.batch) * s.steps * s.inputs, s.inputs * width, s.units * width, width};
+    float** parts[4] = {&grads.x, &grads.kernel, &grads.recurrent, &grads.bias};
+    const char* names[4] = {"dx", "dKernel", "dRecurrentKernel", "dBias"};
+    std::vector<napi_value> results;
+    for (uint32_t k = 0; k < 4; k++) {
+      if (a.given(14)) {
+        // Arrays to write into (e.g. views of new tensors' memory), every element of which is written.
+        results.push_back(a.element(14, k, "gradients"));
+        *parts[k] = a.floatsOf(results.back(), std::string("gradients.") + names[k], lengths[k]);
+      } else {
+        results.push_back(newFloats(env, lengths[k], parts[k]));
+      }
+    }
     flts::backward(s, w, trace, dy, sequences, grads, threads);
     return arrayOf(env, results);
   });

@@ -175,7 +175,10 @@ void weightGradientColumns(const Shape& s, const Trace& tr, const float* dG, con
   const long u = s.units, width = s.gates() * u, rows = static_cast<long>(s.steps) * s.batch, n = c1 - c0;
   const ConstView d = readView(dG + c0, rows, n, width);
   view(out.kernel + c0, s.inputs, n, width).noalias() = readDense(tr.x, rows, s.inputs).transpose() * d;
-  view(out.bias + c0, 1, n, n).noalias() = d.colwise().sum();
+  // Summed into an owned (aligned) row first: where Eigen's assignment peels columns for alignment they are summed
+  // in another order, so summing straight into `out` would make the result depend on where its array starts.
+  const Eigen::RowVectorXf biasSums = d.colwise().sum();
+  std::copy_n(biasSums.data(), n, out.bias + c0);
   const ConstView hPrev = readDense(tr.h, rows, u);
   // GRU columns from 2u on (the candidate) take the reset state instead of h.
   const long split = s.cell == Cell::gru ? std::clamp(2 * u, c0, c1) : c1;

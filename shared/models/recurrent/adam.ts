@@ -8,11 +8,12 @@
  * Where the compiled cell loops run the layers, the update itself is one call into their addon
  * (native/cells/adam.cc: the same float32 operations in one pass), which took the optimizer from a fifth of an
  * upstream-sized training step to almost nothing; the weights stay in the tfjs variables, read and written once
- * per step.
+ * per step (in place in the WASM heap on that backend, tensor-memory.ts).
  *
  * Porting note: PyTorch's Adam (upstream) computes the same update; its ε is added to √v̂ as here.
  */
 import * as tf from '@tensorflow/tfjs';
+import { produceTensors, readFloats } from '../../tf/tensor-memory.js';
 import type { CellsAddon } from './compiled-cells.js';
 
 export interface AdamSettings {
@@ -30,8 +31,8 @@ export class FlatAdam {
   readonly #settings: AdamSettings;
   readonly #variables: tf.Variable[];
   readonly #sizes: number[];
-  // The moments: backend variables, or plain arrays for the addon.
-  readonly #moments: { m: tf.Variable; v: tf.Variable } | { addon: CellsAddon; m: Float32Array; v: Float32Array };
+  // The moments: backend variables, or plain arrays for the addon (with room for the flat weights and gradient).
+  readonly #moments: { m: tf.Variable; v: tf.Variable } | { addon: CellsAddon; m: Float32Array; v: Float32Array; weights: Float32Array; grad: Float32Array };
   // β₁ᵗ and β₂ᵗ, kept in float32 as tfjs keeps its accBeta variables.
   #accBeta1: number;
   #accBeta2: number;
@@ -45,7 +46,7 @@ export class FlatAdam {
     const total = this.#sizes.reduce((sum, size) => sum + size, 0);
     // In tidy: the zeros the variables start from are freed; the variables are kept.
     this.#moments = addon
-      ? { addon, m: new Float32Array(total), v: new Float32Array(total) }
+      ? { addon, m: new Float32Array(total), v: new Float32Array(total), weights: new Float32Array(total), grad: new Float32Array(total) }
       : tf.tidy(() => ({ m: tf.variable(tf.zeros([total]), false), v: tf.variable(tf.zeros([total]), false) }));
     this.#accBeta1 = Math.fround(settings.beta1);
     this.#accBeta2 = Math.fround(settings.beta2);
@@ -66,24 +67,29 @@ export class FlatAdam {
     if (!('addon' in this.#moments)) tf.dispose([this.#moments.m, this.#moments.v]);
   }
 
-  #stepInAddon(grads: tf.Tensor[], moments: { addon: CellsAddon; m: Float32Array; v: Float32Array }): tf.Scalar {
+  #stepInAddon(grads: tf.Tensor[], moments: { addon: CellsAddon; m: Float32Array; v: Float32Array; weights: Float32Array; grad: Float32Array }): tf.Scalar {
     const { beta1, beta2, epsilon, clipNorm } = this.#settings;
-    const weights = new Float32Array(moments.m.length);
-    const grad = new Float32Array(moments.m.length);
+    const { weights, grad } = moments;
     let offset = 0;
     this.#variables.forEach((variable, i) => {
-      weights.set(variable.dataSync(), offset);
-      grad.set(grads[i]!.dataSync(), offset);
+      weights.set(readFloats(variable), offset);
+      grad.set(readFloats(grads[i]!), offset);
       offset += this.#sizes[i]!;
     });
     // The scalars as tfjs rounds them when it makes them tensors (1 − β is computed in double first, as there).
     const constants = Float32Array.of(beta1, 1 - beta1, beta2, 1 - beta2, 1 - this.#accBeta1, 1 - this.#accBeta2, epsilon, -this.learningRate, clipNorm);
     const norm = moments.addon.adam(weights, grad, moments.m, moments.v, constants);
-    offset = 0;
-    this.#variables.forEach((variable, i) => {
-      variable.assign(tf.tensor(weights.subarray(offset, offset + this.#sizes[i]!), variable.shape));
-      offset += this.#sizes[i]!;
-    });
+    const updated = produceTensors(
+      this.#variables.map((variable) => variable.shape),
+      (outputs) => {
+        let start = 0;
+        outputs.forEach((output, i) => {
+          output.set(weights.subarray(start, start + this.#sizes[i]!));
+          start += this.#sizes[i]!;
+        });
+      },
+    );
+    this.#variables.forEach((variable, i) => variable.assign(updated[i]!));
     return tf.scalar(norm);
   }
 

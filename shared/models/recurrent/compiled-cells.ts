@@ -19,7 +19,10 @@ export type Trace = [Float32Array, Float32Array, Float32Array, Float32Array];
 
 /** The addon's calls (native/cells/binding.cc). */
 export interface CellsAddon {
-  /** → [output, trace x, h, gates, extra]; `trace`: an earlier call's trace of this shape, overwritten and returned. */
+  /**
+   * → [output, trace x, h, gates, extra]; `trace`: an earlier call's trace of this shape, and `output`: an array
+   * to write the output into; both are written and returned when given.
+   */
   forward(
     cell: 'gru' | 'lstm',
     batch: number,
@@ -33,8 +36,9 @@ export interface CellsAddon {
     returnSequences: boolean,
     threads: number,
     trace?: Trace,
+    output?: Float32Array,
   ): [Float32Array, ...Trace];
-  /** → [dx, dKernel, dRecurrentKernel, dBias] */
+  /** → [dx, dKernel, dRecurrentKernel, dBias], written into `gradients` when given. */
   backward(
     cell: 'gru' | 'lstm',
     batch: number,
@@ -50,6 +54,7 @@ export interface CellsAddon {
     dy: Float32Array,
     returnSequences: boolean,
     threads: number,
+    gradients?: [Float32Array, Float32Array, Float32Array, Float32Array],
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
   /**
    * One Adam step with clipping by global norm, in place on `weights`, `m`, `v`; `constants` = [β₁, 1 − β₁, β₂,

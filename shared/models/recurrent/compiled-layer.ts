@@ -8,6 +8,7 @@
  * once.
  */
 import * as tf from '@tensorflow/tfjs';
+import { produceTensors, readFloats } from '../../tf/tensor-memory.js';
 import { compiledCells, type Trace } from './compiled-cells.js';
 import type { CellType } from './hyperparameters.js';
 import { applyLayerOp } from './layer-op.js';
@@ -22,24 +23,25 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
     (x, kernel, recurrentKernel, bias) => {
       const [batch, steps, inputs] = x.shape;
       const units = recurrentKernel.shape[0];
-      const kernelValues = floats(kernel);
-      const recurrentValues = floats(recurrentKernel);
       const key = `${cell} ${batch} ${steps} ${inputs} ${units}`;
-      const [output, ...trace] = addon.forward(cell, batch, steps, inputs, units, floats(x), kernelValues, recurrentValues, floats(bias), returnSequences, threads, tracePool.take(key));
+      let trace: Trace | undefined;
+      const [value] = produceTensors([returnSequences ? [batch, steps, units] : [batch, units]], ([output]) => {
+        const reuse = tracePool.take(key);
+        [, ...trace] = addon.forward(cell, batch, steps, inputs, units, readFloats(x), readFloats(kernel), readFloats(recurrentKernel), readFloats(bias), returnSequences, threads, reuse, output);
+      });
       // Without a gradient being recorded (validation, inference) there will be no backward pass: the trace is free
-      // at once. (Left to the collector, a forward-only call cost 5× a training call: V8 collected on each one.)
-      if (!recordingGradients()) tracePool.give(key, trace);
+      // at once. (Left to the collector, forward-only calls were a fifth slower.)
+      if (!recordingGradients()) tracePool.give(key, trace!);
       return {
-        value: returnSequences ? tf.tensor3d(output, [batch, steps, units]) : tf.tensor2d(output, [batch, units]),
+        value: value!,
         gradFunc: (dy) => {
-          const grads = addon.backward(cell, batch, steps, inputs, units, kernelValues, recurrentValues, ...trace, floats(dy), returnSequences, threads);
-          tracePool.give(key, trace);
-          return [
-            tf.tensor3d(grads[0], [batch, steps, inputs]),
-            tf.tensor2d(grads[1], kernel.shape),
-            tf.tensor2d(grads[2], recurrentKernel.shape),
-            tf.tensor1d(grads[3]),
-          ];
+          const shapes = [[batch, steps, inputs], kernel.shape, recurrentKernel.shape, bias.shape];
+          const grads = produceTensors(shapes, (out) => {
+            const [tx, th, tg, te] = trace!;
+            addon.backward(cell, batch, steps, inputs, units, readFloats(kernel), readFloats(recurrentKernel), tx, th, tg, te, readFloats(dy), returnSequences, threads, out as Trace);
+          });
+          tracePool.give(key, trace!);
+          return grads;
         },
       };
     },
@@ -72,9 +74,4 @@ const tracePool = new TracePool();
 function recordingGradients(): boolean {
   // tfjs-core's Engine keeps the nesting depth of gradient scopes in its state (engine.ts, startTape/endTape).
   return ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth ?? 0) > 0;
-}
-
-/** The tensor's values as float32 (the addon reads them only; the cpu backend's own array is safe to pass). */
-function floats(tensor: tf.Tensor): Float32Array {
-  return tensor.dataSync() as Float32Array;
 }

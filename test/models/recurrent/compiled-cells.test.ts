@@ -84,6 +84,27 @@ describe('the compiled cell loops', { skip }, () => {
     assert.throws(() => addon().forward('lstm', ...args, short), /trace.gates holds 12431 floats, the shape needs 12432/);
   });
 
+  it('give the same bits into arrays of any alignment (views of a WASM heap, plain arrays), so a seed replays exactly', () => {
+    const random = createRandom(14);
+    for (const cell of ['gru', 'lstm'] as const) {
+      const width = gateCount(cell) * units;
+      const weights = [randomArray(random, inputs * width), randomArray(random, units * width), randomArray(random, width)] as const;
+      const x = randomArray(random, batch * steps * inputs);
+      const [output, ...trace] = addon().forward(cell, batch, steps, inputs, units, x, ...weights, true, 2);
+      const dy = randomArray(random, output.length);
+      const sizes = [batch * steps * inputs, inputs * width, units * width, width];
+      // Arrays starting 0, 4, 8 and 20 bytes into a buffer.
+      const at = (offset: number) => sizes.map((n) => new Float32Array(n + 8).subarray(offset, offset + n)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+      const first = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, true, 2, at(0));
+      for (const offset of [1, 2, 5]) {
+        const grads = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, true, 2, at(offset));
+        grads.forEach((array, k) => assert.deepEqual(array, first[k], `${cell}: gradient ${k} written ${4 * offset} bytes in`));
+      }
+      const [shifted] = addon().forward(cell, batch, steps, inputs, units, x, ...weights, true, 2, undefined, new Float32Array(output.length + 4).subarray(3, 3 + output.length));
+      assert.deepEqual(shifted, output, `${cell}: output written 12 bytes in`);
+    }
+  });
+
   it('refuse arrays that do not match the shape, naming the argument, and an unknown cell', () => {
     const width = 3 * units;
     const ok = {
