@@ -17,7 +17,11 @@ step "native TensorFlow backend (tfjs-node against the PyPI libtensorflow)"
 native=0
 if tools/native-tf/install.sh; then native=1; else echo "native backend unavailable: the tests run on WASM only" >&2; fi
 step "compiled cell loops (native/cells, C++ over Eigen)"
-tools/native-cells/build.sh
+if ! tools/native-cells/build.sh; then
+  # CI requires them (FLTS_REQUIRE_CELLS=1 in .ci/run); elsewhere their tests skip, saying so, and the rest runs.
+  [[ ${FLTS_REQUIRE_CELLS:-0} == 1 ]] && exit 1
+  echo "compiled cell loops unavailable: their tests skip and the layers run on the backend" >&2
+fi
 step "build"
 npm run --silent build
 

@@ -11,6 +11,11 @@
 #include <Eigen/Core>
 #include <vector>
 
+// The internal signatures used below are Eigen 3.4's (GeneralBlockPanelKernel.h, GeneralMatrixMatrix.h).
+#if !EIGEN_VERSION_AT_LEAST(3, 4, 0) || EIGEN_VERSION_AT_LEAST(3, 4, 90)
+#error "native/cells needs Eigen 3.4 (libeigen3-dev 3.4.x): packed-factor.h uses its internal GEMM building blocks"
+#endif
+
 namespace flts {
 
 class PackedFactor {

@@ -48,7 +48,7 @@ class ThreadPool {
     }
     wake_.notify_all();
     task(0);
-    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    while (pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
     for (auto& error : errors)
       if (error) std::rethrow_exception(error);
   }
@@ -58,11 +58,13 @@ class ThreadPool {
 
   void grow(int workers) {
     while (static_cast<int>(started_) < workers) {
-      const int index = static_cast<int>(++started_);
+      const int index = static_cast<int>(started_) + 1;
       // The generation before the job being posted, read here: a thread that read it itself could start after
       // the post and wait for the next job instead.
       const unsigned long seen = generation_.load(std::memory_order_acquire);
       std::thread([this, index, seen] { work(index, seen); }).detach();
+      // Counted only once it exists: a thread that failed to start (std::system_error) must not be waited for.
+      started_++;
     }
   }
 
@@ -71,15 +73,14 @@ class ThreadPool {
     for (;;) {
       // Spin some tens of microseconds for the next job before sleeping on the condition variable.
       for (int spin = 0; spin < 2000 && generation_.load(std::memory_order_acquire) == seen; spin++) pause();
-      if (generation_.load(std::memory_order_acquire) == seen) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      }
-      seen = generation_.load(std::memory_order_acquire);
       const std::function<void(int)>* task;
       int parts;
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        // The generation, task and part count are read together, under the lock they are posted under: read apart,
+        // a worker left out of one job could take the next job's task under the old generation and run it twice.
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        seen = generation_.load(std::memory_order_acquire);
         task = task_;
         parts = parts_;
       }

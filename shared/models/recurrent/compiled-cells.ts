@@ -133,6 +133,14 @@ function load(): CompiledCells {
   }
 }
 
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 function readCpuFlags(): Set<string> {
   try {
     const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
@@ -142,18 +150,38 @@ function readCpuFlags(): Set<string> {
   }
 }
 
-/** CPUs the cgroup's quota allows (rounded up), or undefined without a quota (v2 cpu.max, else v1 cfs files). */
-function cgroupCpuLimit(): number | undefined {
-  const read = (path: string) => {
-    try {
-      return readFileSync(path, 'utf8').trim();
-    } catch {
-      return undefined;
+/**
+ * CPUs the process's CPU quota allows (rounded up), or undefined without one: the smallest quota of its own cgroup
+ * and every cgroup above it (from /proc/self/cgroup; v2 `cpu.max`, v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`). In
+ * a container with its own cgroup namespace that is /sys/fs/cgroup itself.
+ */
+export function cgroupCpuLimit(read: (path: string) => string | undefined = readText): number | undefined {
+  const ancestors = (path: string) => {
+    const dirs = [];
+    for (let dir = path; ; dir = dirname(dir)) {
+      dirs.push(dir === '/' ? '' : dir);
+      if (dir === '/' || dir === '.' || dir === '') break;
     }
+    return dirs;
   };
-  const v2 = read('/sys/fs/cgroup/cpu.max')?.split(/\s+/);
-  const quota = v2 ? Number(v2[0]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
-  const period = v2 ? Number(v2[1]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'));
-  if (!(quota > 0) || !(period > 0)) return undefined;
-  return Math.ceil(quota / period);
+  const quotas: number[] = [];
+  const add = (quota: number, period: number) => {
+    if (quota > 0 && period > 0) quotas.push(Math.ceil(quota / period));
+  };
+  const lines = (read('/proc/self/cgroup') ?? '').split('\n');
+  const v2 = lines.find((line) => line.startsWith('0::'))?.slice(3) ?? '/';
+  for (const dir of ancestors(v2)) {
+    const [quota, period] = (read(`/sys/fs/cgroup${dir}/cpu.max`) ?? '').split(/\s+/);
+    add(Number(quota), Number(period));
+  }
+  const v1 = lines.map((line) => line.split(':')).find(([, controllers]) => controllers?.split(',').includes('cpu'));
+  if (v1) {
+    const mount = `/sys/fs/cgroup/${v1[1]}`;
+    for (const dir of ancestors(v1[2] ?? '/')) {
+      add(Number(read(`${mount}${dir}/cpu.cfs_quota_us`)), Number(read(`${mount}${dir}/cpu.cfs_period_us`)));
+      // Some systems mount the v1 cpu controller as /sys/fs/cgroup/cpu only.
+      add(Number(read(`/sys/fs/cgroup/cpu${dir}/cpu.cfs_quota_us`)), Number(read(`/sys/fs/cgroup/cpu${dir}/cpu.cfs_period_us`)));
+    }
+  }
+  return quotas.length > 0 ? Math.min(...quotas) : undefined;
 }

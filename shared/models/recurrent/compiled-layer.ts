@@ -31,7 +31,8 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
       });
       // Without a gradient being recorded (validation, inference) there will be no backward pass: the trace is free
       // at once. (Left to the collector, forward-only calls were a fifth slower.)
-      if (!recordingGradients()) tracePool.give(key, trace!);
+      let returned = !recordingGradients();
+      if (returned) tracePool.give(key, trace!);
       return {
         value: value!,
         gradFunc: (dy) => {
@@ -40,7 +41,9 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
             const [tx, th, tg, te] = trace!;
             addon.backward(cell, batch, steps, inputs, units, readFloats(kernel), readFloats(recurrentKernel), tx, th, tg, te, readFloats(dy), returnSequences, threads, out as Trace);
           });
-          tracePool.give(key, trace!);
+          // Once: under nested gradient scopes tfjs may run this function twice.
+          if (!returned) tracePool.give(key, trace!);
+          returned = true;
           return grads;
         },
       };

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../../errors.js';
 import { cellLoopLayer } from './cell-loop-layer.js';
-import { compiledCells } from './compiled-cells.js';
+import { compiledCells, recurrentThreads } from './compiled-cells.js';
 import { compiledLayer } from './compiled-layer.js';
 import type { CellType } from './hyperparameters.js';
 import { usesGpu } from '../../tf/native.js';
@@ -61,9 +61,12 @@ export interface KernelReport {
 
 /**
  * The kernel the layers will run on with the active backend, checked: a kernel named by `FLTS_RNN_KERNEL` that
- * cannot run here is an InvalidParameterError naming the variable, raised before any training starts.
+ * cannot run here, or a `FLTS_RNN_THREADS` that is not a thread count, is an InvalidParameterError naming the
+ * variable, raised before any training starts.
  */
 export function layerKernelReport(): KernelReport {
+  // FLTS_RNN_THREADS is checked here too, so that a bad value stops the run before training, whichever kernel runs.
+  recurrentThreads();
   const chosen = layerKernel();
   const cells = compiledCells();
   const requested = kernel !== 'auto';

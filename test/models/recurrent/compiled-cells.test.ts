@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { gateCount, layerBackward, layerForward, layerOutput, type LayerValues } from '../../../shared/models/recurrent/cell-math.js';
-import { addonFileName, compiledCells, recurrentThreads, type CellsAddon } from '../../../shared/models/recurrent/compiled-cells.js';
+import { addonFileName, cgroupCpuLimit, compiledCells, recurrentThreads, type CellsAddon } from '../../../shared/models/recurrent/compiled-cells.js';
 import { plainMatrixProduct } from '../../../shared/models/recurrent/matrix-product.js';
 import { kernelFromEnvironment } from '../../../shared/models/recurrent/recurrent-layer.js';
 import { createRandom } from '../../../shared/models/recurrent/random.js';
@@ -105,6 +105,26 @@ describe('the compiled cell loops', { skip }, () => {
     }
   });
 
+  it('hand work to their thread pool correctly when the part count changes from call to call (30 000 calls, 8 threads)', () => {
+    // batch 16, 4 steps: each forward call hands over 8 parts (the projection), then 2 (16 rows / 8). A worker that
+    // took a job it was not part of could run the next job's part twice or not at all: the child then hangs
+    // (killed by the timeout; before the fix it did within 7 000–13 000 calls) or computes other numbers.
+    const script = `
+      const addon = require(process.argv[1]);
+      const f = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) / 2);
+      const [B, T, F, u] = [16, 4, 2, 8];
+      const args = ['gru', B, T, F, u, f(B * T * F, 1), f(F * 3 * u, 2), f(u * 3 * u, 3), f(3 * u, 4), true, 8];
+      const [first] = addon.forward(...args);
+      for (let i = 0; i < 30000; i++) {
+        const [again] = addon.forward(...args);
+        if (!again.every((v, j) => v === first[j])) throw new Error('call ' + i + ' computed other numbers');
+      }
+      console.log('ok');
+    `;
+    const output = execFileSync(process.execPath, ['-e', script, (cells as { file: string }).file], { encoding: 'utf8', timeout: 90_000 });
+    assert.equal(output.trim(), 'ok');
+  });
+
   it('refuse arrays that do not match the shape, naming the argument, and an unknown cell', () => {
     const width = 3 * units;
     const ok = {
@@ -146,13 +166,26 @@ describe('choosing the compiled cell loops', () => {
     for (const bad of ['0', '-1', '1.5', 'two']) assert.throws(() => recurrentThreads({ FLTS_RNN_THREADS: bad }), /FLTS_RNN_THREADS must be an integer from 1 to 256/);
   });
 
+  it("count the CPUs a cgroup quota allows: the process's own cgroup and those above it, v2 and v1", () => {
+    const files = (entries: Record<string, string>) => (path: string) => entries[path];
+    // A Kubernetes pod limited to 1.5 CPUs inside a 4-CPU slice, seen without a cgroup namespace.
+    const v2 = { '/proc/self/cgroup': '0::/kubepods/pod1/ctr', '/sys/fs/cgroup/kubepods/pod1/ctr/cpu.max': 'max 100000', '/sys/fs/cgroup/kubepods/pod1/cpu.max': '150000 100000', '/sys/fs/cgroup/kubepods/cpu.max': '400000 100000', '/sys/fs/cgroup/cpu.max': 'max 100000' };
+    assert.equal(cgroupCpuLimit(files(v2)), 2);
+    // The same with a cgroup namespace: the container's cgroup is the root.
+    assert.equal(cgroupCpuLimit(files({ '/proc/self/cgroup': '0::/', '/sys/fs/cgroup/cpu.max': '300000 100000' })), 3);
+    const v1 = { '/proc/self/cgroup': '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/', '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us': '50000', '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us': '100000' };
+    assert.equal(cgroupCpuLimit(files(v1)), 1);
+    assert.equal(cgroupCpuLimit(files({ '/proc/self/cgroup': '0::/', '/sys/fs/cgroup/cpu.max': 'max 100000' })), undefined);
+    assert.equal(cgroupCpuLimit(files({})), undefined);
+  });
+
   it('FLTS_RNN_KERNEL names one of the kernels, or the error lists them', () => {
     assert.equal(kernelFromEnvironment({}), 'auto');
     assert.equal(kernelFromEnvironment({ FLTS_RNN_KERNEL: 'cell-loop' }), 'cell-loop');
     assert.throws(() => kernelFromEnvironment({ FLTS_RNN_KERNEL: 'fast' }), /FLTS_RNN_KERNEL must be one of auto, compiled, libtensorflow, cell-loop, reference, got 'fast'/);
   });
 
-  it('without the addon, `auto` falls back to the backend kernels and says why; asking for it by name is an error', () => {
+  it('without the addon, `auto` falls back to the backend kernels and says why; asking for it by name, or a bad thread count, is an error', () => {
     const script = [
       "const { chooseBackend } = await import('./shared/tf/backend.ts');",
       "const { layerKernelReport } = await import('./shared/models/recurrent/recurrent-layer.ts');",
@@ -165,5 +198,7 @@ describe('choosing the compiled cell loops', () => {
     assert.equal(report.kernel, 'cell-loop');
     assert.match(report.detail, /compiled cell loops unavailable: not built \(tools\/native-cells\/build.sh\); looked for \/nonexistent\/flts-cells.node/);
     assert.throws(() => run({ FLTS_RNN_KERNEL: 'compiled' }), (error: { stderr: string }) => /FLTS_RNN_KERNEL=compiled, but the compiled cell loops are not available/.test(error.stderr));
+    // A thread count that is not one stops the run before training too, whichever kernel would run.
+    assert.throws(() => run({ FLTS_RNN_KERNEL: '', FLTS_RNN_THREADS: 'two' }), (error: { stderr: string }) => /FLTS_RNN_THREADS must be an integer from 1 to 256, got 'two'/.test(error.stderr));
   });
 });
