@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { forwardPass } from '../../../shared/models/recurrent/forward.js';
 import { buildNetwork, type RecurrentNetwork } from '../../../shared/models/recurrent/network.js';
-import { setLayerKernel, type LayerKernel } from '../../../shared/models/recurrent/recurrent-layer.js';
+import { kernelFromEnvironment, setLayerKernel, type LayerKernel } from '../../../shared/models/recurrent/recurrent-layer.js';
 import { MIN_SPLIT } from '../../../shared/models/recurrent/cell-loop-layer.js';
 import { shardWorker, shardWorkerStatus } from '../../../shared/models/recurrent/shard-worker.js';
 import { compiledCells } from '../../../shared/models/recurrent/compiled-cells.js';
@@ -22,7 +22,9 @@ let choice: BackendChoice;
 before(async () => {
   choice = await chooseBackend();
 });
-after(() => setLayerKernel('auto'));
+// What the process runs by default: `auto`, or what FLTS_RNN_KERNEL says (npm test's last pass: cell-loop).
+const defaultKernel = kernelFromEnvironment(process.env);
+after(() => setLayerKernel(defaultKernel));
 
 interface Result {
   output: Float32Array;
@@ -81,7 +83,7 @@ describe('the recurrent layer kernels', () => {
         const layers = () => evaluate(network, x, y, (input) => network.model.apply(input, { training: true }) as tf.Tensor);
 
         it("compute the tfjs-layers model's output, loss and every weight gradient (the default kernel for the active backend)", () => {
-          assertSame(evaluate(network, x, y, withKernel('auto')(network)), layers(), `${choice.backend} auto`);
+          assertSame(evaluate(network, x, y, withKernel(defaultKernel)(network)), layers(), `${choice.backend} ${defaultKernel}`);
         });
 
         it('the compiled cell loops compute them too (C++ over Eigen, the default wherever they were built)', (t) => {
@@ -113,7 +115,7 @@ describe('the recurrent layer kernels', () => {
   }
 
   it('give each window the same forecast alone or in a batch (no mixing across the batch or its halves)', () => {
-    setLayerKernel('auto');
+    setLayerKernel(defaultKernel);
     const network = buildNetwork({ cell: 'gru', inputLength: 4, featureCount: 2, hiddenSize: 5, numLayers: 2, horizon: 1 }, 4);
     const x = tf.randomNormal([9, 4, 2], 0, 1, 'float32', 5) as tf.Tensor3D;
     const all = tf.tidy(() => forwardPass(network, x).dataSync());
