@@ -89,7 +89,8 @@ struct Args {
   // The Float32Array at i, which must hold exactly `length` floats.
   float* floats(size_t i, const char* name, long length) const { return floatsOf(values[i], name, length); }
 
-  float* floatsOf(napi_value value, const std::string& name, long length) const {
+  // `length` −1: any length, reported in `*count`.
+  float* floatsOf(napi_value value, const std::string& name, long length, long* count_ = nullptr) const {
     bool isTypedArray = false;
     napi_is_typedarray(env, value, &isTypedArray);
     napi_typedarray_type type;
@@ -98,8 +99,9 @@ struct Args {
     if (!isTypedArray || napi_get_typedarray_info(env, value, &type, &count, &data, nullptr, nullptr) != napi_ok ||
         type != napi_float32_array)
       fail(env, name + " must be a Float32Array");
-    if (static_cast<long>(count) != length)
+    if (length >= 0 && static_cast<long>(count) != length)
       fail(env, name + " holds " + std::to_string(count) + " floats, the shape needs " + std::to_string(length));
+    if (count_ != nullptr) *count_ = static_cast<long>(count);
     return static_cast<float*>(data);
   }
 };
@@ -148,6 +150,20 @@ napi_value guarded(napi_env env, const Body& body) {
   }
 }
 
+// Four result arrays of `lengths` into `results`, their data into `parts`: the elements of the list argument `i`
+// when given (an earlier call's trace, or views of new tensors; checked, then written), else new arrays.
+void fourArrays(napi_env env, const Args& a, size_t i, const std::string& list, const char* const names[4], const long lengths[4],
+                float** const parts[4], std::vector<napi_value>& results) {
+  for (uint32_t k = 0; k < 4; k++) {
+    if (a.given(i)) {
+      results.push_back(a.element(i, k, list.c_str()));
+      *parts[k] = a.floatsOf(results.back(), list + "." + names[k], lengths[k]);
+    } else {
+      results.push_back(newFloats(env, lengths[k], parts[k]));
+    }
+  }
+}
+
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args a(env, info, 11, 2);
@@ -168,17 +184,10 @@ napi_value Forward(napi_env env, napi_callback_info info) {
       results.push_back(newFloats(env, outputLength, &output));
     }
     const long lengths[4] = {sizes.x, sizes.h, sizes.gates, sizes.extra};
-    float** parts[4] = {&trace.x, &trace.h, &trace.gates, &trace.extra};
-    const char* names[4] = {"x", "h", "gates", "extra"};
-    for (uint32_t k = 0; k < 4; k++) {
-      if (a.given(11)) {
-        // A trace of an earlier call with this shape (its arrays came from newFloats, so aligned alike), reused.
-        results.push_back(a.element(11, k, "trace"));
-        *parts[k] = a.floatsOf(results.back(), std::string("trace.") + names[k], lengths[k]);
-      } else {
-        results.push_back(newFloats(env, lengths[k], parts[k]));
-      }
-    }
+    float** const parts[4] = {&trace.x, &trace.h, &trace.gates, &trace.extra};
+    const char* const names[4] = {"x", "h", "gates", "extra"};
+    // A trace given is an earlier call's of this shape: its arrays came from newFloats, so they are aligned alike.
+    fourArrays(env, a, 11, "trace", names, lengths, parts, results);
     flts::forward(s, w, x, sequences, trace, output, threads);
     return arrayOf(env, results);
   });
@@ -199,18 +208,10 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     const long width = static_cast<long>(s.gates()) * s.units;
     flts::Gradients grads{};
     const long lengths[4] = {static_cast<long>(s.batch) * s.steps * s.inputs, s.inputs * width, s.units * width, width};
-    float** parts[4] = {&grads.x, &grads.kernel, &grads.recurrent, &grads.bias};
-    const char* names[4] = {"dx", "dKernel", "dRecurrentKernel", "dBias"};
+    float** const parts[4] = {&grads.x, &grads.kernel, &grads.recurrent, &grads.bias};
+    const char* const names[4] = {"dx", "dKernel", "dRecurrentKernel", "dBias"};
     std::vector<napi_value> results;
-    for (uint32_t k = 0; k < 4; k++) {
-      if (a.given(14)) {
-        // Arrays to write into (e.g. views of new tensors' memory), every element of which is written.
-        results.push_back(a.element(14, k, "gradients"));
-        *parts[k] = a.floatsOf(results.back(), std::string("gradients.") + names[k], lengths[k]);
-      } else {
-        results.push_back(newFloats(env, lengths[k], parts[k]));
-      }
-    }
+    fourArrays(env, a, 14, "gradients", names, lengths, parts, results);
     flts::backward(s, w, trace, dy, sequences, grads, threads);
     return arrayOf(env, results);
   });
@@ -219,18 +220,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 napi_value Adam(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args a(env, info, 5);
-    float* weights = nullptr;
-    size_t count = 0;
-    {
-      napi_typedarray_type type;
-      void* data = nullptr;
-      bool isTypedArray = false;
-      napi_is_typedarray(env, a.values[0], &isTypedArray);
-      if (!isTypedArray || napi_get_typedarray_info(env, a.values[0], &type, &count, &data, nullptr, nullptr) != napi_ok || type != napi_float32_array)
-        fail(env, "weights must be a Float32Array");
-      weights = static_cast<float*>(data);
-    }
-    const long n = static_cast<long>(count);
+    long n = 0;
+    float* weights = a.floatsOf(a.values[0], "weights", -1, &n);
     const float* grad = a.floats(1, "grad", n);
     float* m = a.floats(2, "m", n);
     float* v = a.floats(3, "v", n);
