@@ -147,6 +147,10 @@ napi_value guarded(napi_env env, const Body& body) {
   } catch (const std::exception& error) {
     napi_throw_error(env, nullptr, (std::string("flts cells: ") + error.what()).c_str());
     return nullptr;
+  } catch (...) {
+    // Nothing here throws anything else today; an exception must not cross into Node in any case.
+    napi_throw_error(env, nullptr, "flts cells: an unknown C++ exception");
+    return nullptr;
   }
 }
 
