@@ -104,6 +104,11 @@ async function champion(setup: Setup, alias = 'champion'): Promise<{ version: st
   return { version: version.version, runId: version.runId };
 }
 
+/** What a failed eval must leave as it found it: the champion alias, the registry's versions, current.json. */
+async function promotionState(setup: Setup) {
+  return { champion: await champion(setup), versions: await setup.versions(), current: await readFile(join(setup.bucket, 'current.json'), 'utf8') };
+}
+
 /** Whether `alias` is set at all. */
 async function hasAlias(setup: Setup, alias: string): Promise<boolean> {
   return setup.tracker.getModelVersionByAlias(MODEL, alias).then(
@@ -193,16 +198,14 @@ function promotionCases(setup: () => Setup): void {
     const s = setup();
     const gru = await trainedModel(s.tracker, s.root, 'gru', 0.1);
     succeeded(await runEval(s, [gru]));
-    const before = { champion: await champion(s), versions: await s.versions(), current: await readFile(join(s.bucket, 'current.json'), 'utf8') };
+    const before = await promotionState(s);
 
     const lstm = await trainedModel(s.tracker, s.root, 'lstm', 0.05);
     const blocker = join(s.root, 'a-file');
     await writeFile(blocker, 'not a directory');
     const line = await failed(await runEval({ ...s, bucket: join(blocker, 'sub') }, [gru, lstm]), 1);
     assert.match(line, /^flts eval: StorageError: .*a-file\/sub/);
-    assert.deepEqual(await champion(s), before.champion);
-    assert.deepEqual(await s.versions(), before.versions);
-    assert.equal(await readFile(join(s.bucket, 'current.json'), 'utf8'), before.current);
+    assert.deepEqual(await promotionState(s), before, 'alias, registry versions and current.json as they were');
     const lstmRun = await s.tracker.getRun(lstm.runId);
     assert.equal(lstmRun.info.status, 'FINISHED');
     assert.equal(lstmRun.tags['promoted'], undefined);
@@ -260,7 +263,7 @@ function promotionCases(setup: () => Setup): void {
     const s = setup();
     const good = await trainedModel(s.tracker, s.root, 'gru', 0.19);
     succeeded(await runEval(s, [good]));
-    const before = { champion: await champion(s), versions: await s.versions(), current: await readFile(join(s.bucket, 'current.json'), 'utf8') };
+    const before = await promotionState(s);
 
     // Worse than persistence (skill < 0), but the best score of the two: promoted without a gate, refused with one.
     const bad = await trainedModel(s.tracker, s.root, 'lstm', 0.21);
@@ -268,9 +271,7 @@ function promotionCases(setup: () => Setup): void {
     (bad.artifact.metadata as Record<string, unknown>)['test_mae'] = 0.001;
     const line = await failed(await runEval(s, [bad, worse], { min_skill_vs_persistence: 0 }), 2);
     assert.match(line, /^flts eval: PromotionGateError: No candidate passes the promotion gate min_skill_vs_persistence = 0 .*lstm: skill -0\.0500 < 0; prophet: skill -0\.5000 < 0\. Nothing was promoted/);
-    assert.deepEqual(await champion(s), before.champion);
-    assert.deepEqual(await s.versions(), before.versions);
-    assert.equal(await readFile(join(s.bucket, 'current.json'), 'utf8'), before.current);
+    assert.deepEqual(await promotionState(s), before, 'alias, registry versions and current.json as they were');
 
     const better = await trainedModel(s.tracker, s.root, 'gru', 0.16);
     const gated = succeeded(await runEval(s, [better, bad], { min_skill_vs_persistence: 0.1 }));
