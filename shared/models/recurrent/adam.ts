@@ -25,14 +25,18 @@ export interface AdamSettings {
   clipNorm: number;
 }
 
+/** The moments as backend variables. */
+type BackendMoments = { m: tf.Variable; v: tf.Variable };
+/** The moments as plain arrays for the addon, with room for the flat weights and gradient. */
+type AddonMoments = { addon: CellsAddon; m: Float32Array; v: Float32Array; weights: Float32Array; grad: Float32Array };
+
 export class FlatAdam {
   /** Read on every step, so a reduce-on-plateau can change it between steps (moments are kept). */
   learningRate: number;
   readonly #settings: AdamSettings;
   readonly #variables: tf.Variable[];
   readonly #sizes: number[];
-  // The moments: backend variables, or plain arrays for the addon (with room for the flat weights and gradient).
-  readonly #moments: { m: tf.Variable; v: tf.Variable } | { addon: CellsAddon; m: Float32Array; v: Float32Array; weights: Float32Array; grad: Float32Array };
+  readonly #moments: BackendMoments | AddonMoments;
   // β₁ᵗ and β₂ᵗ, kept in float32 as tfjs keeps its accBeta variables.
   #accBeta1: number;
   #accBeta2: number;
@@ -67,7 +71,7 @@ export class FlatAdam {
     if (!('addon' in this.#moments)) tf.dispose([this.#moments.m, this.#moments.v]);
   }
 
-  #stepInAddon(grads: tf.Tensor[], moments: { addon: CellsAddon; m: Float32Array; v: Float32Array; weights: Float32Array; grad: Float32Array }): tf.Scalar {
+  #stepInAddon(grads: tf.Tensor[], moments: AddonMoments): tf.Scalar {
     const { beta1, beta2, epsilon, clipNorm } = this.#settings;
     const { weights, grad } = moments;
     let offset = 0;
@@ -93,7 +97,7 @@ export class FlatAdam {
     return tf.scalar(norm);
   }
 
-  #stepOnBackend(grads: tf.Tensor[], moments: { m: tf.Variable; v: tf.Variable }): tf.Scalar {
+  #stepOnBackend(grads: tf.Tensor[], moments: BackendMoments): tf.Scalar {
     const { beta1, beta2, epsilon, clipNorm } = this.#settings;
     const flat = tf.concat(grads.map((g) => tf.reshape(g, [-1])));
     const norm = tf.sqrt(tf.sum(tf.square(flat))) as tf.Scalar;

@@ -113,12 +113,8 @@ export function recurrentThreads(env: Record<string, string | undefined> = proce
 }
 
 function load(): CompiledCells {
-  let threads: number;
-  try {
-    threads = recurrentThreads();
-  } catch (error) {
-    return { ok: false, why: (error as Error).message };
-  }
+  // A bad FLTS_RNN_THREADS is the user's error to hear about (InvalidParameterError), not a reason to fall back.
+  const threads = recurrentThreads();
   const candidates = addonCandidates();
   const file = candidates.find((candidate) => existsSync(candidate));
   if (file === undefined) return { ok: false, why: `not built (tools/native-cells/build.sh); looked for ${candidates.join(', ')}` };

@@ -9,11 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../../errors.js';
+import { usesGpu } from '../../tf/native.js';
 import { cellLoopLayer } from './cell-loop-layer.js';
 import { compiledCells, recurrentThreads } from './compiled-cells.js';
 import { compiledLayer } from './compiled-layer.js';
 import type { CellType } from './hyperparameters.js';
-import { usesGpu } from '../../tf/native.js';
 import { libtensorflowLayer, libtensorflowLayerAvailable } from './libtensorflow-layer.js';
 import type { RecurrentLayerWeights } from './network.js';
 import { referenceLayer } from './reference-layers.js';
