@@ -11,11 +11,13 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { preprocessSpec } from '../components/preprocess/spec.js';
-import { recurrentTrainerSpec } from '../components/recurrent-spec.js';
+import { parameterDefaults } from '../shared/kfp/parameters.js';
+import { hyperparametersFrom, RECURRENT_PARAMETERS } from '../shared/models/recurrent/hyperparameters.js';
 import { disposeRecurrentModel, recurrentForecaster, trainRecurrent, type RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
 import { preprocessTables, type PreprocessOptions, type PreprocessResult } from '../shared/preprocess/pipeline.js';
 import { evaluateForecaster, type EvaluationReport } from '../shared/series/evaluation.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
+import { taskParameters } from '../shared/series/task-parameters.js';
 import { readTableFile } from '../shared/table/read-table.js';
 import { chooseBackend } from '../shared/tf/backend.js';
 import { sharedPath } from '../test/helpers/shared-data.js';
@@ -217,25 +219,7 @@ async function preprocessSite(site: string): Promise<PreprocessResult> {
 
 /** The train-gru parameter defaults (the single source of truth) as library hyperparameters. */
 function componentDefaults(): { inputLength: number; hyper: RecurrentHyperparameters } {
-  const parameters = recurrentTrainerSpec('gru').inputs.parameters;
-  return {
-    inputLength: parameters.input_length.default,
-    hyper: {
-      cell: 'gru',
-      hiddenSize: parameters.hidden_size.default,
-      numLayers: parameters.num_layers.default,
-      dropout: parameters.dropout.default,
-      learningRate: parameters.learning_rate.default,
-      batchSize: parameters.batch_size.default,
-      epochs: parameters.epochs.default,
-      patience: parameters.patience.default,
-      minDelta: parameters.min_delta.default,
-      clipNorm: parameters.clip_norm.default,
-      lrDecayFactor: parameters.lr_decay_factor.default,
-      lrDecayPatience: parameters.lr_decay_patience.default,
-      seed: parameters.seed.default,
-    },
-  };
+  return { inputLength: taskParameters.input_length.default, hyper: hyperparametersFrom('gru', parameterDefaults(RECURRENT_PARAMETERS)) };
 }
 
 function markdown(rows: Row[], backendName: string): string {

@@ -1,7 +1,9 @@
 """The FLTS pipeline: preprocess -> train-gru || train-lstm || train-prophet -> eval -> inference.
 
 Built from the generated component YAMLs with the real KFP SDK. `python pipelines/flts_pipeline.py [out.yaml]`
-compiles it; the committed `pipelines/flts_pipeline.yaml` is checked to be current by the test suite.
+compiles it; the committed `pipelines/flts_pipeline.yaml` is checked to be current by the test suite. The
+pipeline's parameter defaults are the components' own (read from their YAMLs, which are generated from the
+TypeScript specs), so they are stated once.
 """
 import pathlib
 import sys
@@ -23,6 +25,11 @@ evaluate = _load('eval')
 inference = _load('inference')
 
 
+def _default(component, name: str):
+    """The default a component declares for its input parameter `name`."""
+    return component.component_spec.inputs[name].default
+
+
 @dsl.pipeline(
     name='flts-time-series-pipeline',
     description='Forecast a time series: preprocess, train GRU, LSTM and Prophet in parallel, '
@@ -32,10 +39,10 @@ def flts_pipeline(
     data_uri: str = 'minio://dataset/ElBorn.csv',
     test_data_uri: str = 'minio://dataset/ElBorn_test.csv',
     identifier: str = 'flts',
-    target_column: str = 'down',
-    input_length: int = 30,
-    horizon: int = 6,
-    epochs: int = 30,
+    target_column: str = _default(preprocess, 'target_column'),
+    input_length: int = _default(train_gru, 'input_length'),
+    horizon: int = _default(train_gru, 'horizon'),
+    epochs: int = _default(train_gru, 'epochs'),
     mlflow_tracking_uri: str = '',
 ):
     prep = preprocess(

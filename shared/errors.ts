@@ -42,7 +42,7 @@ export class ExecutorInputError extends FltsError {
   override readonly exitCode = 2;
 }
 
-/** An input artifact is missing or unreadable, or an output artifact cannot be written. */
+/** An artifact cannot be read or written (I/O), or a component did not produce an output it declares. */
 export class ArtifactError extends FltsError {
   override name = 'ArtifactError';
   /** The artifact's name in the component interface. */
@@ -52,6 +52,15 @@ export class ArtifactError extends FltsError {
     super(message, options);
     this.artifact = artifact;
   }
+}
+
+/**
+ * An input artifact is missing, or is not what the component takes (no file at its path, a model directory that is
+ * not a model, metadata without the fields its producer writes): bad input, so exit code 2.
+ */
+export class InvalidArtifactError extends ArtifactError {
+  override name = 'InvalidArtifactError';
+  override readonly exitCode = 2;
 }
 
 /** Input data has the wrong shape or content: a missing column, unparseable timestamps, too few rows. */

@@ -27,6 +27,7 @@ import { DataError, messageOf } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { trainedModelMetadata, type TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import { SKILL_METRICS } from '../../shared/series/metric-names.js';
 import { bucketUri, defaultObjectStore } from '../../shared/store/index.js';
 import { openTracking, type RunRecord, type TrackedRun, type Tracker } from '../../shared/tracking/index.js';
 import { applyGate, GATE_PARAMETER, requireEligible } from './gate.js';
@@ -204,7 +205,7 @@ function evalMetrics(ranked: ScoredCandidate[]): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const candidate of ranked) {
     metrics[`score_${candidate.model_type}`] = candidate.score;
-    if (candidate.skill_vs_persistence !== null) metrics[`skill_vs_persistence_${candidate.model_type}`] = candidate.skill_vs_persistence;
+    if (candidate.skill_vs_persistence !== null) metrics[`${SKILL_METRICS.persistence}_${candidate.model_type}`] = candidate.skill_vs_persistence;
   }
   return metrics;
 }

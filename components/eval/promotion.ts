@@ -12,6 +12,7 @@
  */
 import { messageOf } from '../../shared/errors.js';
 import type { ObjectStore } from '../../shared/store/index.js';
+import { promotionKeys } from '../../shared/store/keys.js';
 import type { ScoredCandidate, Weights } from './scoring.js';
 
 export interface PromotionRecord {
@@ -39,12 +40,6 @@ export interface PromotionRecord {
   registered_model?: { name: string; version?: string; alias: string };
 }
 
-/** Object keys under the promotion bucket, upstream's layout. */
-export function promotionKeys(record: Pick<PromotionRecord, 'identifier' | 'config_hash' | 'timestamp'>): string[] {
-  const scope = record.identifier || 'global';
-  return [`${scope}/${record.config_hash}/promotion-${record.timestamp.replaceAll(':', '-')}.json`, `${scope}/current.json`, 'current.json'];
-}
-
 /** The records of one promotion in a bucket: what was written, with what each URI held before. */
 export interface PromotionRecords {
   /** `<scope>/<config_hash>/promotion-<time>.json`, written by `writePromotionHistory`. */
@@ -66,7 +61,9 @@ export interface PromotionRecords {
  * its error names what could not be taken back.
  */
 export async function writePromotionHistory(store: ObjectStore, prefix: string, record: PromotionRecord): Promise<PromotionRecords> {
-  const [historyUri, ...pointerUris] = promotionKeys(record).map((key) => `${prefix}/${key}`) as [string, ...string[]];
+  const keys = promotionKeys(record.identifier, record.config_hash, record.timestamp);
+  const historyUri = `${prefix}/${keys.history}`;
+  const pointerUris = keys.pointers.map((key) => `${prefix}/${key}`);
   const previous = new Map<string, Buffer | undefined>();
   /** URIs written and not yet put back, in writing order. */
   const written: string[] = [];

@@ -6,7 +6,9 @@
  * first candidate in the order GRU, LSTM, Prophet.
  */
 import { DataError } from '../../shared/errors.js';
-import type { ModelType, TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import type { ModelType } from '../../shared/models/registry.js';
+import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import { metricName, SKILL_METRICS, type Units } from '../../shared/series/metric-names.js';
 
 export interface Weights {
   rmse: number;
@@ -39,14 +41,13 @@ export function compositeScore(metrics: { rmse: number; mae: number; mse: number
 export function rankCandidates(
   candidates: { input: string; metadata: TrainedModelMetadata }[],
   weights: Weights,
-  units: 'scaled' | 'original',
+  units: Units,
 ): ScoredCandidate[] {
   checkComparable(candidates);
   const scored = candidates.map(({ input, metadata }, order) => {
-    const suffix = units === 'original' ? '_original' : '';
-    const rmse = metadata[`test_rmse${suffix}`];
-    const mae = metadata[`test_mae${suffix}`];
-    const mse = metadata[`test_mse${suffix}`];
+    const rmse = metadata[metricName('test', 'rmse', units)];
+    const mae = metadata[metricName('test', 'mae', units)];
+    const mse = metadata[metricName('test', 'mse', units)];
     return {
       order,
       candidate: {
@@ -69,10 +70,11 @@ export function rankCandidates(
 
 /** The trainer's `skill_vs_persistence`, else computed from `test_rmse` and `persistence_rmse`; null when neither is there. */
 export function skillVsPersistence(metadata: TrainedModelMetadata): number | null {
-  const reported = metadata.skill_vs_persistence;
+  const reported = metadata[SKILL_METRICS.persistence];
   if (typeof reported === 'number' && !Number.isNaN(reported)) return reported;
-  const baseline = metadata.persistence_rmse;
-  if (typeof baseline === 'number' && baseline > 0 && Number.isFinite(metadata.test_rmse)) return 1 - metadata.test_rmse / baseline;
+  const baseline = metadata[metricName('persistence', 'rmse')];
+  const rmse = metadata[metricName('test', 'rmse')];
+  if (typeof baseline === 'number' && baseline > 0 && Number.isFinite(rmse)) return 1 - rmse / baseline;
   return null;
 }
 

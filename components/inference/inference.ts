@@ -8,16 +8,17 @@ import { writeFile } from 'node:fs/promises';
 import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
-import { loadModel, type LoadedModel } from '../../shared/models/load.js';
+import { forecastFuture, type FutureForecast } from '../../shared/models/future.js';
+import { loadModel, type LoadedModel } from '../../shared/models/registry.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
 import type { SeriesFrame } from '../../shared/series/frame.js';
 import { checkFramePerManifest, type PreprocessingManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { bucketUri, defaultObjectStore, resolveClaim } from '../../shared/store/index.js';
+import { inferenceLogKey } from '../../shared/store/keys.js';
 import { readDataset } from '../../shared/table/dataset.js';
 import { writeParquet } from '../../shared/table/parquet.js';
 import { openTracking } from '../../shared/tracking/index.js';
-import { extendFrame, forecastFuture, type FutureForecast } from './future.js';
 import { inferenceReport } from './report.js';
 import type { inferenceSpec } from './spec.js';
 
@@ -45,13 +46,13 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     if (p.mode !== 'forecast') {
       backtest = await evaluateForecaster(
         { context: [], heldOut: data.frame, target: manifest.target, inputLength: manifest.inputLength, horizon: manifest.horizon, frequencyMs: manifest.frequencyMs, scaler: manifest.scaler },
-        model.forecaster,
+        model.forecast,
       );
       log.info('backtest', { origins: backtest.task.origins, rmse: backtest.model.original.rmse, mae: backtest.model.original.mae, skill: backtest.skill.vsPersistence });
     }
     let future: FutureForecast | undefined;
     if (p.mode !== 'backtest') {
-      future = await forecastFuture(data.frame, manifest, model.forecaster, p.inference_length || manifest.horizon);
+      future = await forecastFuture(model, data.frame, p.inference_length || manifest.horizon);
       log.info('forecast', { steps: future.scaled.length, from: new Date(future.time[0]!).toISOString() });
     }
 
@@ -69,7 +70,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     const metrics: Record<string, number> = {
       rows_predicted: predictions.time.length,
       future_steps: future?.scaled.length ?? 0,
-      ...(backtest ? renameBacktest(evaluationMetrics(backtest)) : {}),
+      ...(backtest ? evaluationMetrics(backtest, 'backtest') : {}),
     };
     executor.setMetadata('predictions', { rows: predictions.time.length, columns: ['time', ...predictions.names], model_type: model.modelType, run_id: runId, config_hash: manifest.configHash });
     await executor.writeMetrics('metrics', metrics);
@@ -89,8 +90,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     if (p.log_bucket) {
       const timestamp = new Date().toISOString();
       const line = { timestamp, identifier: p.identifier, run_id: runId, inference_run_id: run.runId, model_type: model.modelType, config_hash: manifest.configHash, status: 'SUCCESS', metrics, samples: samples(predictions) };
-      const key = `${p.identifier || 'global'}/${timestamp.slice(0, 10).replaceAll('-', '')}/${timestamp.replace(/[:.]/g, '-')}-${run.runId}.jsonl`;
-      const uri = `${bucketUri(p.log_bucket).replace(/\/+$/, '')}/${key}`;
+      const uri = `${bucketUri(p.log_bucket).replace(/\/+$/, '')}/${inferenceLogKey(p.identifier, timestamp, run.runId)}`;
       // One object per call: no read-modify-write of a shared daily file (upstream's race, reference §9.14).
       await defaultObjectStore().writeBytes(uri, `${JSON.stringify(line)}\n`);
       log.info('logged', { to: uri });
@@ -116,12 +116,11 @@ function intervalsFor(
       for (let h = 1; h <= manifest.horizon; h++) rows.push(rowOf.get(originTime[i]! + h * manifest.frequencyMs)!);
     }
   }
-  let extended = frame;
   if (future) {
-    extended = extendFrame(frame, manifest, future.scaled.length);
     for (let k = 0; k < future.scaled.length; k++) rows.push(frame.time.length + k);
   }
-  const { lower, upper } = interval(extended, Int32Array.from(rows));
+  // The future rows as the forecast left them (time features computed, lags rebuilt from the forecasts).
+  const { lower, upper } = interval(future?.frame ?? frame, Int32Array.from(rows));
   return { lower, upper };
 }
 
@@ -168,11 +167,6 @@ function predictionFrame(
       is_future: column((r) => r.future),
     },
   };
-}
-
-/** The evaluation metrics under inference's names: `test_*` becomes `backtest_*`. */
-function renameBacktest(metrics: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key.replace(/^test_/, 'backtest_'), value]));
 }
 
 /** A few predictions for the log line: first, middle and last rows. */

@@ -4,7 +4,7 @@ import type { SeriesFrame } from '../../shared/series/frame.js';
 import type { PreprocessingManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { lineChart, page, paragraph, section, table } from '../../shared/report/html.js';
-import type { FutureForecast } from './future.js';
+import type { FutureForecast } from '../../shared/models/future.js';
 
 export function inferenceReport(modelType: string, data: SeriesFrame, manifest: PreprocessingManifest, backtest: EvaluationReport | undefined, future: FutureForecast | undefined): string {
   const scale = columnScale(manifest.scaler, manifest.target);

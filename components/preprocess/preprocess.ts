@@ -8,12 +8,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../shared/errors.js';
-import { taskParameters } from '../../shared/kfp/common-parameters.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
+import { taskParameters } from '../../shared/series/task-parameters.js';
 import { bucketUri, checkIn, claimCheckMetadata } from '../../shared/store/index.js';
+import { claimCheckKey } from '../../shared/store/keys.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
@@ -137,7 +138,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), `${context.identifier || 'global'}/${context.configHash}/${name}.parquet`);
+    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, name));
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

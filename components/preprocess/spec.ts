@@ -1,6 +1,7 @@
 /** The preprocess component's interface: raw CSV/Parquet in, scaled and split Parquet with lineage out. */
 import { lineageParameters } from '../../shared/kfp/common-parameters.js';
 import { defineComponent } from '../../shared/kfp/spec.js';
+import { DEFAULT_COLUMNS } from '../../shared/preprocess/config.js';
 
 export const preprocessSpec = defineComponent({
   name: 'preprocess',
@@ -31,8 +32,8 @@ export const preprocessSpec = defineComponent({
         description: 'The held-out period when no `raw_test_data` artifact is given (same forms as `data_uri`). Empty: split by time.',
         default: '',
       },
-      time_column: { type: 'STRING', description: 'Name of the timestamp column (ISO 8601; naive times are UTC).', default: 'time' },
-      target_column: { type: 'STRING', description: 'Name of the column to forecast.', default: 'down' },
+      time_column: { type: 'STRING', description: 'Name of the timestamp column (ISO 8601; naive times are UTC).', default: DEFAULT_COLUMNS.time },
+      target_column: { type: 'STRING', description: 'Name of the column to forecast.', default: DEFAULT_COLUMNS.target },
       feature_columns: {
         type: 'LIST',
         description: 'Input columns besides the target, in this order. Empty: every numeric column of the file, in file order.',

@@ -1,6 +1,5 @@
 /** Entrypoint of the train-gru component: `node dist/train-gru.js --executor-input <json>`. */
-import { main } from '../../shared/kfp/run.js';
-import { runRecurrentTrainer } from '../recurrent-trainer.js';
-import { trainGruSpec } from './spec.js';
+import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
+import { runTrainerComponent } from '../trainer/run.js';
 
-main(trainGruSpec, (executor) => runRecurrentTrainer(executor, 'gru'));
+runTrainerComponent(MODEL_ADAPTERS.gru);

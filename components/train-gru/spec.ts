@@ -1,4 +1,5 @@
-/** The train-gru component's interface (shared with train-lstm through `recurrentTrainerSpec`). */
-import { recurrentTrainerSpec } from '../recurrent-spec.js';
+/** The train-gru component's interface, generated from its model adapter (components/trainer/spec.ts). */
+import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
+import { trainerSpec } from '../trainer/spec.js';
 
-export const trainGruSpec = recurrentTrainerSpec('gru');
+export const trainGruSpec = trainerSpec(MODEL_ADAPTERS.gru);

@@ -1,6 +1,5 @@
 /** Entrypoint of the train-lstm component: `node dist/train-lstm.js --executor-input <json>`. */
-import { main } from '../../shared/kfp/run.js';
-import { runRecurrentTrainer } from '../recurrent-trainer.js';
-import { trainLstmSpec } from './spec.js';
+import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
+import { runTrainerComponent } from '../trainer/run.js';
 
-main(trainLstmSpec, (executor) => runRecurrentTrainer(executor, 'lstm'));
+runTrainerComponent(MODEL_ADAPTERS.lstm);

@@ -1,4 +1,5 @@
-/** The train-lstm component's interface (shared with train-gru through `recurrentTrainerSpec`). */
-import { recurrentTrainerSpec } from '../recurrent-spec.js';
+/** The train-lstm component's interface, generated from its model adapter (components/trainer/spec.ts). */
+import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
+import { trainerSpec } from '../trainer/spec.js';
 
-export const trainLstmSpec = recurrentTrainerSpec('lstm');
+export const trainLstmSpec = trainerSpec(MODEL_ADAPTERS.lstm);

@@ -1,6 +1,5 @@
 /** Entrypoint of the train-prophet component: `node dist/train-prophet.js --executor-input <json>`. */
-import { main } from '../../shared/kfp/run.js';
-import { runProphetTrainer } from './prophet-trainer.js';
-import { trainProphetSpec } from './spec.js';
+import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
+import { runTrainerComponent } from '../trainer/run.js';
 
-main(trainProphetSpec, runProphetTrainer);
+runTrainerComponent(MODEL_ADAPTERS.prophet);

@@ -1,7 +1,6 @@
 /**
- * Parameter groups that several components declare identically: lineage (identifier, config hash), MLflow
- * tracking, and the forecasting task every trainer and the evaluation share. Declared once here and spread
- * into each component's spec.
+ * Parameter groups that several components declare identically: lineage (identifier, config hash) and MLflow
+ * tracking. Declared once here and spread into each component's spec.
  */
 import type { InputParameterSpec } from './spec.js';
 
@@ -37,20 +36,3 @@ export function trackingParameters<const E extends string>(defaultExperiment: E)
     },
   } as const satisfies Record<string, InputParameterSpec>;
 }
-
-/** The forecasting task: every trainer is scored on the same (origin, horizon step) targets of the held-out split. */
-export const taskParameters = {
-  input_length: {
-    type: 'NUMBER_INTEGER',
-    description:
-      'Input window: how many past time steps a forecast may look at. Also decides which held-out origins are scored (those with a full window of real history), so give every trainer the same value.',
-    default: 30,
-    min: 1,
-  },
-  horizon: {
-    type: 'NUMBER_INTEGER',
-    description: 'Forecast horizon in time steps: each origin is forecast 1..horizon steps ahead (direct multi-step).',
-    default: 6,
-    min: 1,
-  },
-} as const satisfies Record<string, InputParameterSpec>;

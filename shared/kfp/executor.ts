@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ArtifactError, ExecutorInputError, InvalidParameterError } from '../errors.js';
+import { ArtifactError, ExecutorInputError, InvalidArtifactError, InvalidParameterError } from '../errors.js';
+import { writeAtomically } from '../files.js';
 import { artifactPath, mountedPath, sanitizeMetadata, unwrapMetadata } from './artifacts.js';
 import type { ExecutorInput, RuntimeArtifact } from './executor-input.js';
 import { coerceParameter, resolveParameters } from './parameters.js';
@@ -75,7 +76,7 @@ export class Executor<S extends ComponentSpec> {
   /** Like `inputArtifact`, but the artifact must be there. */
   requireInputArtifact(name: InputArtifactName<S>): InputArtifact {
     const artifact = this.inputArtifact(name);
-    if (!artifact) throw new ArtifactError(name, `Input artifact "${name}" was not provided.`);
+    if (!artifact) throw new InvalidArtifactError(name, `Input artifact "${name}" was not provided.`);
     return artifact;
   }
 
@@ -165,14 +166,14 @@ export class Executor<S extends ComponentSpec> {
     for (const [name, declared] of Object.entries(this.spec.inputs.artifacts)) {
       const runtime = this.#input.inputArtifacts[name] ?? [];
       if (runtime.length === 0) {
-        if (!declared.optional) throw new ArtifactError(name, `Required input artifact "${name}" (${declared.type}) was not provided.`);
+        if (!declared.optional) throw new InvalidArtifactError(name, `Required input artifact "${name}" (${declared.type}) was not provided.`);
         continue;
       }
       const artifacts = runtime.map((artifact): InputArtifact => {
         const path = artifactPath(artifact, this.#mountRoot);
-        if (!path) throw new ArtifactError(name, `Input artifact "${name}" has no URI.`);
+        if (!path) throw new InvalidArtifactError(name, `Input artifact "${name}" has no URI.`);
         if (!existsSync(path)) {
-          throw new ArtifactError(name, `Input artifact "${name}" (${artifact.uri}) has no file at its local path ${path}.`);
+          throw new InvalidArtifactError(name, `Input artifact "${name}" (${artifact.uri}) has no file at its local path ${path}.`);
         }
         return { name: artifact.name ?? name, uri: artifact.uri, path, metadata: unwrapMetadata(artifact.metadata) as JsonObject };
       });
@@ -216,19 +217,6 @@ export class Executor<S extends ComponentSpec> {
       }
     }
     for (const output of this.#outputs.values()) await rm(output.path, { recursive: true, force: true });
-  }
-}
-
-/** Writes `text` to `path` under a temporary name first, so that readers never see half a file. */
-export async function writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }
 

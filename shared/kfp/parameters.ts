@@ -5,7 +5,7 @@
  */
 import { InvalidParameterError, type ParameterIssue } from '../errors.js';
 import { isObject, kindOf, type ExecutorInput, type LegacyParameterValue } from './executor-input.js';
-import type { ComponentSpec, InputParameterSpec, JsonValue, Parameters } from './spec.js';
+import type { ComponentSpec, InputParameterSpec, JsonValue, ParameterValues, Parameters } from './spec.js';
 
 /** Keys the KFP compiler adds to `parameterValues` for f-string placeholders; not ours to validate. */
 const COMPILER_KEY_PREFIX = 'pipelinechannel--';
@@ -116,4 +116,40 @@ function decodeLegacy(value: LegacyParameterValue, parameter: InputParameterSpec
   } catch {
     return value.stringValue;
   }
+}
+
+/**
+ * Checks plain values (a library caller's, not an ExecutorInput's) against a parameter table: the same types and
+ * bounds the component enforces, reported under the parameter names.
+ */
+export function checkParameterValues<T extends Record<string, InputParameterSpec>>(table: T, values: Partial<ParameterValues<T>>): ParameterIssue[] {
+  const issues: ParameterIssue[] = [];
+  for (const [name, parameter] of Object.entries(table)) {
+    const value = (values as Record<string, unknown>)[name];
+    if (value === undefined && (parameter.default !== undefined || parameter.optional)) continue;
+    if (value === undefined) {
+      issues.push({ path: name, message: `Parameter "${name}" is required (${TYPE_NAMES[parameter.type]}).` });
+      continue;
+    }
+    const checked = coerceParameter(name, parameter, value as JsonValue);
+    if (!checked.ok) issues.push(checked.issue);
+  }
+  return issues;
+}
+
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/** `snake_case` parameter `name` as the library's camelCase field name. */
+export function camelCase<S extends string>(name: S): CamelCase<S> {
+  return name.replace(/_(.)/g, (_, letter: string) => letter.toUpperCase()) as CamelCase<S>;
+}
+
+/** The snake_case component parameters `names` of `values` as the library's camelCase option fields: the one mapping. */
+export function camelOptions<V extends Record<string, unknown>, const K extends keyof V & string>(values: V, names: readonly K[]): { [P in K as CamelCase<P>]: V[P] } {
+  return Object.fromEntries(names.map((name) => [camelCase(name), values[name]])) as { [P in K as CamelCase<P>]: V[P] };
+}
+
+/** Every parameter's default, as the component would resolve an ExecutorInput that sets none. */
+export function parameterDefaults<T extends Record<string, InputParameterSpec>>(table: T): ParameterValues<T> {
+  return Object.fromEntries(Object.entries(table).map(([name, parameter]) => [name, structuredClone(parameter.default)])) as ParameterValues<T>;
 }

@@ -91,10 +91,13 @@ type ParameterValue<P> = P extends { default: unknown }
     ? ValueOf<P> | undefined
     : ValueOf<P>;
 
-/** The validated parameters of a component, typed from its spec. */
-export type Parameters<S extends ComponentSpec> = {
-  -readonly [K in keyof S['inputs']['parameters']]: ParameterValue<S['inputs']['parameters'][K]>;
+/** The validated values of a table of parameters, typed from it. */
+export type ParameterValues<T extends Record<string, InputParameterSpec>> = {
+  -readonly [K in keyof T]: ParameterValue<T[K]>;
 };
+
+/** The validated parameters of a component, typed from its spec. */
+export type Parameters<S extends ComponentSpec> = ParameterValues<S['inputs']['parameters']>;
 
 /** Output parameter values, typed from the spec. */
 export type OutputParameters<S extends ComponentSpec> = {

@@ -11,6 +11,12 @@
  */
 import { canonicalJson, configHash, PyFloat, type PyValue } from './canonical-json.js';
 
+/**
+ * Upstream FLTS's column names, the defaults of preprocess's `time_column` and `target_column`: the config hash
+ * records a column only when it differs from these, as upstream's does.
+ */
+export const DEFAULT_COLUMNS = { time: 'time', target: 'down' } as const;
+
 export type Imputation = 'time' | 'mean' | 'ffill' | 'drop';
 export type OutlierMethod = 'none' | 'iqr' | 'percentile';
 export type ScalerName = 'minmax' | 'standard' | 'robust' | 'none';
@@ -79,8 +85,8 @@ export function canonicalConfig(config: PreprocessConfig): { [key: string]: PyVa
   };
 
   const columns: { [key: string]: PyValue } = {};
-  if (config.timeColumn !== 'time') columns['time'] = config.timeColumn;
-  if (config.targetColumn !== 'down') columns['target'] = config.targetColumn;
+  if (config.timeColumn !== DEFAULT_COLUMNS.time) columns['time'] = config.timeColumn;
+  if (config.targetColumn !== DEFAULT_COLUMNS.target) columns['target'] = config.targetColumn;
   if (config.featureColumns.length > 0) columns['features'] = [...config.featureColumns];
   if (Object.keys(columns).length > 0) canonical['columns'] = columns;
   if (config.frequency) canonical['frequency'] = config.frequency;

@@ -32,6 +32,7 @@
 import { DataError, ModelStateError } from '../errors.js';
 import { column, concatFrames, rowCount, type SeriesFrame } from './frame.js';
 import { mae, mape, mse, rmse, smape } from './metrics.js';
+import { countMetricNames, MEASURES, metricName, percentMetricName, SKILL_METRICS, stepMetricName, type MetricScope } from './metric-names.js';
 import { columnScale, unscaleValues, type ColumnScale, type Scaler } from './scaler.js';
 import { originBounds, validateWindowShape, windowOrigins, windowTargets } from './windows.js';
 
@@ -247,36 +248,35 @@ export function scoreForecasts(task: EvaluationTask, plan: EvaluationPlan, forec
 }
 
 /**
- * The report as flat scalars for MLflow and the KFP Metrics artifact. `test_rmse`, `test_mae`, `test_mse` are in
- * scaled units (the upstream composite score's inputs); `*_original` in the target's units; `persistence_*` and
- * `seasonal_naive_*` are the baselines on the same targets; `test_rmse_step<h>` per horizon step.
+ * The report as flat scalars for MLflow and the KFP Metrics artifact, named by metric-names.ts: the model's errors
+ * under `scope` (`test` for a trainer's held-out split, `backtest` for inference), the baselines on the same
+ * targets, per-step errors, skills and counts.
  */
-export function evaluationMetrics(report: EvaluationReport): Record<string, number> {
+export function evaluationMetrics(report: EvaluationReport, scope: 'test' | 'backtest' = 'test'): Record<string, number> {
   const out: Record<string, number> = {};
-  addScores(out, 'test', report.model);
+  addScores(out, scope, report.model);
   addScores(out, 'persistence', report.baselines.persistence);
   if (report.baselines.seasonalNaive) addScores(out, 'seasonal_naive', report.baselines.seasonalNaive);
   for (const step of report.model.perStep) {
-    out[`test_rmse_step${step.step}`] = step.scaled.rmse;
-    out[`test_mae_step${step.step}`] = step.scaled.mae;
+    out[stepMetricName(scope, 'rmse', step.step)] = step.scaled.rmse;
+    out[stepMetricName(scope, 'mae', step.step)] = step.scaled.mae;
   }
-  out['skill_vs_persistence'] = report.skill.vsPersistence;
-  if (report.skill.vsSeasonalNaive !== null) out['skill_vs_seasonal_naive'] = report.skill.vsSeasonalNaive;
-  out['test_origins'] = report.task.origins;
-  out['test_targets'] = report.task.targets;
-  out['test_mape_skipped'] = report.model.original.mapeSkipped;
+  out[SKILL_METRICS.persistence] = report.skill.vsPersistence;
+  if (report.skill.vsSeasonalNaive !== null) out[SKILL_METRICS.seasonalNaive] = report.skill.vsSeasonalNaive;
+  const counts = countMetricNames(scope);
+  out[counts.origins] = report.task.origins;
+  out[counts.targets] = report.task.targets;
+  out[counts.mapeSkipped] = report.model.original.mapeSkipped;
   return out;
 }
 
-function addScores(out: Record<string, number>, prefix: string, scores: ForecastScores): void {
-  out[`${prefix}_rmse`] = scores.scaled.rmse;
-  out[`${prefix}_mae`] = scores.scaled.mae;
-  out[`${prefix}_mse`] = scores.scaled.mse;
-  out[`${prefix}_rmse_original`] = scores.original.rmse;
-  out[`${prefix}_mae_original`] = scores.original.mae;
-  out[`${prefix}_mse_original`] = scores.original.mse;
-  if (scores.original.mape !== null) out[`${prefix}_mape`] = scores.original.mape;
-  if (scores.original.smape !== null) out[`${prefix}_smape`] = scores.original.smape;
+function addScores(out: Record<string, number>, scope: MetricScope, scores: ForecastScores): void {
+  for (const measure of MEASURES) {
+    out[metricName(scope, measure)] = scores.scaled[measure];
+    out[metricName(scope, measure, 'original')] = scores.original[measure];
+  }
+  if (scores.original.mape !== null) out[percentMetricName(scope, 'mape')] = scores.original.mape;
+  if (scores.original.smape !== null) out[percentMetricName(scope, 'smape')] = scores.original.smape;
 }
 
 function checkFrequency(frequencyMs: number): void {

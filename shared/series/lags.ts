@@ -9,6 +9,14 @@ export function lagNames(column: string, lags: number, step: number): string[] {
   return Array.from({ length: lags }, (_, i) => `${column}_lag${(i + 1) * step}`);
 }
 
+/** The inverse of `lagNames`: how many steps back `<column>_lag<k>` looks, or undefined when `name` is not a lag of `column`. */
+export function lagDistance(name: string, column: string): number | undefined {
+  const prefix = `${column}_lag`;
+  if (!name.startsWith(prefix)) return undefined;
+  const steps = Number(name.slice(prefix.length));
+  return Number.isInteger(steps) && steps > 0 ? steps : undefined;
+}
+
 export function lagged(values: Float64Array, distance: number): Float64Array {
   const out = new Float64Array(values.length).fill(NaN);
   // A distance past the end leaves every row without history (TypedArray.set would throw a RangeError).

@@ -25,6 +25,11 @@ export interface PreprocessingManifest {
   scaler: Scaler;
   /** sha256 of the preprocessing config (lineage). */
   configHash: string;
+  /**
+   * Columns the model reads that are not in the data and hold one value on every row, in scaled units (Prophet's
+   * logistic `cap` and `floor`): saved with the model, so that it forecasts without being told them again.
+   */
+  constants?: Record<string, number>;
 }
 
 /** Checks that `frame` carries every feature the model was trained on; names what is missing. */

@@ -13,14 +13,13 @@ export const TIME_FEATURE_NAMES = [
   'day_of_year_cos',
 ] as const;
 
+export type TimeFeatureName = (typeof TIME_FEATURE_NAMES)[number];
+
 const DAY_MS = 86_400_000;
 
-export function timeFeatures(time: ArrayLike<number>): Record<(typeof TIME_FEATURE_NAMES)[number], Float64Array> {
+export function timeFeatures(time: ArrayLike<number>): Record<TimeFeatureName, Float64Array> {
   const n = time.length;
-  const out = Object.fromEntries(TIME_FEATURE_NAMES.map((name) => [name, new Float64Array(n)])) as Record<
-    (typeof TIME_FEATURE_NAMES)[number],
-    Float64Array
-  >;
+  const out = Object.fromEntries(TIME_FEATURE_NAMES.map((name) => [name, new Float64Array(n)])) as Record<TimeFeatureName, Float64Array>;
   let cachedDay = NaN;
   let dayOfYear = 0;
   for (let i = 0; i < n; i++) {

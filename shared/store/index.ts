@@ -28,17 +28,4 @@ export {
   type ClaimCheckOptions,
   type ResolveOptions,
 } from './claim-check.js';
-export { writeAtomically, isTemporaryName } from './local-files.js';
-export {
-  withRetries,
-  backoffDelay,
-  parseRetryAfter,
-  networkErrorCode,
-  formatDuration,
-  DEFAULT_RETRY_POLICY,
-  type RetryPolicy,
-  type RetryOptions,
-  type RetryStats,
-  type Verdict,
-} from './retry.js';
 export { bucketUri, localStoreRoot } from './bucket.js';

@@ -3,12 +3,12 @@
  * temporary name in the target directory first and renamed into place, so that readers never see half a file.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { StorageError } from '../errors.js';
+import { isTemporaryName, writeAtomically } from '../files.js';
 import { compareText, type Backend, type ListedObject } from './backend.js';
 import type { LocalLocation } from './location.js';
 
@@ -58,29 +58,6 @@ export class LocalFiles implements Backend<LocalLocation> {
   }
 }
 
-/**
- * Writes `content` — bytes, text, or a function that fills the given temporary path — under a temporary name
- * beside `path`, then renames it to `path` (rename is atomic within one directory on POSIX), so that readers
- * never see half a file. The temporary file is removed if anything fails. Parent directories are created.
- */
-export async function writeAtomically(
-  path: string,
-  content: string | Uint8Array | ((temp: string) => Promise<unknown>),
-  uri: string = path,
-): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    if (typeof content === 'function') await content(temp);
-    else await writeFile(temp, content);
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    if (cause instanceof StorageError) throw cause;
-    throw new StorageError(uri, `Cannot write ${uri}: ${(cause as Error).message}`, { cause });
-  }
-}
-
 async function statOrThrow(path: string, uri: string) {
   try {
     return await stat(path);
@@ -89,14 +66,6 @@ async function statOrThrow(path: string, uri: string) {
     const message = code === 'ENOENT' ? `No file at ${uri}.` : `Cannot read ${uri}: ${(cause as Error).message}`;
     throw new StorageError(uri, message, { cause });
   }
-}
-
-/** Names `writeAtomically` gives its temporary files; listings skip them, as they are not objects yet. */
-const TEMP_NAME = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
-
-/** Whether a file name is one of `writeAtomically`'s temporary names. */
-export function isTemporaryName(name: string): boolean {
-  return TEMP_NAME.test(name);
 }
 
 async function walk(root: string, directory: string, found: ListedObject[]): Promise<void> {
@@ -111,7 +80,7 @@ async function walk(root: string, directory: string, found: ListedObject[]): Pro
   for (const entry of entries) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, path, found);
-    else if (entry.isFile() && !TEMP_NAME.test(entry.name)) {
+    else if (entry.isFile() && !isTemporaryName(entry.name)) {
       found.push({ uri: path, path: relative(root, path).split(sep).join('/'), size: (await stat(path)).size });
     }
   }

@@ -12,9 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { Client } from 'minio';
 import { StorageError } from '../errors.js';
 import { compareText, type Backend, type ListedObject } from './backend.js';
-import { writeAtomically } from './local-files.js';
+import { writeAtomically } from '../files.js';
 import type { ObjectLocation } from './location.js';
-import { formatDuration, networkErrorCode, withRetries, type RetryPolicy, type RetryStats, type Verdict } from './retry.js';
+import { formatDuration, networkErrorCode, withRetries, type RetryPolicy, type RetryStats, type Verdict } from '../retry.js';
 import { endpointLabel, type S3Config } from './s3-config.js';
 
 /** S3 error codes that describe a passing state of the server rather than a wrong request. */

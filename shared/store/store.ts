@@ -10,7 +10,7 @@ import { StorageError } from '../errors.js';
 import type { Backend, ListedObject } from './backend.js';
 import { LocalFiles } from './local-files.js';
 import { childUri, parseLocation, type Location, type ObjectLocation } from './location.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry.js';
 import { requireObjectEndpoint, s3ConfigFromEnv, type S3Config } from './s3-config.js';
 import { S3Objects } from './s3-objects.js';
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import type { SeriesFrame } from '../series/frame.js';
 import type { Scaler } from '../series/scaler.js';
-import { writeAtomically } from '../store/index.js';
+import { writeAtomically } from '../files.js';
 import { readParquet, TIME_COLUMN, writeParquet } from './parquet.js';
 
 export const DATASET_FORMAT = 'flts-dataset/1';

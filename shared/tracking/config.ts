@@ -16,7 +16,7 @@
  * | `MLFLOW_S3_ENDPOINT_URL` + `AWS_*` | S3 access for runs whose artifact URI is `s3://` (see shared/store) |
  */
 import { TrackingError } from '../errors.js';
-import type { RetryPolicy } from '../store/index.js';
+import type { RetryPolicy } from '../retry.js';
 
 /** How to reach an MLflow server over HTTP. */
 export interface HttpSettings {

@@ -5,7 +5,7 @@
  * code says the request itself is wrong. Failures become a TrackingError naming server, method and call.
  */
 import { TrackingError } from '../errors.js';
-import { formatDuration, networkErrorCode, parseRetryAfter, withRetries, type RetryStats, type Verdict } from '../store/index.js';
+import { formatDuration, networkErrorCode, parseRetryAfter, withRetries, type RetryStats, type Verdict } from '../retry.js';
 import type { HttpSettings } from './config.js';
 
 /** A request body fetch accepts (Node's global fetch; the DOM lib is not loaded). */

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
 import type { JsonObject } from '../../shared/kfp/spec.js';
-import type { ModelType } from '../../shared/models/trained-model.js';
+import type { ModelType } from '../../shared/models/registry.js';
 import { openTracking, type Tracker } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';

@@ -132,21 +132,21 @@ describe('runComponent', () => {
       await failedCleanly(result, 2, dir);
     });
 
-    it('an input artifact missing: exit 1 naming it', async () => {
+    it('an input artifact missing: exit 2 naming it (bad input)', async () => {
       const { dir, argv } = await workspace({ rows: 1 }, { withData: false });
       const result = await run(argv);
-      assert.equal(result.stderr, 'flts demo: ArtifactError: Required input artifact "data" (system.Dataset) was not provided.\n');
-      await failedCleanly(result, 1, dir, []);
+      assert.equal(result.stderr, 'flts demo: InvalidArtifactError: Required input artifact "data" (system.Dataset) was not provided.\n');
+      await failedCleanly(result, 2, dir, []);
     });
 
-    it("an input artifact's file absent: exit 1 naming the path", async () => {
+    it("an input artifact's file absent: exit 2 naming the path (bad input)", async () => {
       const { dir, argv } = await workspace({ rows: 1 }, { dataPath: '/nonexistent/data.csv' });
       const result = await run(argv);
       assert.equal(
         result.stderr,
-        'flts demo: ArtifactError: Input artifact "data" (/nonexistent/data.csv) has no file at its local path /nonexistent/data.csv.\n',
+        'flts demo: InvalidArtifactError: Input artifact "data" (/nonexistent/data.csv) has no file at its local path /nonexistent/data.csv.\n',
       );
-      await failedCleanly(result, 1, dir, []);
+      await failedCleanly(result, 2, dir, []);
     });
 
     it('an unwritable output path: exit 1 before any work, naming the output', async () => {

@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, modelTypeOf } from '../../shared/models/load.js';
+import { loadModel, modelDirectoryFacts, modelTypeOf } from '../../shared/models/registry.js';
 import { disposeRecurrentModel, forecast, saveRecurrentModel, trainRecurrent, type RecurrentModel } from '../../shared/models/recurrent/index.js';
-import { modelDirectoryFacts } from '../../shared/models/trained-model.js';
 import { chooseBackend } from '../../shared/tf/backend.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
@@ -64,7 +63,7 @@ describe('loadModel without artifact metadata', () => {
       assert.equal(model.modelType, 'lstm');
       assert.deepEqual(model.manifest, manifestFor());
       const origins = Int32Array.from([10, 40]);
-      assert.deepEqual(Array.from(await model.forecaster(cycle.test, origins)), Array.from(await forecast(trained.lstm!, cycle.test, origins)));
+      assert.deepEqual(Array.from(await model.forecast(cycle.test, origins)), Array.from(await forecast(trained.lstm!, cycle.test, origins)));
     } finally {
       model.dispose();
     }
@@ -96,12 +95,12 @@ describe('loadModel without artifact metadata', () => {
   it('refuses an artifact labelled with another type than its files say, naming both', async () => {
     const directory = await withMlmodel('lstm', 'mislabelled', toYaml({ flavors: { tfjs_layers: flavor('lstm').config }, metadata: { model_type: 'lstm' } }));
     await assert.rejects(loadModel(directory, 'gru'), {
-      name: 'ModelStateError',
+      name: 'InvalidArtifactError',
       message: `The model in ${directory} is labelled gru by the artifact metadata (model_type) but lstm by MLmodel metadata.model_type; the artifact and its files do not belong together.`,
     });
     const lying = await withMlmodel('gru', 'lying-mlmodel', toYaml({ metadata: { model_type: 'lstm' } }));
-    assert.throws(() => modelTypeOf(lying, undefined), { name: 'ModelStateError', message: /labelled lstm by MLmodel metadata\.model_type but gru by the layers in model\.json/ });
-    assert.throws(() => modelTypeOf(bare.gru, 'xgboost'), { name: 'ModelStateError', message: /model_type "xgboost" in the artifact metadata \(model_type\); expected one of gru, lstm, prophet/ });
+    assert.throws(() => modelTypeOf(lying, undefined), { name: 'InvalidArtifactError', message: /labelled lstm by MLmodel metadata\.model_type but gru by the layers in model\.json/ });
+    assert.throws(() => modelTypeOf(bare.gru, 'xgboost'), { name: 'InvalidArtifactError', message: /model_type "xgboost" in the artifact metadata \(model_type\); expected one of gru, lstm, prophet/ });
   });
 
   it('says what is missing when nothing tells GRU from LSTM', async () => {
@@ -109,10 +108,10 @@ describe('loadModel without artifact metadata', () => {
     await cp(bare.gru, directory, { recursive: true });
     await writeFile(join(directory, 'model.json'), JSON.stringify({ modelTopology: { config: { layers: [{ class_name: 'Dense' }] } } }));
     assert.throws(() => modelTypeOf(directory, undefined), {
-      name: 'ModelStateError',
+      name: 'InvalidArtifactError',
       message: `The model in ${directory} is a recurrent network, but nothing says whether GRU or LSTM: no model_type in the artifact metadata, no MLmodel file saying it (metadata.model_type or flavors.tfjs_layers.cell), and no GRU or LSTM layers in model.json.`,
     });
-    assert.throws(() => modelTypeOf(root, undefined), { name: 'ModelStateError', message: `${root} holds no model this project wrote (no model.json or prophet.json).` });
+    assert.throws(() => modelTypeOf(root, undefined), { name: 'InvalidArtifactError', message: `${root} holds no model this project wrote (no model.json or prophet.json).` });
   });
 
   it('a Prophet directory is Prophet by its MLmodel flavour or its prophet.json', async () => {
@@ -121,7 +120,7 @@ describe('loadModel without artifact metadata', () => {
     await writeFile(join(directory, 'prophet.json'), '{}');
     assert.equal(modelTypeOf(directory, undefined), 'prophet');
     await writeFile(join(directory, 'MLmodel'), toYaml({ flavors: { prophet: { model_file: 'prophet.json' } } }));
-    assert.equal(modelDirectoryFacts(directory).source, 'MLmodel prophet flavour');
+    assert.equal(modelDirectoryFacts(directory).source, 'MLmodel flavour (prophet)');
     assert.equal(modelTypeOf(directory, 'prophet'), 'prophet');
   });
 });

@@ -1,39 +1,68 @@
 /**
- * The hyperparameters of a recurrent forecaster (architecture and training), named as the train-gru/train-lstm
- * parameters are, and their validation. Defaults live in the component spec (components/recurrent-spec.ts), the
- * single source of truth; the library takes every value explicitly.
+ * The parameters of a recurrent forecaster (architecture, training, backend): one table, with names, types, bounds,
+ * defaults and docs. The train-gru and train-lstm specs are generated from it, the executor checks ExecutorInputs
+ * against it, and `validateHyperparameters` checks a library caller's values against the same bounds.
  */
 import { InvalidParameterError, type ParameterIssue } from '../../errors.js';
+import { camelCase, camelOptions, checkParameterValues, type CamelCase } from '../../kfp/parameters.js';
+import type { InputParameterSpec, ParameterValues } from '../../kfp/spec.js';
+import { BACKEND_REQUESTS } from '../../tf/backend-requests.js';
 
 export type CellType = 'gru' | 'lstm';
 
-export interface RecurrentHyperparameters {
-  /** Recurrent cell: gated recurrent unit or long short-term memory. */
-  cell: CellType;
-  /** Units per recurrent layer (≥ 1). Parameter `hidden_size`. */
-  hiddenSize: number;
-  /** Stacked recurrent layers (≥ 1); all but the last return their whole sequence. Parameter `num_layers`. */
-  numLayers: number;
-  /** Dropout rate on the inputs of each recurrent layer and before the dense head, 0 … 0.9 (0 = none). */
-  dropout: number;
-  /** Adam learning rate (> 0). Parameter `learning_rate`. */
-  learningRate: number;
-  /** Windows per gradient step (≥ 1). Parameter `batch_size`. */
-  batchSize: number;
-  /** Maximum number of passes over the training windows (≥ 1). */
-  epochs: number;
-  /** Epochs without a validation-loss improvement of at least `minDelta` before training stops (≥ 1). */
-  patience: number;
-  /** Smallest validation-loss decrease, in scaled MSE, that counts as an improvement (≥ 0). Parameter `min_delta`. */
-  minDelta: number;
-  /** Gradient clipping: the global L2 norm of all gradients is scaled down to at most this (0 = off). Parameter `clip_norm`. */
-  clipNorm: number;
-  /** Reduce-on-plateau: learning-rate multiplier after `lrDecayPatience` epochs without improvement, 0 < f ≤ 1 (1 = off). */
-  lrDecayFactor: number;
-  /** Reduce-on-plateau patience in epochs (≥ 1). Parameter `lr_decay_patience`. */
-  lrDecayPatience: number;
-  /** Seed of weight initialisation, shuffling and dropout (integer ≥ 0): a run on the same backend is reproducible. */
-  seed: number;
+export const RECURRENT_PARAMETERS = {
+  hidden_size: { type: 'NUMBER_INTEGER', description: 'Units per recurrent layer.', default: 64, min: 1 },
+  num_layers: { type: 'NUMBER_INTEGER', description: 'Number of stacked recurrent layers.', default: 1, min: 1 },
+  dropout: {
+    type: 'NUMBER_DOUBLE',
+    description: 'Dropout rate on the inputs of each recurrent layer and before the dense head (0 = none).',
+    default: 0,
+    min: 0,
+    max: 0.9,
+  },
+  learning_rate: { type: 'NUMBER_DOUBLE', description: 'Adam learning rate (initial, before any reduction on plateau).', default: 0.002, greaterThan: 0 },
+  batch_size: { type: 'NUMBER_INTEGER', description: 'Windows per gradient step.', default: 128, min: 1 },
+  epochs: { type: 'NUMBER_INTEGER', description: 'Maximum number of epochs.', default: 30, min: 1 },
+  patience: {
+    type: 'NUMBER_INTEGER',
+    description: "Early stopping: epochs without a validation-loss improvement of at least `min_delta` before training stops; the best epoch's weights are restored.",
+    default: 10,
+    min: 1,
+  },
+  min_delta: { type: 'NUMBER_DOUBLE', description: 'Smallest validation-loss decrease that counts as an improvement.', default: 0, min: 0 },
+  clip_norm: { type: 'NUMBER_DOUBLE', description: 'Gradient clipping by global norm (0 = off).', default: 1, min: 0 },
+  lr_decay_factor: {
+    type: 'NUMBER_DOUBLE',
+    description: 'Reduce-on-plateau: multiply the learning rate by this after `lr_decay_patience` epochs without improvement (1 = off).',
+    default: 0.5,
+    greaterThan: 0,
+    max: 1,
+  },
+  lr_decay_patience: { type: 'NUMBER_INTEGER', description: 'Reduce-on-plateau patience in epochs.', default: 3, min: 1 },
+  seed: { type: 'NUMBER_INTEGER', description: 'Seed for weight initialisation, dropout and shuffling; a run on the same backend is reproducible.', default: 42, min: 0 },
+  backend: {
+    type: 'STRING',
+    description:
+      'TensorFlow.js backend: "auto" (TFJS_BACKEND from the environment if set, else tfjs-node-gpu, tfjs-node, WASM in that order), or one of "node-gpu", "node", "wasm", "cpu". An explicit backend that is not installed is an error.',
+    default: 'auto',
+    enum: BACKEND_REQUESTS,
+  },
+} as const satisfies Record<string, InputParameterSpec>;
+
+export type RecurrentParameterValues = ParameterValues<typeof RECURRENT_PARAMETERS>;
+
+/** The training hyperparameters: every parameter of the table but the backend, which is not part of the model. */
+export const HYPERPARAMETER_NAMES = (Object.keys(RECURRENT_PARAMETERS) as (keyof typeof RECURRENT_PARAMETERS)[]).filter(
+  (name): name is Exclude<keyof typeof RECURRENT_PARAMETERS, 'backend'> => name !== 'backend',
+);
+type HyperparameterName = (typeof HYPERPARAMETER_NAMES)[number];
+
+/** The hyperparameters under the library's names (the parameter names in camelCase), and the cell type. */
+export type RecurrentHyperparameters = { cell: CellType } & { [K in HyperparameterName as CamelCase<K>]: number };
+
+/** The hyperparameters of validated parameter values. */
+export function hyperparametersFrom(cell: CellType, values: RecurrentParameterValues): RecurrentHyperparameters {
+  return { cell, ...camelOptions(values, HYPERPARAMETER_NAMES) };
 }
 
 /** Throws InvalidParameterError listing every value out of range, each under its component parameter name. */
@@ -44,22 +73,8 @@ export function validateHyperparameters(hyper: RecurrentHyperparameters): void {
 
 export function hyperparameterIssues(hyper: RecurrentHyperparameters): ParameterIssue[] {
   const issues: ParameterIssue[] = [];
-  const check = (path: string, value: number, ok: boolean, expected: string): void => {
-    if (!ok) issues.push({ path, message: `Parameter "${path}" must be ${expected}; got ${value}.` });
-  };
-  const positiveInteger = (value: number): boolean => Number.isInteger(value) && value >= 1;
   if (hyper.cell !== 'gru' && hyper.cell !== 'lstm') issues.push({ path: 'cell', message: `Cell type must be "gru" or "lstm"; got "${String(hyper.cell)}".` });
-  check('hidden_size', hyper.hiddenSize, positiveInteger(hyper.hiddenSize), 'a positive integer');
-  check('num_layers', hyper.numLayers, positiveInteger(hyper.numLayers), 'a positive integer');
-  check('dropout', hyper.dropout, hyper.dropout >= 0 && hyper.dropout <= 0.9, 'between 0 and 0.9');
-  check('learning_rate', hyper.learningRate, hyper.learningRate > 0 && Number.isFinite(hyper.learningRate), 'a positive number');
-  check('batch_size', hyper.batchSize, positiveInteger(hyper.batchSize), 'a positive integer');
-  check('epochs', hyper.epochs, positiveInteger(hyper.epochs), 'a positive integer');
-  check('patience', hyper.patience, positiveInteger(hyper.patience), 'a positive integer');
-  check('min_delta', hyper.minDelta, hyper.minDelta >= 0 && Number.isFinite(hyper.minDelta), 'a number ≥ 0');
-  check('clip_norm', hyper.clipNorm, hyper.clipNorm >= 0 && Number.isFinite(hyper.clipNorm), 'a number ≥ 0 (0 = off)');
-  check('lr_decay_factor', hyper.lrDecayFactor, hyper.lrDecayFactor > 0 && hyper.lrDecayFactor <= 1, 'in (0, 1] (1 = off)');
-  check('lr_decay_patience', hyper.lrDecayPatience, positiveInteger(hyper.lrDecayPatience), 'a positive integer');
-  check('seed', hyper.seed, Number.isInteger(hyper.seed) && hyper.seed >= 0, 'an integer ≥ 0');
-  return issues;
+  const values = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, (hyper as unknown as Record<string, number>)[camelCase(name)]]));
+  const { backend: _backend, ...table } = RECURRENT_PARAMETERS;
+  return [...issues, ...checkParameterValues(table, values)];
 }

@@ -4,15 +4,16 @@
  * with tfjs's in-memory IO handlers, because the file:// handler exists only when tfjs-node is installed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelStateError } from '../../errors.js';
-import { MANIFEST_FORMAT, type PreprocessingManifest } from '../../series/manifest.js';
+import { InvalidArtifactError } from '../../errors.js';
+import { writeAtomically } from '../../files.js';
+import { MANIFEST_FILE, readManifest, readModelFile, readModelJson, writeManifest } from '../model-files.js';
 import { checkNetworkMatchesManifest, type RecurrentModel } from './model.js';
 import { networkFromModel } from './network.js';
 
 /** File names inside a model directory. */
-export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', manifest: 'manifest.json' } as const;
+export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', manifest: MANIFEST_FILE } as const;
 
 /** Writes `model` into `directory` (created if needed); each file appears whole or not at all. */
 export async function saveRecurrentModel(model: RecurrentModel, directory: string): Promise<{ files: string[]; weightBytes: number }> {
@@ -34,41 +35,33 @@ export async function saveRecurrentModel(model: RecurrentModel, directory: strin
   };
   await writeAtomically(join(directory, MODEL_FILES.weights), weights);
   await writeAtomically(join(directory, MODEL_FILES.topology), JSON.stringify(modelJson));
-  await writeAtomically(join(directory, MODEL_FILES.manifest), `${JSON.stringify(model.manifest, null, 2)}\n`);
+  await writeManifest(directory, model.manifest);
   return { files: Object.values(MODEL_FILES), weightBytes: weights.byteLength };
 }
 
-/** Reads a model directory written by saveRecurrentModel; ModelStateError when its parts do not fit together. */
+/** Reads a model directory written by saveRecurrentModel; InvalidArtifactError naming the file when a part is missing, damaged or does not fit. */
 export async function loadRecurrentModel(directory: string): Promise<RecurrentModel> {
-  const manifest = parseManifest(await readText(directory, MODEL_FILES.manifest), directory);
-  const modelJson = JSON.parse(await readText(directory, MODEL_FILES.topology)) as tf.io.ModelJSON;
+  const manifest = await readManifest(directory);
+  const modelJson = (await readModelJson(directory, MODEL_FILES.topology)) as tf.io.ModelJSON;
+  if (!modelJson || typeof modelJson !== 'object' || !modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
+    throw new InvalidArtifactError(directory, `${join(directory, MODEL_FILES.topology)} is not a TensorFlow.js layers model (no modelTopology or weightsManifest).`);
+  }
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (groups) => {
     const specs = groups.flatMap((group) => group.weights);
-    const buffers = await Promise.all(groups.flatMap((group) => group.paths).map((path) => readFile(join(directory, path))));
-    return [specs, tf.io.CompositeArrayBuffer.join(buffers.map((buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)))];
+    const buffers = await Promise.all(groups.flatMap((group) => group.paths).map((path) => readModelFile(directory, path)));
+    const bytes = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
+    const expected = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4, 0);
+    if (bytes !== expected) {
+      throw new InvalidArtifactError(directory, `${join(directory, MODEL_FILES.weights)} holds ${bytes} bytes; ${MODEL_FILES.topology} declares ${expected} (a truncated or foreign weights file).`);
+    }
+    return [specs, tf.io.CompositeArrayBuffer.join(buffers.map((buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer))];
   });
   const network = networkFromModel(await tf.loadLayersModel(tf.io.fromMemory(artifacts)));
-  checkNetworkMatchesManifest(network, manifest, `Model directory ${directory}`);
-  return { network, manifest };
-}
-
-function parseManifest(text: string, directory: string): PreprocessingManifest {
-  const manifest = JSON.parse(text) as Partial<PreprocessingManifest>;
-  if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.features) || typeof manifest.target !== 'string' || !manifest.scaler) {
-    throw new ModelStateError(`${join(directory, MODEL_FILES.manifest)} is not a ${MANIFEST_FORMAT} preprocessing manifest (format: ${String(manifest.format)}).`);
-  }
-  return manifest as PreprocessingManifest;
-}
-
-async function readText(directory: string, file: string): Promise<string> {
   try {
-    return await readFile(join(directory, file), 'utf8');
+    checkNetworkMatchesManifest(network, manifest, `Model directory ${directory}`);
   } catch (error) {
-    throw new ModelStateError(`Cannot read ${join(directory, file)}: not a model directory written by this project?`, { cause: error });
+    network.model.dispose();
+    throw new InvalidArtifactError(directory, (error as Error).message);
   }
-}
-
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
+  return { network, manifest };
 }

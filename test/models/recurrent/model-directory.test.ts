@@ -62,13 +62,38 @@ describe('the model directory', () => {
       await saveRecurrentModel(trained, copy);
       writeFileSync(join(copy, 'manifest.json'), JSON.stringify(manifestFor({ features: ['load'], inputLength: 24 })));
       await assert.rejects(loadRecurrentModel(copy), {
-        name: 'ModelStateError',
+        name: 'InvalidArtifactError',
         message: `Model directory ${copy}: the network reads 8 steps × 2 features and forecasts 3 steps, but its manifest says input_length 24, 1 features (load), horizon 3.`,
       });
     });
 
-    it('a directory without a model is refused', async () => {
-      await assert.rejects(loadRecurrentModel(root), { name: 'ModelStateError', message: `Cannot read ${join(root, 'manifest.json')}: not a model directory written by this project?` });
+    it('a directory without a model is refused, naming the missing file', async () => {
+      await assert.rejects(loadRecurrentModel(root), { name: 'InvalidArtifactError', message: `The model directory ${root} lacks manifest.json.` });
+    });
+
+    it('a truncated manifest or topology is refused, naming the file', async () => {
+      for (const file of ['manifest.json', 'model.json']) {
+        const copy = join(root, `truncated-${file}`);
+        await saveRecurrentModel(trained, copy);
+        const text = readFileSync(join(copy, file), 'utf8');
+        writeFileSync(join(copy, file), text.slice(0, text.length >> 1));
+        await assert.rejects(loadRecurrentModel(copy), { name: 'InvalidArtifactError', message: new RegExp(`^${escape(join(copy, file))} is not valid JSON`) });
+      }
+    });
+
+    it('truncated weights are refused, naming the file and both sizes', async () => {
+      const copy = join(root, 'truncated-weights');
+      await saveRecurrentModel(trained, copy);
+      const weights = readFileSync(join(copy, 'weights.bin'));
+      writeFileSync(join(copy, 'weights.bin'), weights.subarray(0, weights.length - 8));
+      await assert.rejects(loadRecurrentModel(copy), {
+        name: 'InvalidArtifactError',
+        message: `${join(copy, 'weights.bin')} holds ${weights.length - 8} bytes; model.json declares ${weights.length} (a truncated or foreign weights file).`,
+      });
     });
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,6 +1,6 @@
 /** A trainer's HTML report: held-out metrics next to the baselines, error per step, forecast against actual. */
-import { lineChart, page, paragraph, section, table } from '../shared/report/html.js';
-import type { EvaluationReport, ForecastScores } from '../shared/series/evaluation.js';
+import { lineChart, page, paragraph, section, table } from '../../shared/report/html.js';
+import type { EvaluationReport, ForecastScores } from '../../shared/series/evaluation.js';
 
 export function trainerReport(modelType: string, report: EvaluationReport, extraSections: string[], lineage: { runId: string; configHash: string }): string {
   const { task } = report;

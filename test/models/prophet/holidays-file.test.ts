@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readHolidays } from '../../shared/models/prophet-holidays.js';
-import { tempDir } from '../helpers/component.js';
+import { readHolidays } from '../../../shared/models/prophet/holidays-file.js';
+import { tempDir } from '../../helpers/component.js';
 
 describe('readHolidays', () => {
   it('reads Prophet holiday columns from a CSV, dates as UTC days', async () => {

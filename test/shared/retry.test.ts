@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, networkErrorCode, parseRetryAfter, withRetries, type RetryPolicy, type RetryStats } from '../../shared/store/index.js';
+import { backoffDelay, networkErrorCode, parseRetryAfter, withRetries, type RetryPolicy, type RetryStats } from '../../shared/retry.js';
 
 const fast: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 5, jitterMs: 0, deadlineMs: 10_000 };
 

@@ -1,27 +1,34 @@
 /**
- * What every trainer component (GRU, LSTM, Prophet) does around its model, written once: read the three splits
- * (KFP-native or claim check), check their lineage and that the held-out split can be scored, open an MLflow run,
- * train, score on the shared held-out protocol next to the naive baselines, save and log the model directory (model
- * files, manifest, MLmodel), and write `model`, `metrics`, `report` and `run_id`. A failure after the run started
- * marks it FAILED.
+ * Every trainer component, written once around its model adapter: read the three splits (KFP-native or claim
+ * check), check their lineage and that the held-out split can be scored, open an MLflow run, fit through the
+ * adapter, score on the shared held-out protocol next to the naive baselines, save and log the model directory
+ * (model files, manifest, MLmodel), and write `model`, `metrics`, `report` and `run_id`. A failure after the run
+ * started marks it FAILED.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError } from '../shared/errors.js';
-import type { Executor } from '../shared/kfp/executor.js';
-import type { ComponentSpec } from '../shared/kfp/spec.js';
-import { Logger } from '../shared/log.js';
-import type { ModelType, TrainedModelMetadata } from '../shared/models/trained-model.js';
-import { evaluateForecaster, evaluationMetrics, scorableOrigins, type EvaluationTask, type Forecaster } from '../shared/series/evaluation.js';
-import { rowCount } from '../shared/series/frame.js';
-import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
-import { resolveClaim } from '../shared/store/index.js';
-import { readDataset, type Dataset } from '../shared/table/dataset.js';
-import { openTracking, type Flavor, type MetricPoint, type ParamValue, type TrackedRun } from '../shared/tracking/index.js';
-import { toYaml, type YamlValue } from '../shared/tracking/yaml.js';
-import { trainerArtifacts } from './trainer-artifacts.js';
-import { trainerReport } from './trainer-report.js';
+import { DataError } from '../../shared/errors.js';
+import { writeAtomically } from '../../shared/files.js';
+import type { lineageParameters, trackingParameters } from '../../shared/kfp/common-parameters.js';
+import type { Executor } from '../../shared/kfp/executor.js';
+import { main } from '../../shared/kfp/run.js';
+import type { InputParameterSpec, ParameterValues } from '../../shared/kfp/spec.js';
+import { Logger } from '../../shared/log.js';
+import type { FittedModel, ModelAdapter } from '../../shared/models/adapter.js';
+import type { ModelType } from '../../shared/models/registry.js';
+import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import { evaluateForecaster, evaluationMetrics, scorableOrigins, type EvaluationTask } from '../../shared/series/evaluation.js';
+import { rowCount } from '../../shared/series/frame.js';
+import { MANIFEST_FORMAT, type PreprocessingManifest } from '../../shared/series/manifest.js';
+import { metricName, SKILL_METRICS, type HeldOutMetrics } from '../../shared/series/metric-names.js';
+import type { taskParameters } from '../../shared/series/task-parameters.js';
+import { resolveClaim } from '../../shared/store/index.js';
+import { readDataset, type Dataset } from '../../shared/table/dataset.js';
+import { openTracking, type MetricPoint } from '../../shared/tracking/index.js';
+import { toYaml, type YamlValue } from '../../shared/tracking/yaml.js';
+import { trainerReport } from './report.js';
+import { trainerSpec, type TrainerSpec } from './spec.js';
 
 /** The three splits of one preprocess run, and the manifest every model of that run starts from. */
 export interface TrainerData {
@@ -33,51 +40,20 @@ export interface TrainerData {
   task: EvaluationTask;
 }
 
-/** What a model-specific trainer hands back to the shared flow. */
-export interface TrainedModel {
-  forecaster: Forecaster;
-  /** Writes the model's own files and its manifest into `directory`. */
-  save(directory: string): Promise<void>;
-  /** The MLmodel flavour that describes the saved files. */
-  flavor: Flavor;
-  /** Facts for the artifact metadata and the MLflow run (backend, parameter count, best epoch…). */
-  facts: Record<string, string | number>;
-  /** Extra sections for the HTML report (loss curves, components). */
-  reportSections: string[];
-  dispose?(): void;
+/** The parameters every trainer's spec has, whatever its model. */
+type CommonParameters = ParameterValues<typeof taskParameters & typeof lineageParameters & ReturnType<typeof trackingParameters>>;
+
+/** Runs the trainer component of `adapter`'s model kind: `node dist/train-<kind>.js --executor-input …`. */
+export function runTrainerComponent<const K extends ModelType, const T extends Record<string, InputParameterSpec>, O>(adapter: ModelAdapter<K, T, O>): void {
+  main(trainerSpec(adapter), (executor) => runTrainer(adapter as unknown as ModelAdapter, executor as unknown as Executor<TrainerSpec>));
 }
 
-export interface TrainerContext {
-  data: TrainerData;
-  run: TrackedRun;
-  log: Logger;
-}
-
-/** What every trainer's spec has in common: the three splits in, model/metrics/report and run_id out. */
-type TrainerSpec = ComponentSpec & {
-  inputs: { artifacts: typeof trainerArtifacts.inputs };
-  outputs: typeof trainerArtifacts.outputs;
-};
-
-interface CommonParameters {
-  input_length: number;
-  horizon: number;
-  config_hash: string;
-  identifier: string;
-  mlflow_tracking_uri: string;
-  mlflow_experiment: string;
-}
-
-export async function runTrainer<S extends TrainerSpec>(
-  executor: Executor<S>,
-  modelType: ModelType,
-  hyperparameters: Record<string, ParamValue>,
-  train: (context: TrainerContext) => Promise<TrainedModel>,
-): Promise<void> {
-  const p = executor.parameters as unknown as CommonParameters;
-  const outputs = executor as unknown as Executor<TrainerSpec>;
+export async function runTrainer(adapter: ModelAdapter, executor: Executor<TrainerSpec>): Promise<void> {
+  const p = executor.parameters as unknown as CommonParameters & Record<string, unknown>;
+  const modelParameters = Object.fromEntries(Object.keys(adapter.parameters).map((name) => [name, p[name]])) as ParameterValues<Record<string, InputParameterSpec>>;
+  const options = await adapter.options(modelParameters);
   const log = new Logger(executor.spec.name);
-  const data = await loadTrainerData(outputs, p);
+  const data = await loadTrainerData(executor, p);
   log.info('data', {
     train: data.train.frame.time.length,
     validation: data.validation.frame.time.length,
@@ -87,6 +63,7 @@ export async function runTrainer<S extends TrainerSpec>(
     config_hash: data.manifest.configHash.slice(0, 12),
   });
 
+  const modelType = adapter.kind as ModelType;
   const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
   const run = await tracker.startRun({
     runName: modelType.toUpperCase(),
@@ -99,7 +76,7 @@ export async function runTrainer<S extends TrainerSpec>(
     },
   });
   log.info('mlflow run', { run_id: run.runId, tracking: tracker.trackingUri });
-  let model: TrainedModel | undefined;
+  let model: FittedModel | undefined;
   try {
     await run.logParams({
       model_type: modelType,
@@ -109,28 +86,32 @@ export async function runTrainer<S extends TrainerSpec>(
       target: data.manifest.target,
       features: data.manifest.features.join(','),
       frequency: data.manifest.frequency,
-      ...hyperparameters,
+      ...adapter.trackedParams(modelParameters),
     });
     const started = performance.now();
-    model = await train({ data, run, log });
+    model = await adapter.fit({ train: data.train.frame, validation: data.validation.frame, manifest: data.manifest }, options, {
+      log,
+      logEpoch: (epoch, values) => run.logMetricPoints(epochPoints(epoch, values)),
+    });
     const trainSeconds = (performance.now() - started) / 1000;
+    if (Object.keys(model.params).length > 0) await run.logParams(model.params);
 
-    const report = await evaluateForecaster(data.task, model.forecaster);
+    const report = await evaluateForecaster(data.task, model.forecast);
     const metrics = evaluationMetrics(report);
-    await run.logMetrics({ ...metrics, train_seconds: trainSeconds });
+    await run.logMetrics({ ...metrics, ...model.metrics, train_seconds: trainSeconds });
     log.info('held-out', {
       targets: report.task.targets,
-      rmse: metrics['test_rmse'],
-      mae: metrics['test_mae'],
-      persistence_rmse: metrics['persistence_rmse'],
-      skill: metrics['skill_vs_persistence'],
+      rmse: metrics[metricName('test', 'rmse')],
+      mae: metrics[metricName('test', 'mae')],
+      persistence_rmse: metrics[metricName('persistence', 'rmse')],
+      skill: metrics[SKILL_METRICS.persistence],
     });
 
-    const output = outputs.outputArtifact('model');
+    const output = executor.outputArtifact('model');
     await model.save(output.path);
     const logged = await run.logModel(output.path, 'model', { flavor: model.flavor, metadata: { config_hash: data.manifest.configHash, model_type: modelType } });
-    await writeFile(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
-    const reportHtml = trainerReport(modelType, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
+    await writeAtomically(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
+    const reportHtml = trainerReport(adapter.label, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
     // logArtifact names the artifact after the file, so report.html goes in a temporary directory of its own.
     const reportDir = await mkdtemp(join(tmpdir(), 'flts-report-'));
     try {
@@ -140,7 +121,7 @@ export async function runTrainer<S extends TrainerSpec>(
       await rm(reportDir, { recursive: true, force: true });
     }
 
-    const metadata: TrainedModelMetadata & Record<string, unknown> = {
+    executor.setMetadata('model', {
       ...metrics,
       model_type: modelType,
       run_id: run.runId,
@@ -154,18 +135,17 @@ export async function runTrainer<S extends TrainerSpec>(
       frequency: data.manifest.frequency,
       train_seconds: trainSeconds,
       ...model.facts,
-    } as unknown as TrainedModelMetadata & Record<string, unknown>;
-    outputs.setMetadata('model', metadata);
-    await outputs.writeMetrics('metrics', metrics);
-    await writeFile(outputs.outputArtifact('report').path, reportHtml);
-    outputs.setOutput('run_id', run.runId);
+    } satisfies Omit<TrainedModelMetadata, keyof HeldOutMetrics> & Record<string, unknown>);
+    await executor.writeMetrics('metrics', metrics);
+    await writeFile(executor.outputArtifact('report').path, reportHtml);
+    executor.setOutput('run_id', run.runId);
     await run.end('FINISHED');
   } catch (error) {
     await run.setTags({ 'flts.error': String((error as Error).message ?? error).slice(0, 4000) }).catch(() => undefined);
     await run.end('FAILED').catch(() => undefined);
     throw error;
   } finally {
-    model?.dispose?.();
+    model?.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 /** The input and output artifacts every trainer (GRU, LSTM, Prophet) declares, so eval can treat them alike. */
-import type { ArtifactSpec, OutputParameterSpec } from '../shared/kfp/spec.js';
+import type { ArtifactSpec, OutputParameterSpec } from '../../shared/kfp/spec.js';
 
 export const trainerArtifacts = {
   inputs: {

@@ -2,12 +2,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError } from '../errors.js';
-import { parseTimestamp } from '../series/timestamps.js';
-import { defaultObjectStore, parseLocation } from '../store/index.js';
-import { numericValues } from '../table/raw-table.js';
-import { readTableFile } from '../table/read-table.js';
-import type { HolidaysTable } from './prophet/index.js';
+import { DataError } from '../../errors.js';
+import { parseTimestamp } from '../../series/timestamps.js';
+import { defaultObjectStore, parseLocation } from '../../store/index.js';
+import { numericValues } from '../../table/raw-table.js';
+import { readTableFile } from '../../table/read-table.js';
+import type { HolidaysTable } from './index.js';
 
 /** A holidays CSV (holiday, ds, optional lower_window, upper_window, prior_scale) from a path or URI. */
 export async function readHolidays(uri: string): Promise<HolidaysTable> {

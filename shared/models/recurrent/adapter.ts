@@ -1,0 +1,126 @@
+/**
+ * GRU and LSTM as model kinds: one adapter, parameterised by the cell. Fitting picks the TensorFlow.js backend and
+ * the layer kernel, trains with early stopping and logs every epoch; the saved directory is the tfjs-layers model
+ * plus the manifest, described by a `tfjs_layers` MLmodel flavour that names the cell.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineAdapter, type FittedModel, type Model } from '../adapter.js';
+import { hyperparametersFrom, RECURRENT_PARAMETERS, validateHyperparameters, type CellType, type RecurrentHyperparameters } from './hyperparameters.js';
+
+const FLAVOR = 'tfjs_layers';
+
+export function recurrentAdapter<const C extends CellType>(cell: C) {
+  const label = cell.toUpperCase();
+  return defineAdapter({
+    kind: cell,
+    label,
+    description: `Trains a stacked ${label} forecaster (TensorFlow.js) on the preprocessed training split with early stopping on the validation split, scores it on the held-out split next to naive baselines, and logs everything to MLflow.`,
+    parameters: RECURRENT_PARAMETERS,
+    options: (values) => {
+      const hyper = hyperparametersFrom(cell, values);
+      validateHyperparameters(hyper);
+      return { hyper, backend: values.backend };
+    },
+    trackedParams: ({ backend: _backend, ...values }) => values,
+    fit: async (data, { hyper, backend }, hooks) => fitRecurrent(data, hyper, backend, hooks),
+    fromFlavors: (flavors) => String((flavors[FLAVOR] as Record<string, unknown> | undefined)?.['cell'] ?? '').toLowerCase() === cell,
+    identify: (directory) => (layerClasses(directory) === label ? { source: 'the layers in model.json' } : undefined),
+    load: async (directory, options) => {
+      const [{ chooseBackend }, recurrent] = await Promise.all([import('../../tf/backend.js'), import('./index.js')]);
+      const chosen = await chooseBackend(options.backend ?? 'auto', options.log ? { log: options.log } : {});
+      const layers = recurrent.layerKernelReport();
+      options.log?.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
+      const model = await recurrent.loadRecurrentModel(directory);
+      return asModel(cell, model, { backend: chosen.backend, layer_kernel: layers.kernel }, recurrent);
+    },
+  });
+}
+
+type RecurrentLibrary = typeof import('./index.js');
+
+function asModel(kind: CellType, model: import('./model.js').RecurrentModel, facts: Record<string, string | number>, recurrent: RecurrentLibrary): Model {
+  return {
+    kind,
+    manifest: model.manifest,
+    forecast: recurrent.recurrentForecaster(model),
+    readsForecastRows: false,
+    facts,
+    dispose: () => recurrent.disposeRecurrentModel(model),
+  };
+}
+
+async function fitRecurrent(
+  data: import('../adapter.js').FitData,
+  hyper: RecurrentHyperparameters,
+  backendRequest: string,
+  hooks: import('../adapter.js').FitHooks,
+): Promise<FittedModel> {
+  const [tf, { chooseBackend }, recurrent, { lineChart, section }] = await Promise.all([import('@tensorflow/tfjs'), import('../../tf/backend.js'), import('./index.js'), import('../../report/html.js')]);
+  const { log } = hooks;
+  const backend = await chooseBackend(backendRequest, { log });
+  const layers = recurrent.layerKernelReport();
+  log.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
+  const history: import('./progress.js').EpochRecord[] = [];
+  const result = await recurrent.trainRecurrent({ train: data.train, validation: data.validation }, data.manifest, hyper, {
+    onEpoch: async (record, line) => {
+      history.push(record);
+      log.info(line);
+      // By the end of the first epoch the WASM cell loops have started their second thread, or know why not.
+      if (record.epoch === 1 && backend.backend === 'wasm' && layers.kernel === 'cell-loop') {
+        const status = recurrent.shardWorkerStatus();
+        log.info(`WASM recurrent layers: shard worker ${status.state}`, status.state === 'running' ? { requests: status.requests } : { why: status.why });
+      }
+      await hooks.logEpoch?.(record.epoch, { train_loss: record.loss, val_loss: record.valLoss, learning_rate: record.learningRate, grad_norm: record.gradNorm });
+    },
+  });
+  log.info(result.summaryLine);
+  const { summary } = result;
+  const facts = {
+    backend: backend.backend,
+    layer_kernel: layers.kernel,
+    parameter_count: recurrent.parameterCount(result.model.network),
+    best_epoch: summary.bestEpoch,
+    epochs_run: summary.epochsRun,
+    stop_reason: summary.stopReason,
+    seconds_per_epoch: summary.secondsPerEpoch,
+    best_val_loss: summary.bestValLoss,
+  };
+  return {
+    ...asModel(hyper.cell, result.model, facts, recurrent),
+    save: async (directory) => {
+      await recurrent.saveRecurrentModel(result.model, directory);
+    },
+    params: { backend: backend.backend, layer_kernel: layers.kernel },
+    flavor: {
+      name: FLAVOR,
+      config: { format: 'layers-model', model_file: 'model.json', weights_files: ['weights.bin'], manifest_file: 'manifest.json', tfjs_version: tf.version.tfjs, cell: hyper.cell },
+    },
+    metrics: { best_epoch: summary.bestEpoch, best_val_loss: summary.bestValLoss, epochs_run: summary.epochsRun, seconds_per_epoch: summary.secondsPerEpoch },
+    reportSections: [
+      section(
+        `Training (backend ${backend.backend}, ${layers.kernel} layers; best epoch ${summary.bestEpoch} of ${summary.epochsRun}, ${summary.stopReason})`,
+        lineChart(
+          [
+            { label: 'training loss (MSE, scaled)', x: history.map((r) => r.epoch), y: history.map((r) => r.loss) },
+            { label: 'validation loss', x: history.map((r) => r.epoch), y: history.map((r) => r.valLoss) },
+          ],
+          { height: 220 },
+        ),
+      ),
+    ],
+  };
+}
+
+/** "GRU" or "LSTM" when model.json's recurrent layers are all of one class; undefined otherwise (never throws). */
+function layerClasses(directory: string): string | undefined {
+  const topology = join(directory, 'model.json');
+  if (!existsSync(topology)) return undefined;
+  try {
+    const model = JSON.parse(readFileSync(topology, 'utf8')) as { modelTopology?: { config?: { layers?: { class_name?: unknown }[] } } };
+    const classes = new Set((model.modelTopology?.config?.layers ?? []).map((layer) => layer.class_name).filter((name) => name === 'GRU' || name === 'LSTM'));
+    return classes.size === 1 ? String([...classes][0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

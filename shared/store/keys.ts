@@ -1,0 +1,28 @@
+/**
+ * The object-key layout of upstream FLTS's buckets, in one place: every key starts with the run's scope (its
+ * identifier, or "global" when it has none, as upstream wrote it), so one bucket holds many sites side by side.
+ */
+
+/** The first key segment for `identifier`. */
+export function scopeOf(identifier: string): string {
+  return identifier || 'global';
+}
+
+/** `processed-data/<scope>/<config_hash>/<split>.parquet`: one preprocess run's split, by claim check. */
+export function claimCheckKey(identifier: string, configHash: string, split: string): string {
+  return `${scopeOf(identifier)}/${configHash}/${split}.parquet`;
+}
+
+/**
+ * `model-promotion/…`: the history entry of one promotion, the scope's `current.json` and the bucket's root
+ * `current.json`, in the order a promotion writes them.
+ */
+export function promotionKeys(identifier: string, configHash: string, timestamp: string): { history: string; pointers: string[] } {
+  const scope = scopeOf(identifier);
+  return { history: `${scope}/${configHash}/promotion-${timestamp.replaceAll(':', '-')}.json`, pointers: [`${scope}/current.json`, 'current.json'] };
+}
+
+/** `inference-logs/<scope>/<YYYYMMDD>/<time>-<run>.jsonl`: one object per inference call (no shared file to append to). */
+export function inferenceLogKey(identifier: string, timestamp: string, runId: string): string {
+  return `${scopeOf(identifier)}/${timestamp.slice(0, 10).replaceAll('-', '')}/${timestamp.replace(/[:.]/g, '-')}-${runId}.jsonl`;
+}
