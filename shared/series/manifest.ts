@@ -30,6 +30,8 @@ export interface PreprocessingManifest {
    * logistic `cap` and `floor`): saved with the model, so that it forecasts without being told them again.
    */
   constants?: Record<string, number>;
+  /** Seed of the model's simulated interval (Prophet's Monte Carlo draws), so that a reloaded model draws the same interval. */
+  seed?: number;
 }
 
 /** Checks that `frame` carries every feature the model was trained on; names what is missing. */

@@ -41,4 +41,4 @@ export function countMetricNames(scope: MetricScope) {
 /** The held-out metrics of a trained model that eval ranks by, scaled and original. */
 export type HeldOutMetrics = { [K in MetricName<'test'>]: number };
 
-export const HELD_OUT_METRICS = MEASURES.flatMap((measure) => [metricName('test', measure), metricName('test', measure, 'original')]) as MetricName<'test'>[];
+export const HELD_OUT_METRICS: MetricName<'test'>[] = [...MEASURES.map((measure) => metricName('test', measure)), ...MEASURES.map((measure) => metricName('test', measure, 'original'))];

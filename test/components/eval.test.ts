@@ -307,12 +307,12 @@ describe('eval promotion on an offline mlruns store', () => {
   });
   promotionCases(() => state);
 
-  it('names what an artifact without a trainer\'s metadata lacks, and what its directory holds', async () => {
+  it('names what an artifact without a trainer\'s metadata lacks, and what its directory holds (bad input: exit 2)', async () => {
     const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
-    const line = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: {} } }]), 1);
+    const line = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: {} } }]), 2);
     assert.equal(
       line,
-      `flts eval: ArtifactError: Input artifact "gru_model" is not a model from an FLTS trainer: model_type undefined (expected one of gru, lstm, prophet); ` +
+      `flts eval: InvalidArtifactError: Input artifact "gru_model" is not a model from an FLTS trainer: model_type undefined (expected one of gru, lstm, prophet); ` +
         `its artifact metadata lacks run_id, model_uri, config_hash, test_rmse, test_mae, test_mse, test_rmse_original, test_mae_original, test_mse_original, input_length, horizon, targets. ` +
         `The artifact has no metadata at all; a trainer writes into the metadata of its "model" output the model_type, run_id, model_uri, config_hash and the held-out metrics ` +
         `(test_rmse, test_mae, test_mse and their *_original, input_length, horizon, targets) that eval ranks by. ` +
@@ -321,7 +321,7 @@ describe('eval promotion on an offline mlruns store', () => {
     );
     const partial = { ...gru.artifact.metadata };
     delete partial['test_rmse'];
-    const partialLine = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: partial } }]), 1);
+    const partialLine = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: partial } }]), 2);
     assert.match(partialLine, /is not a model from an FLTS trainer: its artifact metadata lacks test_rmse\. The artifact's metadata has only config_hash, horizon, /);
   });
 });

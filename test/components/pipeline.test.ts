@@ -1,6 +1,6 @@
 /**
- * The trainers, eval and inference bundles end to end on real data (ElBorn, a sample of it to keep the run
- * short), tracked three ways: offline mlruns read back by Python MLflow, a real MLflow server with proxied
+ * The trainers, eval and inference bundles end to end on the built-in synthetic data (a sample of it to keep the
+ * run short), tracked three ways: offline mlruns read back by Python MLflow, a real MLflow server with proxied
  * artifacts, and a real MLflow server whose artifacts go straight to a real MinIO with the claim check on.
  */
 import assert from 'node:assert/strict';
@@ -16,12 +16,11 @@ import { trainProphetSpec } from '../../components/train-prophet/spec.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
 import { pythonJson } from '../helpers/python.js';
-import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
+import { sampleData } from '../helpers/sample-data.js';
 import { startMinio, type MinioServer } from '../services/minio.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
 
-const FLTS = 'data/flts';
-const data = (file: string) => sharedPath(`${FLTS}/${file}`) ?? '';
+const sample = await sampleData();
 /** Small but real: 1500 training rows, 400 test rows, tiny networks, a few epochs. */
 const PREPROCESS = { sample_train_rows: 1500, sample_test_rows: 400 };
 const TASK = { input_length: 12, horizon: 3 };
@@ -44,7 +43,7 @@ async function runPipeline(parameters: Record<string, string>, env: NodeJS.Proce
     assert.equal(run.code, 0, `${run.taskRoot}: ${run.stderr}`);
     return run;
   };
-  const prep = ok(await runLocally(preprocessSpec, join(root, 'prep'), { data_uri: data('ElBorn.csv'), test_data_uri: data('ElBorn_test.csv'), ...PREPROCESS, ...preprocess } as never, {}, env));
+  const prep = ok(await runLocally(preprocessSpec, join(root, 'prep'), { data_uri: sample.train, test_data_uri: sample.test, ...PREPROCESS, ...preprocess } as never, {}, env));
   const splits = { training_data: artifactOf(prep, 'training_data'), validation_data: artifactOf(prep, 'validation_data'), inference_data: artifactOf(prep, 'inference_data') };
   const common = { ...parameters, config_hash: prep.output!.parameterValues!['config_hash'] as string };
   const gru = ok(await runLocally(trainGruSpec, join(root, 'gru'), { ...common, ...RNN }, splits, env));
@@ -59,7 +58,7 @@ async function runPipeline(parameters: Record<string, string>, env: NodeJS.Proce
   return { prep, gru, lstm, prophet, selection, inference };
 }
 
-describe('the pipeline with offline tracking (./mlruns)', { skip: skipWithoutShared(FLTS) }, () => {
+describe('the pipeline with offline tracking (./mlruns)', () => {
   let run: PipelineRun;
   let mlruns: string;
   before(async () => {
@@ -184,7 +183,7 @@ print(json.dumps({'finite': int(ok.sum()), 'absent': int((df.lower.isna() & df.u
   });
 });
 
-describe('the pipeline against a real MLflow server with proxied artifacts', { skip: skipWithoutShared(FLTS) }, () => {
+describe('the pipeline against a real MLflow server with proxied artifacts', () => {
   let mlflow: MlflowServer;
   before(async () => {
     mlflow = await startMlflow({ artifacts: 'proxy' });
@@ -206,7 +205,7 @@ describe('the pipeline against a real MLflow server with proxied artifacts', { s
   });
 });
 
-describe('the pipeline with the claim check on MinIO and MLflow artifacts in S3', { skip: skipWithoutShared(FLTS) }, () => {
+describe('the pipeline with the claim check on MinIO and MLflow artifacts in S3', () => {
   let minio: MinioServer;
   let mlflow: MlflowServer;
   before(async () => {

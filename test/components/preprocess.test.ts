@@ -12,11 +12,13 @@ import { preprocessSpec } from '../../components/preprocess/spec.js';
 import { readDataset } from '../../shared/table/dataset.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
 import { pythonJson } from '../helpers/python.js';
+import { sampleData } from '../helpers/sample-data.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
 import { startMinio, type MinioServer } from '../services/minio.js';
 
 const FLTS = 'data/flts';
 const data = (file: string) => sharedPath(`${FLTS}/${file}`) ?? '';
+const sample = await sampleData();
 
 describe('preprocess on ElBorn.csv + ElBorn_test.csv', { skip: skipWithoutShared(FLTS) }, () => {
   let run: LocalRunResult;
@@ -148,7 +150,7 @@ describe('preprocess on LesCorts, which has empty cells', { skip: skipWithoutSha
   });
 });
 
-describe('preprocess with the claim check to a real MinIO', { skip: skipWithoutShared(FLTS) }, () => {
+describe('preprocess with the claim check to a real MinIO', () => {
   let minio: MinioServer;
   before(async () => {
     minio = await startMinio();
@@ -159,14 +161,14 @@ describe('preprocess with the claim check to a real MinIO', { skip: skipWithoutS
     const run = await runLocally(
       preprocessSpec,
       await tempDir(),
-      { data_uri: data('ElBorn.csv'), test_data_uri: data('ElBorn_test.csv'), data_location: 'claim-check', identifier: 'elborn' },
+      { data_uri: sample.train, test_data_uri: sample.test, data_location: 'claim-check', identifier: 'site-a' },
       {},
       minio.env,
     );
     assert.equal(run.code, 0, run.stderr);
     const hash = run.output!.parameterValues!['config_hash'];
     const metadata = artifactOf(run, 'training_data').metadata!;
-    assert.equal(metadata['claim_check_uri'], `s3://processed-data/elborn/${hash}/training_data.parquet`);
+    assert.equal(metadata['claim_check_uri'], `s3://processed-data/site-a/${hash}/training_data.parquet`);
     const pointer = JSON.parse(await readFile(artifactOf(run, 'training_data').uri, 'utf8'));
     assert.equal(pointer.claim_check.uri, metadata['claim_check_uri']);
 
@@ -174,17 +176,20 @@ describe('preprocess with the claim check to a real MinIO', { skip: skipWithoutS
     const store = createStore({ env: minio.env });
     const local = await resolveClaim({ name: 'training_data', path: artifactOf(run, 'training_data').uri, metadata }, { store });
     const dataset = await readDataset(local, 'training_data');
-    assert.equal(dataset.frame.time.length, 3773);
+    const native = await runLocally(preprocessSpec, await tempDir(), { data_uri: sample.train, test_data_uri: sample.test, identifier: 'site-a' });
+    assert.equal(native.code, 0, native.stderr);
+    const expected = await readDataset(artifactOf(native, 'training_data').uri, 'training_data');
+    assert.deepEqual(dataset.frame, expected.frame, 'the claimed object holds what the KFP-native artifact holds');
     assert.equal(dataset.info.configHash, hash);
   });
 
   it('reads its raw input from a minio:// URI', async () => {
     const { createStore } = await import('../../shared/store/index.js');
     const store = createStore({ env: minio.env });
-    await store.upload(data('ElBorn.csv'), 's3://dataset/ElBorn.csv');
-    const run = await runLocally(preprocessSpec, await tempDir(), { data_uri: 'minio://dataset/ElBorn.csv', sample_train_rows: 500 }, {}, minio.env);
+    await store.upload(sample.train, 's3://dataset/site-a.csv');
+    const run = await runLocally(preprocessSpec, await tempDir(), { data_uri: 'minio://dataset/site-a.csv', sample_train_rows: 500 }, {}, minio.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(JSON.parse(run.output!.parameterValues!['config_json'] as string)._data.train_file, 'ElBorn.csv');
+    assert.equal(JSON.parse(run.output!.parameterValues!['config_json'] as string)._data.train_file, 'site-a.csv');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * train-prophet with an extra regressor and a holidays table, through the built component on real data
- * (ElBorn, a sample): the saved model, read back by Python Prophet's own `model_from_json`, carries the
+ * train-prophet with an extra regressor and a holidays table, through the built component on the built-in
+ * synthetic data (a sample): the saved model, read back by Python Prophet's own `model_from_json`, carries the
  * regressor (standardised on the training history as Prophet does) and the holidays with their fitted
  * effects; the manifest lists the regressor; the MLflow run records both as parameters.
  */
@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { inferenceSpec } from '../../components/inference/spec.js';
 import { preprocessSpec } from '../../components/preprocess/spec.js';
 import { trainProphetSpec } from '../../components/train-prophet/spec.js';
 import { readDataset } from '../../shared/table/dataset.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
 import { pythonJson } from '../helpers/python.js';
-import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
+import { sampleData } from '../helpers/sample-data.js';
 
-const FLTS = 'data/flts';
-const data = (file: string) => sharedPath(`${FLTS}/${file}`) ?? '';
+const sample = await sampleData();
 const REGRESSOR = 'up';
 
 /** What Python Prophet sees in our saved prophet.json. */
@@ -37,7 +37,7 @@ interface TrackedRun {
 /** The UTC calendar day of epoch milliseconds `ms`, as YYYY-MM-DD. */
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-describe('train-prophet with an extra regressor and a holidays table', { skip: skipWithoutShared(FLTS) }, () => {
+describe('train-prophet with an extra regressor and a holidays table', () => {
   let run: LocalRunResult;
   let modelDir: string;
   let stderr: string;
@@ -52,9 +52,9 @@ describe('train-prophet with an extra regressor and a holidays table', { skip: s
   before(async () => {
     const root = await tempDir('flts-prophet-');
     const prep = await runLocally(preprocessSpec, join(root, 'prep'), {
-      data_uri: data('ElBorn.csv'),
-      test_data_uri: data('ElBorn_test.csv'),
-      sample_train_rows: 600,
+      data_uri: sample.train,
+      test_data_uri: sample.test,
+      sample_train_rows: 1500,
       sample_test_rows: 200,
     });
     assert.equal(prep.code, 0, prep.stderr);
@@ -161,3 +161,50 @@ print(json.dumps({'status': run.info.status, 'params': run.data.params,
     assert.ok(tracked.artifacts.includes('model/prophet.json'), `logged model files: ${tracked.artifacts.join(', ')}`);
   });
 });
+
+describe('train-prophet with logistic growth, then inference past the data through the components', () => {
+  it('saves cap and floor with the model, and inference forecasts beyond the horizon between them, in a fresh process', async () => {
+    const root = await tempDir('flts-logistic-');
+    const prep = await runLocally(preprocessSpec, join(root, 'prep'), { data_uri: sample.train, test_data_uri: sample.test, sample_train_rows: 1500, sample_test_rows: 200 });
+    assert.equal(prep.code, 0, prep.stderr);
+    const splits = { training_data: artifactOf(prep, 'training_data'), validation_data: artifactOf(prep, 'validation_data'), inference_data: artifactOf(prep, 'inference_data') };
+    const mlruns = join(root, 'mlruns');
+    const [cap, floor] = [1.1, -0.05];
+    const trained = await runLocally(
+      trainProphetSpec,
+      join(root, 'train'),
+      { input_length: 12, horizon: 3, growth: 'logistic', cap, floor, uncertainty_samples: 50, mlflow_tracking_uri: mlruns },
+      splits,
+    );
+    assert.equal(trained.code, 0, trained.stderr);
+    const manifest = JSON.parse(await readFile(join(artifactOf(trained, 'model').uri, 'manifest.json'), 'utf8')) as { constants?: Record<string, number> };
+    assert.deepEqual(manifest.constants, { cap, floor });
+
+    const inference = await runLocally(
+      inferenceSpec,
+      join(root, 'inference'),
+      { inference_length: 10, mlflow_tracking_uri: mlruns, log_bucket: '' },
+      { inference_data: splits.inference_data, selected_model: artifactOf(trained, 'model') },
+    );
+    assert.equal(inference.code, 0, inference.stderr);
+    const predictions = await readParquetColumns(artifactOf(inference, 'predictions').uri);
+    const future = predictions.filter((row) => row.is_future);
+    assert.equal(future.length, 10);
+    const test = await readDataset(splits.inference_data.uri, 'inference_data');
+    const { center, scale } = test.info.scaler.columns[test.info.target]!;
+    for (const row of future) {
+      const scaled = (row.forecast - center) / scale;
+      assert.ok(scaled >= floor - 1e-9 && scaled <= cap + 1e-9, `future forecast ${scaled} (scaled) within [${floor}, ${cap}]`);
+      assert.ok(Number.isFinite(row.lower) && Number.isFinite(row.upper) && row.lower <= row.upper, 'an interval on every future step');
+    }
+  });
+});
+
+/** The predictions Parquet as rows (pandas reads it; the columns inference documents). */
+async function readParquetColumns(path: string): Promise<{ forecast: number; lower: number; upper: number; is_future: boolean }[]> {
+  return pythonJson(`
+import json, pandas as pd
+df = pd.read_parquet(${JSON.stringify(path)})
+print(json.dumps(df[['forecast', 'lower', 'upper', 'is_future']].astype({'is_future': bool}).to_dict('records')))
+`);
+}

@@ -8,13 +8,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { componentSpecs } from '../../components/specs.js';
-import { writeSampleData } from '../../pipelines/sample-data.js';
 import { componentYaml } from '../../shared/kfp/component-yaml.js';
 import { parameterDocs, withParameterDocs } from '../../shared/kfp/parameter-docs.js';
 import { defaultImage } from '../../tools/image.js';
 import { runBundle, tempDir } from '../helpers/component.js';
 import { pythonJson, repoRoot, runPython } from '../helpers/python.js';
-import { sharedPath } from '../helpers/shared-data.js';
+import { sampleData } from '../helpers/sample-data.js';
 
 describe('component YAMLs', () => {
   for (const spec of componentSpecs) {
@@ -107,23 +106,16 @@ async function runLikeKfpLocal(root: string, name: string, args: Record<string, 
   return JSON.parse(await runPython(['test/kfp/kfp_local.py', 'outputs', yaml, eiPath])) as KfpOutputs;
 }
 
-/**
- * The data the chain runs on: ElBorn from ../shared/data/flts when it is there, else the local pipeline's
- * built-in sample (pipelines/sample-data.ts: synthetic 2-minute traffic with time, down, up, rnti_count), so
- * that this conformance check never skips.
- */
-async function chainData(root: string): Promise<{ data_uri: string; test_data_uri: string; source: string }> {
-  const [train, test] = [sharedPath('data/flts/ElBorn.csv'), sharedPath('data/flts/ElBorn_test.csv')];
-  if (train && test) return { data_uri: train, test_data_uri: test, source: 'ElBorn (../shared/data/flts)' };
-  const [sample, sampleTest] = [join(root, 'sample', 'sample.csv'), join(root, 'sample', 'sample_test.csv')];
-  await writeSampleData(sample, sampleTest);
-  return { data_uri: sample, test_data_uri: sampleTest, source: 'the built-in sample data (../shared/data/flts is absent)' };
+/** The data the chain runs on: the built-in sample (helpers/sample-data.ts), so that this check runs on a clone alone. */
+async function chainData(): Promise<{ data_uri: string; test_data_uri: string; source: string }> {
+  const sample = await sampleData();
+  return { data_uri: sample.train, test_data_uri: sample.test, source: 'the built-in sample data' };
 }
 
 describe('kfp.local ExecutorInputs', () => {
   it('run every component in pipeline order, and kfp parses every declared output back', { timeout: 30 * 60_000 }, async (t) => {
     const root = await tempDir('flts-kfp-local-');
-    const { source, ...data } = await chainData(root);
+    const { source, ...data } = await chainData();
     t.diagnostic(`data: ${source}`);
     const prep = await runLikeKfpLocal(root, 'preprocess', { ...data, sample_train_rows: 600, sample_test_rows: 200 });
     assert.deepEqual(Object.keys(prep.artifacts).sort(), ['inference_data', 'report', 'scaler', 'training_data', 'validation_data']);

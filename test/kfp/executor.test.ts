@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ArtifactError, ExecutorInputError } from '../../shared/errors.js';
+import { ExecutorInputError, InvalidArtifactError } from '../../shared/errors.js';
 import { metadataBoolean } from '../../shared/kfp/artifacts.js';
 import { parseExecutorInput } from '../../shared/kfp/executor-input.js';
 import { Executor } from '../../shared/kfp/executor.js';
@@ -34,7 +34,142 @@ async function execute<S extends ComponentSpec>(spec: S, text: string, mountRoot
   return { executor, output: JSON.parse(await readFile(executor.outputFile, 'utf8')) as unknown };
 }
 
-describe('Executor on the KFP fixtures', { skip: skipWithoutShared(FIXTURES) }, () => {
+/** An ExecutorInput in the backend launcher's shape (reference/kfp-contract.md §1), written as JSON text. */
+function document(inputs: Record<string, unknown>, outputs: Record<string, unknown>): string {
+  return JSON.stringify({ inputs, outputs });
+}
+
+describe('Executor on KFP-shaped documents the tests write', () => {
+  it('maps gs:// inputs and outputs to /gcs paths, coerces mixed parameters, and writes the ExecutorOutput', async () => {
+    const dir = await tempDir();
+    const spec = defineComponent({
+      name: 'mixed',
+      description: 'backend launcher shape',
+      inputs: {
+        artifacts: { data: { type: 'system.Dataset', description: 'input' } },
+        parameters: {
+          flag: { type: 'BOOLEAN', description: 'b' },
+          options: { type: 'STRUCT', description: 'd' },
+          names: { type: 'LIST', description: 'l' },
+          steps: { type: 'NUMBER_INTEGER', description: 'n' },
+          rate: { type: 'NUMBER_DOUBLE', description: 'r' },
+        },
+      },
+      outputs: { artifacts: { model: { type: 'system.Model', description: 'out' } }, parameters: {} },
+    });
+    const inputUri = 'gs://bucket/run-1/prep/data';
+    await mkdir(`${dir}/gcs/bucket/run-1/prep`, { recursive: true });
+    await writeFile(`${dir}/gcs/bucket/run-1/prep/data`, 'a,b\n1,2\n');
+    const text = document(
+      {
+        artifacts: { data: { artifacts: [{ name: '7', type: { schemaTitle: 'system.Dataset' }, uri: inputUri, metadata: { display_name: 'data', rows: 1 } }] } },
+        // MLMD hands booleans back as 0/1 and integers as doubles.
+        parameterValues: { flag: 1, options: { a: 1 }, names: ['x', 'y'], steps: 100.0, rate: 0.5 },
+      },
+      { artifacts: { model: { artifacts: [{ type: { schemaTitle: 'system.Model' }, uri: 'gs://bucket/run-1/train/model' }] } }, outputFile: `${dir}/out/executor_output.json` },
+    );
+    const { executor, output } = await execute(spec, text, dir, async (executor) => {
+      assert.deepEqual(executor.parameters, { flag: true, options: { a: 1 }, names: ['x', 'y'], steps: 100, rate: 0.5 });
+      assert.deepEqual(executor.requireInputArtifact('data'), { name: '7', uri: inputUri, path: `${dir}/gcs/bucket/run-1/prep/data`, metadata: { display_name: 'data', rows: 1 } });
+      await writeFile(executor.outputArtifact('model').path, 'weights');
+      executor.setMetadata('model', { accuracy: 0.9, note: null, bad: NaN });
+    });
+    assert.deepEqual(output, { artifacts: { model: { artifacts: [{ name: 'model', uri: 'gs://bucket/run-1/train/model', metadata: { accuracy: 0.9 } }] } } });
+    assert.equal(await readFile(`${dir}/gcs/bucket/run-1/train/model`, 'utf8'), 'weights');
+    assert.equal(existsSync(executor.outputArtifact('model').path), false, 'the staging path is gone');
+  });
+
+  it('gives every element of a list input, each with its own path and metadata', async () => {
+    const dir = await tempDir();
+    const spec = defineComponent({
+      name: 'list-input',
+      description: 'isArtifactList',
+      inputs: { artifacts: { parts: { type: 'system.Dataset', description: 'many', list: true } }, parameters: {} },
+      outputs: { artifacts: {}, parameters: {} },
+    });
+    await mkdir(`${dir}/minio/bucket`, { recursive: true });
+    for (const i of [0, 1]) await writeFile(`${dir}/minio/bucket/part-${i}`, String(i));
+    const artifacts = [0, 1].map((i) => ({ name: `parts/${i}`, uri: `minio://bucket/part-${i}`, metadata: { rows: 10 * (i + 1) } }));
+    const text = document({ artifacts: { parts: { artifacts } } }, { outputFile: `${dir}/executor_output.json` });
+    const { output } = await execute(spec, text, dir, async (executor) => {
+      assert.deepEqual(
+        executor.inputArtifactList('parts'),
+        artifacts.map((a, i) => ({ ...a, path: `${dir}/minio/bucket/part-${i}` })),
+      );
+    });
+    assert.deepEqual(output, { artifacts: {} });
+  });
+
+  it('reports Metrics as metadata scalars and writes them as JSON at an s3:// artifact path', async () => {
+    const dir = await tempDir();
+    const spec = defineComponent({
+      name: 'metrics-output',
+      description: 'system.Metrics',
+      inputs: { artifacts: {}, parameters: {} },
+      outputs: { artifacts: { scores: { type: 'system.Metrics', description: 'scalars' } }, parameters: {} },
+    });
+    const text = document({}, { artifacts: { scores: { artifacts: [{ name: 'm-1', uri: 's3://bucket/scores' }] } }, outputFile: `${dir}/executor_output.json` });
+    const { output } = await execute(spec, text, dir, async (executor) => {
+      await executor.writeMetrics('scores', { rmse: 0.1, undefined_metric: NaN });
+    });
+    assert.deepEqual(output, { artifacts: { scores: { artifacts: [{ name: 'm-1', uri: 's3://bucket/scores', metadata: { rmse: 0.1 } }] } } });
+    assert.deepEqual(JSON.parse(await readFile(`${dir}/s3/bucket/scores`, 'utf8')), { rmse: 0.1 });
+  });
+
+  it("ignores the compiler's pipelinechannel-- parameters and writes typed output parameters", async () => {
+    const dir = await tempDir();
+    const spec = defineComponent({
+      name: 'typed',
+      description: 'kfp.local shape',
+      inputs: { artifacts: {}, parameters: { config: { type: 'STRUCT', description: 'c' } } },
+      outputs: { artifacts: {}, parameters: { count: { type: 'NUMBER_INTEGER', description: 'n' }, label: { type: 'STRING', description: 's' } } },
+    });
+    const text = document({ parameterValues: { config: { k: 'v' }, 'pipelinechannel--config': { k: 'v' } } }, { outputFile: `${dir}/executor_output.json` });
+    const { output } = await execute(spec, text, dir, async (executor) => {
+      assert.deepEqual(Object.keys(executor.parameters), ['config']);
+      executor.setOutput('count', 42);
+      executor.setOutput('label', 'done');
+    });
+    assert.deepEqual(output, { artifacts: {}, parameterValues: { count: 42, label: 'done' } });
+  });
+
+  it("reads Vertex's deprecated `parameters` where parameterValues lacks a value: int64 as text, lists and structs as JSON text", async () => {
+    const dir = await tempDir();
+    const spec = defineComponent({
+      name: 'legacy',
+      description: 'Vertex shape',
+      inputs: {
+        artifacts: {},
+        parameters: {
+          steps: { type: 'NUMBER_INTEGER', description: 'n' },
+          status: { type: 'STRUCT', description: 's' },
+          names: { type: 'LIST', description: 'l' },
+          message: { type: 'STRING', description: 'm' },
+        },
+      },
+      outputs: { artifacts: {}, parameters: {} },
+    });
+    const text = document(
+      {
+        parameterValues: { message: 'from parameterValues' },
+        parameters: {
+          steps: { intValue: '12' },
+          status: { stringValue: '{"state":"FAILED"}' },
+          names: { stringValue: '["a","b"]' },
+          message: { stringValue: 'from the deprecated field' },
+        },
+      },
+      { outputFile: `${dir}/gcs/bucket/executor_output.json` },
+    );
+    const { executor } = await execute(spec, text, dir, async (executor) => {
+      assert.deepEqual(executor.parameters, { steps: 12, status: { state: 'FAILED' }, names: ['a', 'b'], message: 'from parameterValues' });
+    });
+    assert.equal(executor.outputFile, `${dir}/gcs/bucket/executor_output.json`);
+    assert.ok(existsSync(executor.outputFile));
+  });
+});
+
+describe('Executor on the KFP repository\'s own test fixtures (third-party reference files)', { skip: skipWithoutShared(FIXTURES) }, () => {
   it('covers every fixture file', async () => {
     const files = (await readdir(sharedPath(FIXTURES)!)).filter((file) => file.endsWith('.json')).sort();
     assert.deepEqual(files, [
@@ -209,10 +344,10 @@ describe('Executor failures', () => {
     );
   }
 
-  it('names a required input artifact that was not provided', async () => {
+  it('names a required input artifact that was not provided (bad input: exit code 2)', async () => {
     const dir = await tempDir();
     assert.throws(() => new Executor(spec, input(dir)), {
-      name: 'ArtifactError',
+      name: 'InvalidArtifactError',
       message: 'Required input artifact "data" (system.Dataset) was not provided.',
     });
   });
@@ -220,7 +355,8 @@ describe('Executor failures', () => {
   it('names an input artifact whose file is absent', async () => {
     const dir = await tempDir();
     assert.throws(() => new Executor(spec, input(dir, `${dir}/missing.csv`)), (error: Error) => {
-      assert.ok(error instanceof ArtifactError);
+      assert.ok(error instanceof InvalidArtifactError);
+      assert.equal((error as InvalidArtifactError).exitCode, 2);
       assert.equal(error.message, `Input artifact "data" (${dir}/missing.csv) has no file at its local path ${dir}/missing.csv.`);
       return true;
     });

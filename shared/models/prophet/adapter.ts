@@ -145,7 +145,12 @@ async function fitProphet(data: FitData, options: ProphetFitOptions, { log }: Fi
   ]);
   const { target } = data.manifest;
   const { regressors, constants } = options;
-  const manifest: PreprocessingManifest = { ...data.manifest, features: [target, ...regressors], ...(Object.keys(constants).length > 0 && { constants }) };
+  const manifest: PreprocessingManifest = {
+    ...data.manifest,
+    features: [target, ...regressors],
+    ...(Object.keys(constants).length > 0 && { constants }),
+    seed: options.prophet.seed ?? 0,
+  };
   const history = concatFrames([data.train, data.validation]);
   const missing = regressors.filter((name) => !(name in history.columns));
   if (missing.length > 0) throw new DataError(`Parameter "regressors" names column(s) the data lacks: ${missing.join(', ')}; it has: ${history.names.join(', ')}.`);

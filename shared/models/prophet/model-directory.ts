@@ -81,7 +81,10 @@ export async function loadProphetModel(directory: string): Promise<{ model: Prop
   const manifest = await readManifest(directory);
   const text = (await readModelFile(directory, PROPHET_FILES.model)).toString('utf8');
   try {
-    return { model: modelFromJson(text), manifest };
+    const model = modelFromJson(text);
+    // Prophet's JSON has no seed (Python draws from numpy's global state); ours travels in the manifest.
+    if (manifest.seed !== undefined) model.seed = manifest.seed;
+    return { model, manifest };
   } catch (cause) {
     throw new InvalidArtifactError(directory, `${join(directory, PROPHET_FILES.model)} is not a Prophet model in model_to_json format: ${(cause as Error).message}`, { cause });
   }
