@@ -30,7 +30,7 @@ import { trainedModelMetadata, type TrainedModelMetadata } from '../../shared/mo
 import { SKILL_METRICS } from '../../shared/series/metric-names.js';
 import { bucketUri, defaultObjectStore } from '../../shared/store/index.js';
 import { openTracking, type RunRecord, type TrackedRun, type Tracker } from '../../shared/tracking/index.js';
-import { applyGate, GATE_PARAMETER, requireEligible } from './gate.js';
+import { applyGates, describeGates, GATES, requireEligible, type GateSettings } from './gate.js';
 import { writePromotionHistory, type PromotionRecord } from './promotion.js';
 import { aliasTarget, existingVersion, restoreAlias } from './registry.js';
 import { evalReport } from './report.js';
@@ -62,11 +62,23 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   const weights = { rmse: p.rmse_weight, mae: p.mae_weight, mse: p.mse_weight };
   const ranked = rankCandidates(given, weights, p.score_units);
   for (const candidate of ranked) {
-    log.info('candidate', { model: candidate.model_type, score: candidate.score, rmse: candidate.rmse, mae: candidate.mae, skill_vs_persistence: candidate.skill_vs_persistence ?? undefined });
+    log.info('candidate', {
+      model: candidate.model_type,
+      score: candidate.score,
+      rmse: candidate.rmse,
+      mae: candidate.mae,
+      skill_vs_persistence: candidate.skill_vs_persistence ?? undefined,
+      skill_vs_linear: candidate.skill_vs_linear ?? undefined,
+    });
   }
-  const gate = applyGate(ranked, p.min_skill_vs_persistence);
-  for (const { candidate, reason } of gate.rejected) log.info(`not eligible (${GATE_PARAMETER} = ${p.min_skill_vs_persistence})`, { model: candidate.model_type, reason });
-  const winner = requireEligible(gate, p.min_skill_vs_persistence);
+  warnWhenLinearWins(ranked, log);
+  const gates: GateSettings = {
+    ...(p.min_skill_vs_persistence !== undefined && { persistence: p.min_skill_vs_persistence }),
+    ...(p.min_skill_vs_linear !== undefined && { linear: p.min_skill_vs_linear }),
+  };
+  const gate = applyGates(ranked, gates);
+  for (const { candidate, reason } of gate.rejected) log.info(`not eligible (${describeGates(gates)})`, { model: candidate.model_type, reason });
+  const winner = requireEligible(gate, gates);
   const chosen = given.find(({ input }) => input === winner.input)!;
   log.info('selected', { model: winner.model_type, run_id: winner.run_id, score: winner.score });
 
@@ -86,9 +98,9 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     weights,
     timestamp: new Date().toISOString(),
     candidates: ranked,
-    ...(p.min_skill_vs_persistence !== undefined && {
+    ...(Object.keys(gates).length > 0 && {
       gate: {
-        min_skill_vs_persistence: p.min_skill_vs_persistence,
+        ...gateParameters(gates),
         rejected: gate.rejected.map(({ candidate, reason }) => ({ model_type: candidate.model_type, run_id: candidate.run_id, reason })),
       },
     }),
@@ -129,7 +141,7 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
       mse_weight: p.mse_weight,
       score_units: p.score_units,
       config_hash: configHash,
-      ...(p.min_skill_vs_persistence !== undefined && { [GATE_PARAMETER]: p.min_skill_vs_persistence }),
+      ...gateParameters(gates),
     });
     await evalRun.logMetrics(evalMetrics(ranked));
 
@@ -201,11 +213,27 @@ async function stageOutputs(executor: EvalExecutor, record: PromotionRecord, cho
   executor.setOutput('selected_run_id', record.run_id);
 }
 
+/** The gates that are set, under their parameter names (for the record and MLflow). */
+function gateParameters(gates: GateSettings): Record<string, number> {
+  return Object.fromEntries(Object.entries(gates).map(([baseline, min]) => [GATES[baseline as keyof typeof GATES].parameter, min]));
+}
+
+/** A warning when every candidate loses to the linear baseline: a model a user fits in a second would do better. */
+function warnWhenLinearWins(ranked: ScoredCandidate[], log: Logger): void {
+  const skills = ranked.map((candidate) => candidate.skill_vs_linear);
+  if (skills.length > 0 && skills.every((skill) => skill !== null && skill < 0)) {
+    log.warn(
+      `every candidate loses to the linear autoregressive baseline on the held-out targets (${ranked.map((c) => `${c.model_type} ${SKILL_METRICS.linear} ${c.skill_vs_linear!.toFixed(4)}`).join(', ')}); set min_skill_vs_linear to refuse such a promotion`,
+    );
+  }
+}
+
 function evalMetrics(ranked: ScoredCandidate[]): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const candidate of ranked) {
     metrics[`score_${candidate.model_type}`] = candidate.score;
     if (candidate.skill_vs_persistence !== null) metrics[`${SKILL_METRICS.persistence}_${candidate.model_type}`] = candidate.skill_vs_persistence;
+    if (candidate.skill_vs_linear !== null) metrics[`${SKILL_METRICS.linear}_${candidate.model_type}`] = candidate.skill_vs_linear;
   }
   return metrics;
 }

@@ -30,8 +30,8 @@ export interface PromotionRecord {
   weights: Weights;
   timestamp: string;
   candidates: ScoredCandidate[];
-  /** The promotion gate, when one was set, and the candidates it turned away. */
-  gate?: { min_skill_vs_persistence: number; rejected: { model_type: string; run_id: string; reason: string }[] };
+  /** The promotion gates, when any was set, and the candidates they turned away. */
+  gate?: { min_skill_vs_persistence?: number; min_skill_vs_linear?: number; rejected: { model_type: string; run_id: string; reason: string }[] };
   /**
    * The registry entry the alias points at. `version` is absent only from a history entry written before eval
    * registered a new version (eval completes the entry once the registry has it; one of an eval killed in

@@ -1,6 +1,7 @@
 /** The eval leaderboard as an HTML page: every candidate's score and held-out metrics next to the naive baselines. */
 import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
 import { page, paragraph, section, table } from '../../shared/report/html.js';
+import { metricName } from '../../shared/series/metric-names.js';
 import type { PromotionRecord } from './promotion.js';
 
 export function evalReport(record: PromotionRecord, candidates: { input: string; metadata: TrainedModelMetadata }[]): string {
@@ -10,7 +11,7 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
     section(
       'Leaderboard',
       table(
-        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'skill vs persistence', ...(record.gate ? ['gate'] : []), 'run'],
+        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'skill vs persistence', 'skill vs linear', ...(record.gate ? ['gate'] : []), 'run'],
         record.candidates.map((candidate) => {
           const metadata = candidates.find((c) => c.input === candidate.input)!.metadata;
           const rejected = record.gate?.rejected.find((r) => r.run_id === candidate.run_id && r.model_type === candidate.model_type);
@@ -23,6 +24,7 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
             metadata.test_rmse_original,
             metadata.test_mae_original,
             candidate.skill_vs_persistence ?? NaN,
+            candidate.skill_vs_linear ?? NaN,
             ...(record.gate ? [rejected ? `not eligible: ${rejected.reason}` : 'passes'] : []),
             candidate.run_id,
           ];
@@ -33,19 +35,19 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
         'muted',
       ),
       ...(record.gate
-        ? [paragraph(`Promotion gate: min_skill_vs_persistence = ${record.gate.min_skill_vs_persistence}; skill = 1 − RMSE / RMSE_persistence on the same targets.`, 'muted')]
+        ? [paragraph(`Promotion gate: ${gateText(record.gate)}; skill = 1 − RMSE / RMSE_baseline on the same targets.`, 'muted')]
         : []),
     ),
     section(
-      'Naive baselines on the same targets',
+      'Baselines on the same targets',
       table(
         ['baseline', 'RMSE', 'MAE', 'RMSE (original)', 'MAE (original)'],
-        ['persistence', 'seasonal_naive'].map((name) => [
+        (['persistence', 'seasonal_naive', 'linear'] as const).map((name) => [
           name,
-          metric(baseline, `${name}_rmse`),
-          metric(baseline, `${name}_mae`),
-          metric(baseline, `${name}_rmse_original`),
-          metric(baseline, `${name}_mae_original`),
+          metric(baseline, metricName(name, 'rmse')),
+          metric(baseline, metricName(name, 'mae')),
+          metric(baseline, metricName(name, 'rmse', 'original')),
+          metric(baseline, metricName(name, 'mae', 'original')),
         ]),
       ),
     ),
@@ -62,4 +64,11 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
       ),
     ),
   ]);
+}
+
+function gateText(gate: NonNullable<PromotionRecord['gate']>): string {
+  return Object.entries(gate)
+    .filter(([key]) => key.startsWith('min_skill_vs_'))
+    .map(([key, value]) => `${key} = ${String(value)}`)
+    .join(', ');
 }

@@ -27,10 +27,11 @@ export interface ScoredCandidate {
   mse: number;
   score: number;
   /**
-   * 1 − RMSE / RMSE_persistence on the same held-out targets (unit-free: the same in scaled and original units);
-   * null when the candidate's metadata has no persistence baseline.
+   * 1 − RMSE / RMSE_baseline on the same held-out targets (unit-free: the same in scaled and original units), for
+   * the persistence and the linear baseline; null when the candidate's metadata has no such baseline.
    */
   skill_vs_persistence: number | null;
+  skill_vs_linear: number | null;
 }
 
 export function compositeScore(metrics: { rmse: number; mae: number; mse: number }, weights: Weights): number {
@@ -59,7 +60,8 @@ export function rankCandidates(
         mae,
         mse,
         score: compositeScore({ rmse, mae, mse }, weights),
-        skill_vs_persistence: skillVsPersistence(metadata),
+        skill_vs_persistence: skillVs(metadata, 'persistence'),
+        skill_vs_linear: skillVs(metadata, 'linear'),
       },
     };
   });
@@ -68,13 +70,13 @@ export function rankCandidates(
   return valid.sort((a, b) => a.candidate.score - b.candidate.score || a.order - b.order).map(({ candidate }) => candidate);
 }
 
-/** The trainer's `skill_vs_persistence`, else computed from `test_rmse` and `persistence_rmse`; null when neither is there. */
-export function skillVsPersistence(metadata: TrainedModelMetadata): number | null {
-  const reported = metadata[SKILL_METRICS.persistence];
+/** The trainer's skill against `baseline`, else computed from `test_rmse` and the baseline's RMSE; null when neither is there. */
+export function skillVs(metadata: TrainedModelMetadata, baseline: 'persistence' | 'linear'): number | null {
+  const reported = metadata[SKILL_METRICS[baseline]];
   if (typeof reported === 'number' && !Number.isNaN(reported)) return reported;
-  const baseline = metadata[metricName('persistence', 'rmse')];
+  const baselineRmse = metadata[metricName(baseline, 'rmse')];
   const rmse = metadata[metricName('test', 'rmse')];
-  if (typeof baseline === 'number' && baseline > 0 && Number.isFinite(rmse)) return 1 - rmse / baseline;
+  if (typeof baselineRmse === 'number' && baselineRmse > 0 && Number.isFinite(rmse)) return 1 - rmse / baselineRmse;
   return null;
 }
 

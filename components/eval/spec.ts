@@ -42,6 +42,13 @@ export const evalSpec = defineComponent({
         optional: true,
         max: 1,
       },
+      min_skill_vs_linear: {
+        type: 'NUMBER_DOUBLE',
+        description:
+          'Promotion gate against the linear autoregressive baseline (ridge regression on the last min(10, input_length) target values, one direct model per step, fitted on the training split); unset = no gate. Only candidates whose skill vs linear (1 − RMSE / RMSE_linear on the same held-out targets) is at least this value may be selected; when none passes, eval fails (exit 2) and promotes nothing. Unset or not, eval warns when every candidate loses to the linear baseline.',
+        optional: true,
+        max: 1,
+      },
       registered_model_name: {
         type: 'STRING',
         description: 'MLflow Model Registry name the winner is registered under (empty = do not register).',

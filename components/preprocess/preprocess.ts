@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
+import { camelOptions } from '../../shared/kfp/parameters.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
@@ -26,6 +27,26 @@ const OUTPUTS: Record<SplitName, 'training_data' | 'validation_data' | 'inferenc
   test: 'inference_data',
 };
 
+/** The parameters that are preprocessing settings, as PreprocessConfig names them in camelCase (with the file names and feature list). */
+const CONFIG_PARAMETERS = [
+  'time_column',
+  'target_column',
+  'frequency',
+  'imputation',
+  'outlier_method',
+  'outlier_factor',
+  'time_features',
+  'lags',
+  'lag_step',
+  'scaler',
+  'validation_fraction',
+  'test_fraction',
+  'sample_train_rows',
+  'sample_test_rows',
+  'sample_strategy',
+  'hash_salt',
+] as const;
+
 export async function runPreprocess(executor: Executor<typeof preprocessSpec>): Promise<void> {
   const p = executor.parameters;
   const log = new Logger('preprocess');
@@ -36,25 +57,10 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log);
 
   const config: PreprocessConfig = {
+    ...camelOptions(p, CONFIG_PARAMETERS),
     trainFile: train.fileName,
     testFile: test?.fileName ?? '',
-    timeColumn: p.time_column,
-    targetColumn: p.target_column,
     featureColumns,
-    frequency: p.frequency,
-    imputation: p.imputation,
-    outlierMethod: p.outlier_method,
-    outlierFactor: p.outlier_factor,
-    timeFeatures: p.time_features,
-    lags: p.lags,
-    lagStep: p.lag_step,
-    scaler: p.scaler,
-    validationFraction: p.validation_fraction,
-    testFraction: p.test_fraction,
-    sampleTrainRows: p.sample_train_rows,
-    sampleTestRows: p.sample_test_rows,
-    sampleStrategy: p.sample_strategy,
-    hashSalt: p.hash_salt,
   };
   if (p.outlier_method === 'percentile' && p.outlier_factor >= 0.5) {
     throw new InvalidParameterError(`Parameter "outlier_factor" must be < 0.5 for "percentile" clipping (it is the lower quantile); got ${p.outlier_factor}.`);

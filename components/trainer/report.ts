@@ -8,6 +8,7 @@ export function trainerReport(modelType: string, report: EvaluationReport, extra
     [modelType.toUpperCase(), report.model],
     ['persistence', report.baselines.persistence],
     ['seasonal naive (1 day)', report.baselines.seasonalNaive],
+    ['linear autoregression', report.baselines.linear],
   ];
   const step = (h: number) => seriesAtStep(report, h);
   const first = step(1);
@@ -23,15 +24,21 @@ export function trainerReport(modelType: string, report: EvaluationReport, extra
       ),
       paragraph(
         `${task.origins} origins × ${task.horizon} steps = ${task.targets} targets in the held-out split (input length ${task.inputLength}). ` +
-          `Skill vs persistence: ${report.skill.vsPersistence.toFixed(3)}${report.skill.vsSeasonalNaive !== null ? `; vs seasonal naive: ${report.skill.vsSeasonalNaive.toFixed(3)}` : ''} (1 − RMSE ratio; > 0 is better than the baseline).`,
+          `Skill vs persistence: ${report.skill.vsPersistence.toFixed(3)}${report.skill.vsSeasonalNaive !== null ? `; vs seasonal naive: ${report.skill.vsSeasonalNaive.toFixed(3)}` : ''}${report.skill.vsLinear !== null ? `; vs linear autoregression: ${report.skill.vsLinear.toFixed(3)}` : ''} (1 − RMSE ratio; > 0 is better than the baseline).`,
         'muted',
       ),
     ),
     section(
       'Error by horizon step (scaled RMSE)',
       table(
-        ['step', modelType.toUpperCase(), 'persistence', 'seasonal naive'],
-        report.model.perStep.map((s, i) => [s.step, s.scaled.rmse, report.baselines.persistence.perStep[i]!.scaled.rmse, report.baselines.seasonalNaive?.perStep[i]?.scaled.rmse ?? NaN]),
+        ['step', modelType.toUpperCase(), 'persistence', 'seasonal naive', 'linear'],
+        report.model.perStep.map((s, i) => [
+          s.step,
+          s.scaled.rmse,
+          report.baselines.persistence.perStep[i]!.scaled.rmse,
+          report.baselines.seasonalNaive?.perStep[i]?.scaled.rmse ?? NaN,
+          report.baselines.linear?.perStep[i]?.scaled.rmse ?? NaN,
+        ]),
       ),
     ),
     section(

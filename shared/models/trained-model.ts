@@ -8,8 +8,9 @@ import { InvalidArtifactError } from '../errors.js';
 import { HELD_OUT_METRICS, type HeldOutMetrics, type MetricName, type SKILL_METRICS } from '../series/metric-names.js';
 import { isModelType, modelDirectoryFacts, MODEL_TYPES, type ModelType } from './registry.js';
 
-/** The persistence baseline's RMSE and the skill against it are optional: models from before they were reported lack them. */
-export type TrainedModelMetadata = HeldOutMetrics & Partial<Record<MetricName<'persistence', 'rmse', 'scaled'> | (typeof SKILL_METRICS)['persistence'], number>> & {
+/** The baselines' RMSE and the skills against them are optional: models from before they were reported lack them. */
+export type TrainedModelMetadata = HeldOutMetrics &
+  Partial<Record<MetricName<'persistence' | 'linear', 'rmse', 'scaled'> | (typeof SKILL_METRICS)['persistence' | 'linear'], number>> & {
   model_type: ModelType;
   run_id: string;
   /** `runs:/<run_id>/model`. */

@@ -17,7 +17,9 @@
  *   - persistence: every step repeats the target's value at the origin;
  *   - seasonal naive: the value one day (m = 86 400 000 / frequency_ms steps) before the target, or, for steps
  *     beyond one day, the latest same-time-of-day value at or before the origin (m · ⌈h / m⌉ steps back), so it
- *     never peeks past the origin. It is reported only when every target has that value in real data.
+ *     never peeks past the origin. It is reported only when every target has that value in real data;
+ *   - linear: a ridge autoregression on the target's last min(10, L) values, one direct model per step, fitted on
+ *     the training split (the first context frame) only (linear-baseline.ts). Absent without a training split.
  *
  * The numbers. RMSE, MAE and MSE in scaled units (what upstream's composite score adds up) and in original
  * units (inverse-scaled with the target's scale); MAPE and sMAPE in original units over the targets where they
@@ -31,6 +33,7 @@
  */
 import { DataError, ModelStateError } from '../errors.js';
 import { column, concatFrames, rowCount, type SeriesFrame } from './frame.js';
+import { fitLinearAutoregression, LINEAR_BASELINE_MAX_LAGS, linearForecasts } from './linear-baseline.js';
 import { mae, mape, mse, rmse, smape } from './metrics.js';
 import { countMetricNames, MEASURES, metricName, percentMetricName, SKILL_METRICS, stepMetricName, type MetricScope } from './metric-names.js';
 import { columnScale, unscaleValues, type ColumnScale, type Scaler } from './scaler.js';
@@ -40,7 +43,10 @@ const DAY_MS = 86_400_000;
 
 /** What is evaluated: the data, the task's lengths, and how to undo the scaling. */
 export interface EvaluationTask {
-  /** Scaled frames that precede the held-out frame, oldest first (training, validation). Context only: never scored. */
+  /**
+   * Scaled frames that precede the held-out frame, oldest first (training, validation). Context only: never scored.
+   * The linear baseline is fitted on the first of them, the training split.
+   */
   context: readonly SeriesFrame[];
   /** The scaled held-out frame (`inference_data`); every scored target lies in it. */
   heldOut: SeriesFrame;
@@ -82,6 +88,9 @@ export interface EvaluationPlan {
   seasonalPeriod: number | null;
   /** Why the seasonal-naive baseline is missing, when it is. */
   seasonalNaiveUnavailable: string | null;
+  /** The linear autoregressive baseline's forecasts, (n, H), or null without a training split. */
+  linear: Float64Array | null;
+  linearUnavailable: string | null;
 }
 
 /** Error metrics of one forecaster over one set of targets. */
@@ -155,9 +164,11 @@ export interface EvaluationReport {
     seasonalNaive: ForecastScores | null;
     /** Why seasonalNaive is null, when it is. */
     seasonalNaiveUnavailable: string | null;
+    linear: ForecastScores | null;
+    linearUnavailable: string | null;
   };
   /** 1 − RMSE_model / RMSE_baseline: 0 = as good as the baseline, 1 = perfect, < 0 = worse. */
-  skill: { vsPersistence: number; vsSeasonalNaive: number | null };
+  skill: { vsPersistence: number; vsSeasonalNaive: number | null; vsLinear: number | null };
   series: ForecastSeries;
 }
 
@@ -184,6 +195,7 @@ export function planEvaluation(task: EvaluationTask): EvaluationPlan {
   const actual = windowTargets(target, origins, task.horizon);
   const persistence = persistenceForecasts(target, origins, task.horizon);
   const seasonal = seasonalNaiveForecasts(frame, target, origins, task);
+  const linear = linearBaselineForecasts(task, target, origins);
   const plan: EvaluationPlan = {
     frame,
     heldOutStart,
@@ -194,6 +206,8 @@ export function planEvaluation(task: EvaluationTask): EvaluationPlan {
     seasonalNaive: seasonal.forecasts,
     seasonalPeriod: seasonal.period,
     seasonalNaiveUnavailable: seasonal.unavailable,
+    linear: linear.forecasts,
+    linearUnavailable: linear.unavailable,
   };
   checkTargetsFinite(plan, task);
   return plan;
@@ -217,6 +231,7 @@ export function scoreForecasts(task: EvaluationTask, plan: EvaluationPlan, forec
   const model = scoreOne(plan.actual, forecasts, task.horizon, scale);
   const persistence = scoreOne(plan.actual, plan.persistence, task.horizon, scale);
   const seasonalNaive = plan.seasonalNaive ? scoreOne(plan.actual, plan.seasonalNaive, task.horizon, scale) : null;
+  const linear = plan.linear ? scoreOne(plan.actual, plan.linear, task.horizon, scale) : null;
   const origins = plan.origins.length;
   return {
     task: {
@@ -234,10 +249,11 @@ export function scoreForecasts(task: EvaluationTask, plan: EvaluationPlan, forec
       seasonalPeriod: plan.seasonalPeriod,
     },
     model,
-    baselines: { persistence, seasonalNaive, seasonalNaiveUnavailable: plan.seasonalNaiveUnavailable },
+    baselines: { persistence, seasonalNaive, seasonalNaiveUnavailable: plan.seasonalNaiveUnavailable, linear, linearUnavailable: plan.linearUnavailable },
     skill: {
       vsPersistence: skill(model, persistence),
       vsSeasonalNaive: seasonalNaive ? skill(model, seasonalNaive) : null,
+      vsLinear: linear ? skill(model, linear) : null,
     },
     series: {
       originTime: Float64Array.from(plan.origins, (o) => plan.frame.time[o]!),
@@ -257,12 +273,17 @@ export function evaluationMetrics(report: EvaluationReport, scope: 'test' | 'bac
   addScores(out, scope, report.model);
   addScores(out, 'persistence', report.baselines.persistence);
   if (report.baselines.seasonalNaive) addScores(out, 'seasonal_naive', report.baselines.seasonalNaive);
+  if (report.baselines.linear) {
+    addScores(out, 'linear', report.baselines.linear);
+    for (const step of report.baselines.linear.perStep) out[stepMetricName('linear', 'rmse', step.step)] = step.scaled.rmse;
+  }
   for (const step of report.model.perStep) {
     out[stepMetricName(scope, 'rmse', step.step)] = step.scaled.rmse;
     out[stepMetricName(scope, 'mae', step.step)] = step.scaled.mae;
   }
   out[SKILL_METRICS.persistence] = report.skill.vsPersistence;
   if (report.skill.vsSeasonalNaive !== null) out[SKILL_METRICS.seasonalNaive] = report.skill.vsSeasonalNaive;
+  if (report.skill.vsLinear !== null) out[SKILL_METRICS.linear] = report.skill.vsLinear;
   const counts = countMetricNames(scope);
   out[counts.origins] = report.task.origins;
   out[counts.targets] = report.task.targets;
@@ -351,12 +372,26 @@ function seasonalNaiveForecasts(
   return { forecasts: out, period, unavailable: null };
 }
 
+/** The linear baseline, fitted on the training split (the first context frame); null, saying why, without one. */
+function linearBaselineForecasts(task: EvaluationTask, target: Float64Array, origins: Int32Array): { forecasts: Float64Array | null; unavailable: string | null } {
+  const training = task.context[0];
+  if (!training || rowCount(training) === 0) return { forecasts: null, unavailable: 'no training split to fit it on' };
+  try {
+    const model = fitLinearAutoregression(training, task.target, task.inputLength, task.horizon, task.frequencyMs);
+    return { forecasts: linearForecasts(model, target, origins), unavailable: null };
+  } catch (error) {
+    if (error instanceof DataError) return { forecasts: null, unavailable: error.message };
+    throw error;
+  }
+}
+
 /** Every target value the plan reads (targets, origins, seasonal lookbacks) must be a number. */
 function checkTargetsFinite(plan: EvaluationPlan, task: EvaluationTask): void {
   const target = column(plan.frame, task.target);
   const period = plan.seasonalNaive ? plan.seasonalPeriod! : 0;
   const lookback = period * Math.ceil(task.horizon / Math.max(period, 1));
-  const first = Math.max(0, Math.min(plan.origins[0]!, plan.origins[0]! + 1 - lookback));
+  const linearLags = plan.linear ? Math.min(LINEAR_BASELINE_MAX_LAGS, task.inputLength) : 1;
+  const first = Math.max(0, Math.min(plan.origins[0]! + 1 - linearLags, plan.origins[0]! + 1 - lookback));
   const last = plan.origins[plan.origins.length - 1]! + task.horizon;
   for (let row = first; row <= last; row++) {
     if (Number.isFinite(target[row]!)) continue;

@@ -4,8 +4,8 @@
  * counts. Scaled units (the preprocess scaler's) carry no suffix, as upstream's composite score reads them.
  */
 
-/** Whose forecasts: the model on the held-out split, the naive baselines on the same targets, inference's backtest. */
-export type MetricScope = 'test' | 'persistence' | 'seasonal_naive' | 'backtest';
+/** Whose forecasts: the model on the held-out split, the baselines on the same targets, inference's backtest. */
+export type MetricScope = 'test' | 'persistence' | 'seasonal_naive' | 'linear' | 'backtest';
 /** Error measures in both units. MAPE and sMAPE exist in original units only (scaled values cross zero). */
 export type Measure = 'rmse' | 'mae' | 'mse';
 export type PercentMeasure = 'mape' | 'smape';
@@ -31,7 +31,7 @@ export function stepMetricName(scope: MetricScope, measure: 'rmse' | 'mae', step
 }
 
 /** 1 − RMSE_model / RMSE_baseline on the same targets: > 0 beats the baseline. */
-export const SKILL_METRICS = { persistence: 'skill_vs_persistence', seasonalNaive: 'skill_vs_seasonal_naive' } as const;
+export const SKILL_METRICS = { persistence: 'skill_vs_persistence', seasonalNaive: 'skill_vs_seasonal_naive', linear: 'skill_vs_linear' } as const;
 
 /** How much was scored: origins, (origin, step) targets, and targets MAPE skipped (zero actuals). */
 export function countMetricNames(scope: MetricScope) {
