@@ -13,13 +13,16 @@ import { parseArgs } from 'node:util';
 import { preprocessSpec } from '../components/preprocess/spec.js';
 import { parameterDefaults } from '../shared/kfp/parameters.js';
 import { hyperparametersFrom, RECURRENT_PARAMETERS } from '../shared/models/recurrent/hyperparameters.js';
-import { disposeRecurrentModel, recurrentForecaster, trainRecurrent, type RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
+import { Logger } from '../shared/log.js';
+import type { RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
+import { MODEL_ADAPTERS } from '../shared/models/registry.js';
 import { preprocessTables, type PreprocessOptions, type PreprocessResult } from '../shared/preprocess/pipeline.js';
 import { evaluateForecaster, type EvaluationReport } from '../shared/series/evaluation.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
 import { taskParameters } from '../shared/series/task-parameters.js';
 import { readTableFile } from '../shared/table/read-table.js';
 import { chooseBackend } from '../shared/tf/backend.js';
+import type { BackendRequest } from '../shared/tf/backend-requests.js';
 import { sharedPath } from '../test/helpers/shared-data.js';
 import { recordResult } from './record.js';
 
@@ -63,6 +66,8 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     seeds: { type: 'string' },
     out: { type: 'string', default: 'rnn-check' },
+    /** Also the defaults without the linear highway, to measure what it does. */
+    ablation: { type: 'boolean', default: false },
   },
 });
 
@@ -81,6 +86,12 @@ const settings = args.only
     : [
         { name: 'gru-defaults', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const } },
         { name: 'lstm-defaults', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const } },
+        ...(args.ablation
+          ? [
+              { name: 'gru-no-highway', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const, linearHighway: false } },
+              { name: 'lstm-no-highway', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const, linearHighway: false } },
+            ]
+          : []),
       ];
 const seeds = args.seeds ? args.seeds.split(',').map(Number) : [defaults.hyper.seed];
 const backend = await chooseBackend(args.backend);
@@ -128,6 +139,11 @@ interface Row {
   skillStep1: number;
   skillStep6: number;
   targets: number;
+  linearRmse: number | null;
+  skillLinear: number | null;
+  /** Scaled RMSE per horizon step: the model, persistence, linear baseline. */
+  perStep: { step: number; rmse: number; persistence: number; linear: number | null; coverage: number | null }[];
+  coverage: number | null;
 }
 
 async function runSetting(site: string, data: PreprocessResult, setting: Setting): Promise<Row> {
@@ -144,16 +160,21 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
     configHash: 'bench',
   };
   const started = performance.now();
-  const result = await trainRecurrent({ train: data.splits.train, validation: data.splits.validation }, manifest, hyper, {
-    onEpoch: (_record, line) => console.log(`  ${line}`),
-  });
+  // Through the model adapter, as train-gru/train-lstm fit: training, then the interval's calibration.
+  const model = await MODEL_ADAPTERS[hyper.cell].fit(
+    { train: data.splits.train, validation: data.splits.validation, manifest },
+    { hyper, backend: args.backend as BackendRequest, intervalWidth: 0.8 },
+    { log: new Logger('bench') },
+  );
   const trainSeconds = (performance.now() - started) / 1000;
-  console.log(`  ${result.summaryLine}`);
+  const summary = { parameterCount: model.facts['parameter_count'] as number, epochsRun: model.facts['epochs_run'] as number, bestEpoch: model.facts['best_epoch'] as number };
+  console.log(`  ${summary.epochsRun} epochs (best ${summary.bestEpoch}), ${trainSeconds.toFixed(1)} s`);
   const report = await evaluateForecaster(
     { context: [data.splits.train, data.splits.validation], heldOut: data.splits.test, target: data.target, inputLength: setting.inputLength, horizon: HORIZON, frequencyMs: data.frequencyMs, scaler: data.scaler },
-    recurrentForecaster(result.model),
+    model.forecast,
+    model.interval ? { interval: model.interval } : {},
   );
-  disposeRecurrentModel(result.model);
+  model.dispose();
   return {
     site,
     setting: setting.name,
@@ -162,12 +183,12 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
     inputLength: setting.inputLength,
     hiddenSize: hyper.hiddenSize,
     numLayers: hyper.numLayers,
-    parameters: result.summary.parameterCount,
-    epochsRun: result.summary.epochsRun,
-    bestEpoch: result.summary.bestEpoch,
-    stopReason: result.summary.stopReason,
+    parameters: summary.parameterCount,
+    epochsRun: summary.epochsRun,
+    bestEpoch: summary.bestEpoch,
+    stopReason: String(model.facts['stop_reason']),
     trainSeconds,
-    secondsPerEpoch: result.summary.secondsPerEpoch,
+    secondsPerEpoch: model.facts['seconds_per_epoch'] as number,
     rmse: report.model.scaled.rmse,
     mae: report.model.scaled.mae,
     rmseOriginal: report.model.original.rmse,
@@ -178,6 +199,16 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
     skillStep1: stepSkill(report, 1),
     skillStep6: stepSkill(report, HORIZON),
     targets: report.task.targets,
+    linearRmse: report.baselines.linear?.scaled.rmse ?? null,
+    skillLinear: report.skill.vsLinear,
+    perStep: report.model.perStep.map((step, i) => ({
+      step: step.step,
+      rmse: step.scaled.rmse,
+      persistence: report.baselines.persistence.perStep[i]!.scaled.rmse,
+      linear: report.baselines.linear?.perStep[i]!.scaled.rmse ?? null,
+      coverage: report.interval?.perStep[i]!.coverage ?? null,
+    })),
+    coverage: report.interval?.coverage ?? null,
   };
 }
 
@@ -255,6 +286,24 @@ function markdown(rows: Row[], backendName: string): string {
     `skill = 1 − RMSE / RMSE_baseline. Hyperparameters not named in the setting are the train-gru defaults.\n\n` +
     header +
     body +
+    '\n\n## Per horizon step: RMSE (scaled) of the model / linear baseline / persistence, and the 80 % interval\'s coverage\n\n' +
+    stepTable(rows) +
     '\n'
+  );
+}
+
+function stepTable(rows: Row[]): string {
+  const steps = rows[0]?.perStep.map((s) => s.step) ?? [];
+  const head = `| site | setting | seed | ${steps.map((h) => `h${h}`).join(' | ')} | beats linear at every step | coverage by step (%) |\n|---|---|---:|${steps.map(() => '---').join('|')}|---|---|\n`;
+  return (
+    head +
+    rows
+      .map((r) => {
+        const cells = r.perStep.map((s) => `${s.rmse.toFixed(4)} / ${s.linear?.toFixed(4) ?? '–'} / ${s.persistence.toFixed(4)}`);
+        const beats = r.perStep.every((s) => s.linear !== null && s.rmse < s.linear);
+        const coverage = r.perStep.map((s) => (s.coverage === null ? '–' : (s.coverage * 100).toFixed(0))).join(' ');
+        return `| ${r.site} | ${r.setting} | ${r.seed} | ${cells.join(' | ')} | ${beats ? 'yes' : 'no'} | ${coverage} |`;
+      })
+      .join('\n')
   );
 }

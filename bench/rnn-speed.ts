@@ -322,6 +322,8 @@ async function runChild(o: ChildOptions): Promise<void> {
     clipNorm: 1,
     lrDecayFactor: 1,
     lrDecayPatience: 1000,
+    // The layers alone, as the PyTorch peer has them.
+    linearHighway: false,
     seed: 42,
   };
   const epochSeconds: number[] = [];

@@ -9,10 +9,9 @@ import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { forecastFuture, type FutureForecast } from '../../shared/models/future.js';
-import { loadModel, type LoadedModel } from '../../shared/models/registry.js';
+import { loadModel } from '../../shared/models/registry.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
-import type { SeriesFrame } from '../../shared/series/frame.js';
-import { checkFramePerManifest, type PreprocessingManifest } from '../../shared/series/manifest.js';
+import { checkFramePerManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { bucketUri, defaultObjectStore, resolveClaim } from '../../shared/store/index.js';
 import { inferenceLogKey } from '../../shared/store/keys.js';
@@ -47,6 +46,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
       backtest = await evaluateForecaster(
         { context: [], heldOut: data.frame, target: manifest.target, inputLength: manifest.inputLength, horizon: manifest.horizon, frequencyMs: manifest.frequencyMs, scaler: manifest.scaler },
         model.forecast,
+        model.interval ? { interval: model.interval } : {},
       );
       log.info('backtest', { origins: backtest.task.origins, rmse: backtest.model.original.rmse, mae: backtest.model.original.mae, skill: backtest.skill.vsPersistence });
     }
@@ -57,8 +57,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     }
 
     const scale = columnScale(manifest.scaler, manifest.target);
-    const intervals = model.interval ? intervalsFor(model.interval, data.frame, manifest, backtest, future) : undefined;
-    const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs, intervals);
+    const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs);
     await writeFile(
       executor.outputArtifact('predictions').path,
       writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, {
@@ -100,30 +99,6 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
   }
 }
 
-/** The model's interval (scaled) at every backtest target, then at every future step, in prediction-row order. */
-function intervalsFor(
-  interval: NonNullable<LoadedModel['interval']>,
-  frame: SeriesFrame,
-  manifest: PreprocessingManifest,
-  backtest: EvaluationReport | undefined,
-  future: FutureForecast | undefined,
-): { lower: Float64Array; upper: Float64Array } {
-  const rows: number[] = [];
-  if (backtest) {
-    const rowOf = new Map(Array.from(frame.time, (time, row) => [time, row]));
-    const { originTime } = backtest.series;
-    for (let i = 0; i < originTime.length; i++) {
-      for (let h = 1; h <= manifest.horizon; h++) rows.push(rowOf.get(originTime[i]! + h * manifest.frequencyMs)!);
-    }
-  }
-  if (future) {
-    for (let k = 0; k < future.scaled.length; k++) rows.push(frame.time.length + k);
-  }
-  // The future rows as the forecast left them (time features computed, lags rebuilt from the forecasts).
-  const { lower, upper } = interval(future?.frame ?? frame, Int32Array.from(rows));
-  return { lower, upper };
-}
-
 /**
  * Backtest rows (every origin × step, with actual and error) then future rows, in original units; the columns
  * the `predictions` output documents (spec.ts). `step` is written as int32 and `is_future` as bool.
@@ -134,25 +109,34 @@ function predictionFrame(
   scale: { center: number; scale: number },
   horizon: number,
   frequencyMs: number,
-  intervals?: { lower: Float64Array; upper: Float64Array },
 ) {
-  const rows: { time: number; origin: number; step: number; forecast: number; actual: number; future: number }[] = [];
+  const rows: { time: number; origin: number; step: number; forecast: number; lower: number; upper: number; actual: number; future: number }[] = [];
   if (backtest) {
     const { series } = backtest;
     for (let i = 0; i < series.originTime.length; i++) {
       for (let h = 1; h <= horizon; h++) {
         const k = i * horizon + h - 1;
-        rows.push({ time: series.originTime[i]! + h * frequencyMs, origin: series.originTime[i]!, step: h, forecast: series.forecast[k]!, actual: series.actual[k]!, future: 0 });
+        rows.push({
+          time: series.originTime[i]! + h * frequencyMs,
+          origin: series.originTime[i]!,
+          step: h,
+          forecast: series.forecast[k]!,
+          lower: series.lower?.[k] ?? NaN,
+          upper: series.upper?.[k] ?? NaN,
+          actual: series.actual[k]!,
+          future: 0,
+        });
       }
     }
   }
   if (future) {
     const values = unscaleValues(future.scaled, scale);
+    const lower = future.lower ? unscaleValues(future.lower, scale) : undefined;
+    const upper = future.upper ? unscaleValues(future.upper, scale) : undefined;
     const origin = future.time[0]! - frequencyMs;
-    future.time.forEach((time, k) => rows.push({ time, origin, step: k + 1, forecast: values[k]!, actual: NaN, future: 1 }));
+    future.time.forEach((time, k) => rows.push({ time, origin, step: k + 1, forecast: values[k]!, lower: lower?.[k] ?? NaN, upper: upper?.[k] ?? NaN, actual: NaN, future: 1 }));
   }
   const column = (pick: (row: (typeof rows)[number]) => number) => Float64Array.from(rows, pick);
-  const unscaled = (values: Float64Array | undefined) => (values ? unscaleValues(values, scale) : new Float64Array(rows.length).fill(NaN));
   return {
     time: column((r) => r.time),
     names: ['origin_time', 'step', 'forecast', 'lower', 'upper', 'actual', 'error', 'is_future'],
@@ -160,8 +144,8 @@ function predictionFrame(
       origin_time: column((r) => r.origin),
       step: column((r) => r.step),
       forecast: column((r) => r.forecast),
-      lower: unscaled(intervals?.lower),
-      upper: unscaled(intervals?.upper),
+      lower: column((r) => r.lower),
+      upper: column((r) => r.upper),
       actual: column((r) => r.actual),
       error: column((r) => r.forecast - r.actual),
       is_future: column((r) => r.future),

@@ -13,7 +13,9 @@ export function inferenceReport(modelType: string, data: SeriesFrame, manifest: 
   if (backtest) {
     const { series, task } = backtest;
     const time = Float64Array.from(series.originTime, (t) => t + task.frequencyMs);
-    const step1 = Float64Array.from(series.originTime, (_, i) => series.forecast[i * task.horizon]!);
+    const atStep1 = (values: Float64Array) => Float64Array.from(series.originTime, (_, i) => values[i * task.horizon]!);
+    const step1 = atStep1(series.forecast);
+    const band = series.lower && series.upper ? intervalLines(time, atStep1(series.lower), atStep1(series.upper), backtest.interval?.width) : [];
     sections.push(
       section(
         'Backtest',
@@ -24,13 +26,19 @@ export function inferenceReport(modelType: string, data: SeriesFrame, manifest: 
             ['persistence', backtest.baselines.persistence.original.rmse, backtest.baselines.persistence.original.mae, backtest.baselines.persistence.original.mape ?? NaN],
           ],
         ),
-        paragraph(`${task.origins} origins × ${task.horizon} steps, original units (${manifest.target}).`, 'muted'),
-        lineChart([{ label: 'actual', x: data.time, y: actual, color: '#444' }, { label: 'forecast, step 1', x: time, y: step1 }], { timeAxis: true }),
+        paragraph(
+          `${task.origins} origins × ${task.horizon} steps, original units (${manifest.target}).` +
+            (backtest.interval ? ` Interval (${Math.round(backtest.interval.width * 100)} % nominal): ${(backtest.interval.coverage * 100).toFixed(1)} % of actuals inside.` : ''),
+          'muted',
+        ),
+        lineChart([{ label: 'actual', x: data.time, y: actual, color: '#444' }, { label: 'forecast, step 1', x: time, y: step1, color: '#1f77b4' }, ...band], { timeAxis: true }),
       ),
     );
   }
   if (future) {
     const values = unscaleValues(future.scaled, scale);
+    const lower = future.lower && unscaleValues(future.lower, scale);
+    const upper = future.upper && unscaleValues(future.upper, scale);
     const tail = Math.max(0, data.time.length - 5 * values.length);
     sections.push(
       section(
@@ -38,13 +46,26 @@ export function inferenceReport(modelType: string, data: SeriesFrame, manifest: 
         lineChart(
           [
             { label: 'actual', x: data.time.subarray(tail), y: actual.subarray(tail), color: '#444' },
-            { label: 'forecast', x: future.time, y: values },
+            { label: 'forecast', x: future.time, y: values, color: '#1f77b4' },
+            ...(lower && upper ? intervalLines(future.time, lower, upper, undefined) : []),
           ],
           { timeAxis: true },
         ),
-        table(['time', 'forecast'], Array.from(future.time, (t, i) => [new Date(t).toISOString(), values[i]!])),
+        table(
+          ['time', 'forecast', 'lower', 'upper'],
+          Array.from(future.time, (t, i) => [new Date(t).toISOString(), values[i]!, lower?.[i] ?? NaN, upper?.[i] ?? NaN]),
+        ),
       ),
     );
   }
   return page(`Inference with ${modelType.toUpperCase()}`, sections);
+}
+
+/** The interval's bounds as two dashed lines in the forecast's colour. */
+function intervalLines(x: Float64Array, lower: Float64Array, upper: Float64Array, width: number | undefined) {
+  const label = width === undefined ? 'interval' : `${Math.round(width * 100)} % interval`;
+  return [
+    { label: `${label}, lower`, x, y: lower, color: '#1f77b4', dashed: true },
+    { label: `${label}, upper`, x, y: upper, color: '#1f77b4', dashed: true },
+  ];
 }

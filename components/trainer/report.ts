@@ -52,6 +52,21 @@ export function trainerReport(modelType: string, report: EvaluationReport, extra
         { timeAxis: true },
       ),
     ),
+    ...(report.interval
+      ? [
+          section(
+            `Prediction interval (${Math.round(report.interval.width * 100)} % nominal)`,
+            table(
+              ['step', 'coverage %', 'Winkler score (scaled)'],
+              [
+                ...report.interval.perStep.map((s) => [s.step, s.coverage * 100, s.winkler]),
+                ['all', report.interval.coverage * 100, report.interval.winkler],
+              ],
+            ),
+            paragraph('Coverage: share of held-out actuals inside the interval. Winkler score: width plus 2/α times any miss, lower is better.', 'muted'),
+          ),
+        ]
+      : []),
     ...extraSections,
     section('Lineage', table(['field', 'value'], [['MLflow run', lineage.runId], ['config_hash', lineage.configHash]])),
   ]);

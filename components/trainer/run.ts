@@ -96,7 +96,7 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     const trainSeconds = (performance.now() - started) / 1000;
     if (Object.keys(model.params).length > 0) await run.logParams(model.params);
 
-    const report = await evaluateForecaster(data.task, model.forecast);
+    const report = await evaluateForecaster(data.task, model.forecast, model.interval ? { interval: model.interval } : {});
     const metrics = evaluationMetrics(report);
     await run.logMetrics({ ...metrics, ...model.metrics, train_seconds: trainSeconds });
     log.info('held-out', {

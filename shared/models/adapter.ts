@@ -28,12 +28,19 @@ export interface Model {
   forecast: Forecaster;
   /** Whether `forecast` reads the rows after the origin (their timestamps and features). */
   readsForecastRows: boolean;
-  /** The model's own prediction interval at rows of a frame, where it has one. */
-  interval?: (frame: SeriesFrame, rows: Int32Array) => { lower: Float64Array; upper: Float64Array };
+  /** The model's prediction interval around its forecasts, `width` wide (0.8: 80 %), where it has one. */
+  interval?: { width: number; bounds: IntervalFunction };
   /** Facts worth logging and recording (backend, layer kernel, interval width…). */
   facts: Record<string, string | number>;
   dispose(): void;
 }
+
+/**
+ * Lower and upper bounds (scaled) around `forecasts`, in forecast's (origins.length, H) layout. `round` counts the
+ * recursive rounds before these forecasts (0: forecast from data), for intervals that widen as a recursive forecast
+ * feeds on its own forecasts.
+ */
+export type IntervalFunction = (frame: SeriesFrame, origins: Int32Array, forecasts: ArrayLike<number>, round?: number) => { lower: Float64Array; upper: Float64Array };
 
 /** A model a trainer has just fitted: a Model that can also save itself and describe its training. */
 export interface FittedModel extends Model {

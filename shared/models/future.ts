@@ -16,6 +16,9 @@ export interface FutureForecast {
   time: Float64Array;
   /** Scaled forecasts of the target, one per step. */
   scaled: Float64Array;
+  /** The model's interval around them (scaled), when it has one. */
+  lower?: Float64Array;
+  upper?: Float64Array;
   /** The frame with the future rows as the model saw them (target filled with the forecasts). */
   frame: SeriesFrame;
 }
@@ -31,18 +34,24 @@ export async function forecastFuture(model: Model, frame: SeriesFrame, steps: nu
   const H = manifest.horizon;
   const chunk = stepsPerCall(model);
   const scaled = new Float64Array(steps);
-  for (let done = 0; done < steps; done += chunk) {
+  const bounds = model.interval && { lower: new Float64Array(steps), upper: new Float64Array(steps) };
+  for (let done = 0, round = 0; done < steps; done += chunk, round++) {
     const origin = n - 1 + done;
     const last = Math.min(origin + H + 1, total);
     fillLags(extended, manifest, n, last);
     if (model.readsForecastRows) fillUnknownLags(extended, manifest, origin + chunk + 1, last);
     const values = await model.forecast(extended, Int32Array.of(origin));
+    const interval = model.interval?.bounds(extended, Int32Array.of(origin), values, round);
     for (let h = 0; h < chunk && done + h < steps; h++) {
       scaled[done + h] = values[h]!;
       target[origin + 1 + h] = values[h]!;
+      if (bounds && interval) {
+        bounds.lower[done + h] = interval.lower[h]!;
+        bounds.upper[done + h] = interval.upper[h]!;
+      }
     }
   }
-  return { time: extended.time.slice(n, n + steps), scaled, frame: extended };
+  return { time: extended.time.slice(n, n + steps), scaled, ...bounds, frame: extended };
 }
 
 /**

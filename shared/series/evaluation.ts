@@ -35,7 +35,7 @@ import { DataError, ModelStateError } from '../errors.js';
 import { column, concatFrames, rowCount, type SeriesFrame } from './frame.js';
 import { fitLinearAutoregression, LINEAR_BASELINE_MAX_LAGS, linearForecasts } from './linear-baseline.js';
 import { mae, mape, mse, rmse, smape } from './metrics.js';
-import { countMetricNames, MEASURES, metricName, percentMetricName, SKILL_METRICS, stepMetricName, type MetricScope } from './metric-names.js';
+import { countMetricNames, intervalMetricName, MEASURES, metricName, percentMetricName, SKILL_METRICS, stepMetricName, type MetricScope } from './metric-names.js';
 import { columnScale, unscaleValues, type ColumnScale, type Scaler } from './scaler.js';
 import { originBounds, validateWindowShape, windowOrigins, windowTargets } from './windows.js';
 
@@ -136,6 +136,9 @@ export interface ForecastSeries {
   actual: Float64Array;
   /** The model's forecasts, (n, H) row-major. */
   forecast: Float64Array;
+  /** Its interval, (n, H) row-major, when it has one. */
+  lower?: Float64Array;
+  upper?: Float64Array;
 }
 
 /** The result of the protocol for one model. */
@@ -169,19 +172,40 @@ export interface EvaluationReport {
   };
   /** 1 − RMSE_model / RMSE_baseline: 0 = as good as the baseline, 1 = perfect, < 0 = worse. */
   skill: { vsPersistence: number; vsSeasonalNaive: number | null; vsLinear: number | null };
+  /** The model's interval on the targets, when it was given one. */
+  interval: IntervalScores | null;
   series: ForecastSeries;
 }
 
 export interface EvaluateOptions {
   /** Origins per forecaster call, to bound the memory a model needs. @default 1024 */
   batchSize?: number;
+  /** The model's prediction interval around its forecasts, scored for coverage and interval score. */
+  interval?: { bounds: IntervalForecaster; width: number };
+}
+
+/** Lower and upper bounds (scaled) around forecasts (origins.length, H) of a Forecaster. */
+export type IntervalForecaster = (frame: SeriesFrame, origins: Int32Array, forecasts: ArrayLike<number>) => { lower: ArrayLike<number>; upper: ArrayLike<number> };
+
+/** How a prediction interval did on the targets: share of actuals inside it, and the interval (Winkler) score. */
+export interface IntervalScores {
+  /** Nominal coverage the interval was made for (0.8 = 80 %). */
+  width: number;
+  /** Share of targets inside [lower, upper], 0 … 1. */
+  coverage: number;
+  /** Mean Winkler score, scaled units: (u − l) + (2/α)·(l − y)⁺ + (2/α)·(y − u)⁺ with α = 1 − width; lower is better. */
+  winkler: number;
+  /** Index h − 1 holds step h. */
+  perStep: { step: number; coverage: number; winkler: number }[];
 }
 
 /** Runs the protocol: plans the targets, asks `forecaster` for them in batches, scores model and baselines. */
 export async function evaluateForecaster(task: EvaluationTask, forecaster: Forecaster, options: EvaluateOptions = {}): Promise<EvaluationReport> {
   const plan = planEvaluation(task);
-  const forecasts = await collectForecasts(plan, task.horizon, forecaster, options.batchSize ?? 1024);
-  return scoreForecasts(task, plan, forecasts);
+  const batchSize = options.batchSize ?? 1024;
+  const forecasts = await collectForecasts(plan, task.horizon, forecaster, batchSize);
+  const bounds = options.interval && collectBounds(plan, task.horizon, forecasts, options.interval.bounds, batchSize);
+  return scoreForecasts(task, plan, forecasts, bounds && { ...bounds, width: options.interval!.width });
 }
 
 /** The task's targets and the baselines' forecasts; pure, so a test can check which (origin, step) pairs are scored. */
@@ -225,7 +249,12 @@ export function scorableOrigins(task: EvaluationTask): Int32Array {
 }
 
 /** Scores `forecasts` ((n, H) scaled, for plan.origins) and the baselines on the plan's targets. */
-export function scoreForecasts(task: EvaluationTask, plan: EvaluationPlan, forecasts: ArrayLike<number>): EvaluationReport {
+export function scoreForecasts(
+  task: EvaluationTask,
+  plan: EvaluationPlan,
+  forecasts: ArrayLike<number>,
+  bounds?: { lower: Float64Array; upper: Float64Array; width: number },
+): EvaluationReport {
   checkForecasts(plan, task.horizon, forecasts);
   const scale = columnScale(task.scaler, task.target);
   const model = scoreOne(plan.actual, forecasts, task.horizon, scale);
@@ -255,10 +284,12 @@ export function scoreForecasts(task: EvaluationTask, plan: EvaluationPlan, forec
       vsSeasonalNaive: seasonalNaive ? skill(model, seasonalNaive) : null,
       vsLinear: linear ? skill(model, linear) : null,
     },
+    interval: bounds ? scoreInterval(plan.actual, bounds, task.horizon) : null,
     series: {
       originTime: Float64Array.from(plan.origins, (o) => plan.frame.time[o]!),
       actual: unscaleValues(plan.actual, scale),
       forecast: unscaleValues(forecasts, scale),
+      ...(bounds && { lower: unscaleValues(bounds.lower, scale), upper: unscaleValues(bounds.upper, scale) }),
     },
   };
 }
@@ -284,6 +315,14 @@ export function evaluationMetrics(report: EvaluationReport, scope: 'test' | 'bac
   out[SKILL_METRICS.persistence] = report.skill.vsPersistence;
   if (report.skill.vsSeasonalNaive !== null) out[SKILL_METRICS.seasonalNaive] = report.skill.vsSeasonalNaive;
   if (report.skill.vsLinear !== null) out[SKILL_METRICS.linear] = report.skill.vsLinear;
+  if (report.interval) {
+    out[intervalMetricName(scope, 'coverage')] = report.interval.coverage;
+    out[intervalMetricName(scope, 'winkler')] = report.interval.winkler;
+    for (const step of report.interval.perStep) {
+      out[intervalMetricName(scope, 'coverage', step.step)] = step.coverage;
+      out[intervalMetricName(scope, 'winkler', step.step)] = step.winkler;
+    }
+  }
   const counts = countMetricNames(scope);
   out[counts.origins] = report.task.origins;
   out[counts.targets] = report.task.targets;
@@ -411,6 +450,41 @@ async function collectForecasts(plan: EvaluationPlan, horizon: number, forecaste
     for (let k = 0; k < values.length; k++) out[start * horizon + k] = values[k]!;
   }
   return out;
+}
+
+/** The interval around every forecast, in the same batches as the forecasts. */
+function collectBounds(plan: EvaluationPlan, horizon: number, forecasts: Float64Array, bounds: IntervalForecaster, batchSize: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(forecasts.length);
+  const upper = new Float64Array(forecasts.length);
+  for (let start = 0; start < plan.origins.length; start += batchSize) {
+    const end = Math.min(start + batchSize, plan.origins.length);
+    const batch = bounds(plan.frame, plan.origins.subarray(start, end), forecasts.subarray(start * horizon, end * horizon));
+    lower.set(Float64Array.from(batch.lower), start * horizon);
+    upper.set(Float64Array.from(batch.upper), start * horizon);
+  }
+  return { lower, upper };
+}
+
+function scoreInterval(actual: Float64Array, bounds: { lower: Float64Array; upper: Float64Array; width: number }, horizon: number): IntervalScores {
+  const alpha = 1 - bounds.width;
+  const score = (indices: (k: number) => boolean) => {
+    let inside = 0;
+    let total = 0;
+    let n = 0;
+    for (let k = 0; k < actual.length; k++) {
+      if (!indices(k)) continue;
+      const [y, l, u] = [actual[k]!, bounds.lower[k]!, bounds.upper[k]!];
+      if (y >= l && y <= u) inside++;
+      total += u - l + (2 / alpha) * Math.max(0, l - y) + (2 / alpha) * Math.max(0, y - u);
+      n++;
+    }
+    return { coverage: inside / n, winkler: total / n };
+  };
+  return {
+    width: bounds.width,
+    ...score(() => true),
+    perStep: Array.from({ length: horizon }, (_, h) => ({ step: h + 1, ...score((k) => k % horizon === h) })),
+  };
 }
 
 function checkForecasts(plan: EvaluationPlan, horizon: number, forecasts: ArrayLike<number>): void {

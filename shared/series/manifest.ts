@@ -32,6 +32,8 @@ export interface PreprocessingManifest {
   constants?: Record<string, number>;
   /** Seed of the model's simulated interval (Prophet's Monte Carlo draws), so that a reloaded model draws the same interval. */
   seed?: number;
+  /** A calibrated prediction interval, for models without one of their own (shared/models/conformal.ts). */
+  interval?: { method: 'split-conformal'; width: number; halfWidths: number[]; calibrationOrigins: number };
 }
 
 /** Checks that `frame` carries every feature the model was trained on; names what is missing. */

@@ -30,6 +30,11 @@ export function stepMetricName(scope: MetricScope, measure: 'rmse' | 'mae', step
   return `${scope}_${measure}_step${step}`;
 }
 
+/** A prediction interval's coverage (share of actuals inside, 0 … 1) or mean Winkler score (scaled), overall or at one step. */
+export function intervalMetricName(scope: MetricScope, measure: 'coverage' | 'winkler', step?: number): string {
+  return step === undefined ? `${scope}_${measure}` : `${scope}_${measure}_step${step}`;
+}
+
 /** 1 − RMSE_model / RMSE_baseline on the same targets: > 0 beats the baseline. */
 export const SKILL_METRICS = { persistence: 'skill_vs_persistence', seasonalNaive: 'skill_vs_seasonal_naive', linear: 'skill_vs_linear' } as const;
 

@@ -1,6 +1,6 @@
 /**
  * The names of the TensorFlow.js backends a component may ask for, without loading TensorFlow.js: the component
- * specs list them (components/recurrent-spec.ts), and backend.ts chooses among them.
+ * parameter table lists them (shared/models/recurrent/hyperparameters.ts), and backend.ts chooses among them.
  */
 
 /** Backends in the order `auto` tries them. */

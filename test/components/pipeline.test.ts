@@ -150,26 +150,30 @@ print(json.dumps({'rows': len(df), 'future': len(f), 'dtypes': {c: str(t) for c,
     assert.equal(predictions.rows, metrics['rows_predicted']);
   });
 
-  it("gives Prophet's uncertainty interval around its forecasts, and none for the networks", async () => {
+  it('gives every model an interval around its forecasts, backtest and future: Prophet its own, the networks a calibrated one', async () => {
     const inferWith = async (model: LocalRunResult) => {
       const result = await runLocally(inferenceSpec, join(await tempDir(), 'inference'), { mlflow_tracking_uri: mlruns, inference_length: 10 }, {
         inference_data: artifactOf(run.prep, 'inference_data'),
         selected_model: artifactOf(model, 'model'),
       }, { FLTS_LOCAL_STORE: join(mlruns, '..', 'store') });
       assert.equal(result.code, 0, result.stderr);
-      return pythonJson<{ inside: number; finite: number; absent: number; rows: number }>(`
+      const intervals = await pythonJson<{ inside: number; finite: number; future: number; rows: number }>(`
 import json, pandas as pd
 df = pd.read_parquet(${JSON.stringify(artifactOf(result, 'predictions').uri)})
 ok = df.lower.notna() & df.upper.notna()
-print(json.dumps({'finite': int(ok.sum()), 'absent': int((df.lower.isna() & df.upper.isna()).sum()), 'rows': len(df), 'inside': int(((df.lower <= df.forecast) & (df.forecast <= df.upper))[ok].sum())}))`);
+print(json.dumps({'finite': int(ok.sum()), 'future': int((ok & df.is_future).sum()), 'rows': len(df), 'inside': int(((df.lower <= df.forecast) & (df.forecast <= df.upper))[ok].sum())}))`);
+      return { ...intervals, metrics: artifactOf(result, 'metrics').metadata! };
     };
-    const prophet = await inferWith(run.prophet);
-    assert.ok(prophet.rows > 0);
-    assert.equal(prophet.finite, prophet.rows);
-    assert.equal(prophet.inside, prophet.rows);
-    const gru = await inferWith(run.gru);
-    assert.ok(gru.rows > 0);
-    assert.equal(gru.absent, gru.rows);
+    for (const trained of [run.prophet, run.gru, run.lstm]) {
+      const { rows, finite, inside, future, metrics } = await inferWith(trained);
+      assert.ok(rows > 0);
+      assert.equal(finite, rows, 'an interval on every row');
+      assert.equal(inside, rows, 'around the forecast');
+      assert.equal(future, 10, 'on every future step');
+      assert.ok((metrics['backtest_coverage'] as number) > 0 && (metrics['backtest_coverage'] as number) <= 1, 'coverage is reported');
+    }
+    const gruMetadata = artifactOf(run.gru, 'model').metadata!;
+    for (const key of ['test_coverage', 'test_winkler', 'test_coverage_step1', 'test_coverage_step3']) assert.equal(typeof gruMetadata[key], 'number', key);
   });
 
   it('predicts the same numbers when the model is loaded again in a fresh process', async () => {

@@ -9,6 +9,7 @@ export interface Forecasts {
   /** The future frame's target lags, as the recursion rebuilt them. */
   futureLags: Record<string, number[]>;
   interval?: { lower: number[]; upper: number[] };
+  futureInterval?: { lower: number[]; upper: number[] };
 }
 
 export async function forecasts(model: Model, frame: SeriesFrame, steps: number): Promise<Forecasts> {
@@ -20,7 +21,12 @@ export async function forecasts(model: Model, frame: SeriesFrame, steps: number)
   const futureLags = Object.fromEntries(
     model.manifest.features.filter((name) => /_lag\d+$/.test(name)).map((name) => [name, Array.from(future.frame.columns[name]!.subarray(n, n + steps))]),
   );
-  const rows = Int32Array.from({ length: steps }, (_, k) => n + k);
-  const interval = model.interval?.(future.frame, rows);
-  return { direct, future: Array.from(future.scaled), futureLags, ...(interval && { interval: { lower: Array.from(interval.lower), upper: Array.from(interval.upper) } }) };
+  const interval = model.interval?.bounds(frame, origins, direct);
+  return {
+    direct,
+    future: Array.from(future.scaled),
+    futureLags,
+    ...(interval && { interval: { lower: Array.from(interval.lower), upper: Array.from(interval.upper) } }),
+    ...(future.lower && future.upper && { futureInterval: { lower: Array.from(future.lower), upper: Array.from(future.upper) } }),
+  };
 }

@@ -124,13 +124,16 @@ export const prophetAdapter = defineAdapter({
 });
 
 async function asModel(model: Prophet, manifest: PreprocessingManifest): Promise<Model> {
-  const { predictionInterval, prophetForecaster } = await import('./model-directory.js');
+  const { forecastRows, predictionInterval, prophetForecaster } = await import('./model-directory.js');
   return {
     kind: 'prophet',
     manifest,
     forecast: prophetForecaster(model, manifest),
     readsForecastRows: true,
-    interval: (frame, rows) => predictionInterval(model, manifest, frame, rows),
+    // Prophet's own interval (simulated trend changes and noise) at each forecast time; with no draws, none.
+    ...(model.uncertainty_samples > 0 && {
+      interval: { width: model.interval_width, bounds: (frame, origins) => predictionInterval(model, manifest, frame, forecastRows(origins, manifest.horizon)) },
+    }),
     facts: { interval_width: model.interval_width, uncertainty_samples: model.uncertainty_samples },
     dispose: () => undefined,
   };

@@ -22,14 +22,16 @@ export function regressorNames(manifest: PreprocessingManifest): string[] {
 
 /** Scaled point forecasts (yhat) for every (origin, step): the prediction at `frame.time[origin + h]`. */
 export function prophetForecaster(model: Prophet, manifest: PreprocessingManifest): Forecaster {
-  return (frame: SeriesFrame, origins: Int32Array) => {
-    const H = manifest.horizon;
-    const rows = new Int32Array(origins.length * H);
-    origins.forEach((origin, i) => {
-      for (let h = 1; h <= H; h++) rows[i * H + h - 1] = origin + h;
-    });
-    return pointForecast(model, manifest, frame, rows);
-  };
+  return (frame: SeriesFrame, origins: Int32Array) => pointForecast(model, manifest, frame, forecastRows(origins, manifest.horizon));
+}
+
+/** The rows forecast from `origins`, (origins.length, H) row-major: origin + h. */
+export function forecastRows(origins: Int32Array, horizon: number): Int32Array {
+  const rows = new Int32Array(origins.length * horizon);
+  origins.forEach((origin, i) => {
+    for (let h = 1; h <= horizon; h++) rows[i * horizon + h - 1] = origin + h;
+  });
+  return rows;
 }
 
 /** The DataFrame Prophet predicts from: `ds`, the regressors and the constant columns at the given (unique, sorted) rows. */

@@ -20,10 +20,10 @@ export function recurrentAdapter<const C extends CellType>(cell: C) {
     options: (values) => {
       const hyper = hyperparametersFrom(cell, values);
       validateHyperparameters(hyper);
-      return { hyper, backend: values.backend };
+      return { hyper, backend: values.backend, intervalWidth: values.interval_width };
     },
     trackedParams: ({ backend: _backend, ...values }) => values,
-    fit: async (data, { hyper, backend }, hooks) => fitRecurrent(data, hyper, backend, hooks),
+    fit: async (data, { hyper, backend, intervalWidth }, hooks) => fitRecurrent(data, hyper, backend, intervalWidth, hooks),
     fromFlavors: (flavors) => String((flavors[FLAVOR] as Record<string, unknown> | undefined)?.['cell'] ?? '').toLowerCase() === cell,
     identify: (directory) => (layerClasses(directory) === label ? { source: 'the layers in model.json' } : undefined),
     load: async (directory, options) => {
@@ -32,19 +32,23 @@ export function recurrentAdapter<const C extends CellType>(cell: C) {
       const layers = recurrent.layerKernelReport();
       options.log?.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
       const model = await recurrent.loadRecurrentModel(directory);
-      return asModel(cell, model, { backend: chosen.backend, layer_kernel: layers.kernel }, recurrent);
+      return asModel(cell, model, { backend: chosen.backend, layer_kernel: layers.kernel }, recurrent, await import('../conformal.js'));
     },
   });
 }
 
 type RecurrentLibrary = typeof import('./index.js');
 
-function asModel(kind: CellType, model: import('./model.js').RecurrentModel, facts: Record<string, string | number>, recurrent: RecurrentLibrary): Model {
+type ConformalLibrary = typeof import('../conformal.js');
+
+function asModel(kind: CellType, model: import('./model.js').RecurrentModel, facts: Record<string, string | number>, recurrent: RecurrentLibrary, conformal: ConformalLibrary): Model {
+  const calibration = conformal.manifestInterval(model.manifest);
   return {
     kind,
     manifest: model.manifest,
     forecast: recurrent.recurrentForecaster(model),
     readsForecastRows: false,
+    ...(calibration && { interval: { width: calibration.width, bounds: conformal.conformalInterval(calibration) } }),
     facts,
     dispose: () => recurrent.disposeRecurrentModel(model),
   };
@@ -54,9 +58,16 @@ async function fitRecurrent(
   data: import('../adapter.js').FitData,
   hyper: RecurrentHyperparameters,
   backendRequest: string,
+  intervalWidth: number,
   hooks: import('../adapter.js').FitHooks,
 ): Promise<FittedModel> {
-  const [tf, { chooseBackend }, recurrent, { lineChart, section }] = await Promise.all([import('@tensorflow/tfjs'), import('../../tf/backend.js'), import('./index.js'), import('../../report/html.js')]);
+  const [tf, { chooseBackend }, recurrent, { lineChart, section }, conformal] = await Promise.all([
+    import('@tensorflow/tfjs'),
+    import('../../tf/backend.js'),
+    import('./index.js'),
+    import('../../report/html.js'),
+    import('../conformal.js'),
+  ]);
   const { log } = hooks;
   const backend = await chooseBackend(backendRequest, { log });
   const layers = recurrent.layerKernelReport();
@@ -76,6 +87,9 @@ async function fitRecurrent(
   });
   log.info(result.summaryLine);
   const { summary } = result;
+  const calibration = await conformal.calibrateConformal(recurrent.recurrentForecaster(result.model), data, intervalWidth);
+  log.info('interval', { method: calibration.method, width: calibration.width, half_widths: calibration.halfWidths.map((q) => Number(q.toPrecision(4))).join(','), origins: calibration.calibrationOrigins });
+  const trained = { ...result.model, manifest: { ...result.model.manifest, interval: calibration } };
   const facts = {
     backend: backend.backend,
     layer_kernel: layers.kernel,
@@ -87,9 +101,9 @@ async function fitRecurrent(
     best_val_loss: summary.bestValLoss,
   };
   return {
-    ...asModel(hyper.cell, result.model, facts, recurrent),
+    ...asModel(hyper.cell, trained, facts, recurrent, conformal),
     save: async (directory) => {
-      await recurrent.saveRecurrentModel(result.model, directory);
+      await recurrent.saveRecurrentModel(trained, directory);
     },
     params: { backend: backend.backend, layer_kernel: layers.kernel },
     flavor: {

@@ -1,6 +1,6 @@
 /**
  * The network's forward pass on the layer variables, for training (with seeded dropout) and prediction: stacked
- * recurrent layers (recurrent-layer.ts picks the implementation) and the dense head. It computes
+ * recurrent layers (recurrent-layer.ts picks the implementation), the dense head and the linear highway. It computes
  * exactly what the tfjs-layers GRU/LSTM/Dense model computes (a test compares the two on the same weights).
  * The equations and the porting notes are in reference-layers.ts.
  */
@@ -27,7 +27,11 @@ export function forwardPass(network: RecurrentNetwork, windows: tf.Tensor3D, dro
     sequence = recurrentLayer(network.shape.cell, input, layer, returnSequences);
   });
   const last = dropout ? dropOut(sequence as tf.Tensor2D, dropout, false) : (sequence as tf.Tensor2D);
-  return tf.add(tf.matMul(last, network.head.kernel), network.head.bias);
+  const head = tf.add(tf.matMul(last, network.head.kernel), network.head.bias) as tf.Tensor2D;
+  if (!network.highway) return head;
+  const [batch, steps, features] = windows.shape;
+  const flat = tf.reshape(windows, [batch, steps * features]);
+  return tf.add(head, tf.add(tf.matMul(flat, network.highway.kernel), network.highway.bias));
 }
 
 function dropOut<T extends tf.Tensor2D | tf.Tensor3D>(x: T, plan: DropoutPlan, sharedOverTime: boolean): T {

@@ -39,7 +39,21 @@ export const RECURRENT_PARAMETERS = {
     max: 1,
   },
   lr_decay_patience: { type: 'NUMBER_INTEGER', description: 'Reduce-on-plateau patience in epochs.', default: 3, min: 1 },
+  linear_highway: {
+    type: 'BOOLEAN',
+    description:
+      'A linear path from the whole input window to the forecast, added to the recurrent head (LSTNet\'s autoregressive component), started at the ridge autoregression of the linear baseline with the recurrent head at zero: training begins from the linear forecast and learns what it misses.',
+    default: true,
+  },
   seed: { type: 'NUMBER_INTEGER', description: 'Seed for weight initialisation, dropout and shuffling; a run on the same backend is reproducible.', default: 42, min: 0 },
+  interval_width: {
+    type: 'NUMBER_DOUBLE',
+    description:
+      'Nominal coverage of the prediction interval (0.8 = 80 %): split-conformal per horizon step, calibrated on the validation split\'s forecast errors, saved with the model.',
+    default: 0.8,
+    greaterThan: 0,
+    max: 0.999,
+  },
   backend: {
     type: 'STRING',
     description:
@@ -51,14 +65,18 @@ export const RECURRENT_PARAMETERS = {
 
 export type RecurrentParameterValues = ParameterValues<typeof RECURRENT_PARAMETERS>;
 
-/** The training hyperparameters: every parameter of the table but the backend, which is not part of the model. */
+/** The parameters that are not training hyperparameters: where training runs, and the interval calibrated after it. */
+const NOT_HYPERPARAMETERS = ['backend', 'interval_width'] as const;
+type NotHyperparameter = (typeof NOT_HYPERPARAMETERS)[number];
+
+/** The training hyperparameters: every parameter of the table but those. */
 export const HYPERPARAMETER_NAMES = (Object.keys(RECURRENT_PARAMETERS) as (keyof typeof RECURRENT_PARAMETERS)[]).filter(
-  (name): name is Exclude<keyof typeof RECURRENT_PARAMETERS, 'backend'> => name !== 'backend',
+  (name): name is Exclude<keyof typeof RECURRENT_PARAMETERS, NotHyperparameter> => !(NOT_HYPERPARAMETERS as readonly string[]).includes(name),
 );
 type HyperparameterName = (typeof HYPERPARAMETER_NAMES)[number];
 
 /** The hyperparameters under the library's names (the parameter names in camelCase), and the cell type. */
-export type RecurrentHyperparameters = { cell: CellType } & { [K in HyperparameterName as CamelCase<K>]: number };
+export type RecurrentHyperparameters = { cell: CellType } & { [K in HyperparameterName as CamelCase<K>]: RecurrentParameterValues[K] };
 
 /** The hyperparameters of validated parameter values. */
 export function hyperparametersFrom(cell: CellType, values: RecurrentParameterValues): RecurrentHyperparameters {
@@ -74,7 +92,7 @@ export function validateHyperparameters(hyper: RecurrentHyperparameters): void {
 export function hyperparameterIssues(hyper: RecurrentHyperparameters): ParameterIssue[] {
   const issues: ParameterIssue[] = [];
   if (hyper.cell !== 'gru' && hyper.cell !== 'lstm') issues.push({ path: 'cell', message: `Cell type must be "gru" or "lstm"; got "${String(hyper.cell)}".` });
-  const values = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, (hyper as unknown as Record<string, number>)[camelCase(name)]]));
-  const { backend: _backend, ...table } = RECURRENT_PARAMETERS;
+  const values = Object.fromEntries(HYPERPARAMETER_NAMES.map((name) => [name, (hyper as unknown as Record<string, number | boolean>)[camelCase(name)]]));
+  const { backend: _backend, interval_width: _width, ...table } = RECURRENT_PARAMETERS;
   return [...issues, ...checkParameterValues(table, values)];
 }

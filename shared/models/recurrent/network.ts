@@ -1,7 +1,9 @@
 /**
  * The recurrent forecaster's network: stacked GRU or LSTM layers (each but the last returning its sequence) and
- * a dense head with one output per horizon step, held as a standard tfjs-layers model (what is saved and
- * loaded) together with direct handles on its weight variables (what the training step and fast forward use).
+ * a dense head with one output per horizon step, optionally beside a linear highway (the whole window flattened
+ * into a dense layer, added to the head: LSTNet's autoregressive component), held as a standard tfjs-layers model
+ * (what is saved and loaded) together with direct handles on its weight variables (what the training step and
+ * fast forward use).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelStateError } from '../../errors.js';
@@ -31,6 +33,8 @@ export interface NetworkShape {
   numLayers: number;
   /** Outputs: one per horizon step (H). */
   horizon: number;
+  /** A linear path from the flattened window (L·F) to the outputs, added to the recurrent head's. @default false */
+  highway?: boolean;
 }
 
 export interface RecurrentNetwork {
@@ -39,6 +43,8 @@ export interface RecurrentNetwork {
   model: tf.LayersModel;
   layers: RecurrentLayerWeights[];
   head: { kernel: tf.Variable; bias: tf.Variable };
+  /** (L·F, H) and (H); row t·F + f reads feature f at window step t. */
+  highway?: { kernel: tf.Variable; bias: tf.Variable };
   /** Every trainable variable, for the optimizer. */
   variables: tf.Variable[];
 }
@@ -54,12 +60,14 @@ export function buildNetwork(shape: NetworkShape, seed: number): RecurrentNetwor
 /** The network view of a tfjs-layers model with our architecture; ModelStateError for any other model. */
 export function networkFromModel(model: tf.LayersModel): RecurrentNetwork {
   const recurrent = model.layers.filter((layer) => layer.getClassName() === 'GRU' || layer.getClassName() === 'LSTM');
-  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
-  const others = model.layers.filter((layer) => !recurrent.includes(layer) && !dense.includes(layer) && layer.getClassName() !== 'InputLayer');
+  const highwayLayer = model.layers.find((layer) => layer.getClassName() === 'Dense' && layer.name === HIGHWAY);
+  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense' && layer !== highwayLayer);
+  const plumbing = highwayLayer ? ['InputLayer', 'Flatten', 'Add'] : ['InputLayer'];
+  const others = model.layers.filter((layer) => !recurrent.includes(layer) && !dense.includes(layer) && layer !== highwayLayer && !plumbing.includes(layer.getClassName()));
   const firstClass = recurrent[0]?.getClassName();
   if (recurrent.length === 0 || dense.length !== 1 || others.length > 0 || recurrent.some((layer) => layer.getClassName() !== firstClass)) {
     throw new ModelStateError(
-      `Not a recurrent forecaster: expected stacked GRU or LSTM layers and one Dense head; got ${model.layers.map((layer) => layer.getClassName()).join(', ')}.`,
+      `Not a recurrent forecaster: expected stacked GRU or LSTM layers and one Dense head (and optionally a linear highway); got ${model.layers.map((layer) => layer.getClassName()).join(', ')}.`,
     );
   }
   for (const layer of recurrent) checkActivations(layer);
@@ -71,6 +79,7 @@ export function networkFromModel(model: tf.LayersModel): RecurrentNetwork {
     bias: weight(layer, 'bias'),
   }));
   const headWeights = { kernel: weight(head, 'kernel'), bias: weight(head, 'bias') };
+  const highway = highwayLayer && { kernel: weight(highwayLayer, 'kernel'), bias: weight(highwayLayer, 'bias') };
   return {
     shape: {
       cell: firstClass === 'GRU' ? 'gru' : 'lstm',
@@ -79,11 +88,18 @@ export function networkFromModel(model: tf.LayersModel): RecurrentNetwork {
       hiddenSize: layers[0]!.recurrentKernel.shape[0]!,
       numLayers: layers.length,
       horizon: headWeights.kernel.shape[1]!,
+      highway: highway !== undefined,
     },
     model,
     layers,
     head: headWeights,
-    variables: [...layers.flatMap((layer) => [layer.kernel, layer.recurrentKernel, layer.bias]), headWeights.kernel, headWeights.bias],
+    ...(highway && { highway }),
+    variables: [
+      ...layers.flatMap((layer) => [layer.kernel, layer.recurrentKernel, layer.bias]),
+      headWeights.kernel,
+      headWeights.bias,
+      ...(highway ? [highway.kernel, highway.bias] : []),
+    ],
   };
 }
 
@@ -91,6 +107,9 @@ export function networkFromModel(model: tf.LayersModel): RecurrentNetwork {
 export function parameterCount(network: RecurrentNetwork): number {
   return network.variables.reduce((sum, variable) => sum + variable.size, 0);
 }
+
+/** The name of the highway's Dense layer, by which a loaded model's highway is told from its head. */
+const HIGHWAY = 'highway';
 
 function buildLayersModel(shape: NetworkShape): tf.LayersModel {
   const input = tf.input({ shape: [shape.inputLength, shape.featureCount], name: 'window' });
@@ -115,7 +134,13 @@ function buildLayersModel(shape: NetworkShape): tf.LayersModel {
   }
   const head = tf.layers.dense({ units: shape.horizon, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros', name: 'head' });
   head.setFastWeightInitDuringBuild(true);
-  const output = head.apply(x) as tf.SymbolicTensor;
+  let output = head.apply(x) as tf.SymbolicTensor;
+  if (shape.highway) {
+    const flat = tf.layers.flatten({ name: 'window_flat' }).apply(input) as tf.SymbolicTensor;
+    const highway = tf.layers.dense({ units: shape.horizon, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: HIGHWAY });
+    highway.setFastWeightInitDuringBuild(true);
+    output = tf.layers.add({ name: 'forecast' }).apply([output, highway.apply(flat) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  }
   return tf.model({ inputs: input, outputs: output, name: `${shape.cell}_forecaster` });
 }
 
@@ -132,6 +157,27 @@ function assignInitialWeights(network: RecurrentNetwork, seed: number): void {
   const head = denseValues(hiddenSize, horizon, random);
   assign(network.head.kernel, head.kernel, [hiddenSize, horizon]);
   assign(network.head.bias, head.bias, [horizon]);
+  // The highway starts at zero; the trainer sets it to the ridge autoregression (linearHighwayValues).
+}
+
+/**
+ * Starts the network as the linear autoregression: the highway's kernel reads the target's last `lags` values
+ * with the ridge weights (linear-baseline.ts), its bias is the ridge constant, and the recurrent head starts at
+ * zero, so that training begins from the linear baseline's forecasts and learns what it misses.
+ */
+export function startFromLinear(network: RecurrentNetwork, targetIndex: number, linear: { lags: number; horizon: number; weights: Float64Array }): void {
+  if (!network.highway) throw new ModelStateError('The network has no linear highway to start from.');
+  const { inputLength, featureCount, horizon } = network.shape;
+  const kernel = new Float32Array(inputLength * featureCount * horizon);
+  for (let k = 0; k < linear.lags; k++) {
+    const row = (inputLength - linear.lags + k) * featureCount + targetIndex;
+    for (let h = 0; h < horizon; h++) kernel[row * horizon + h] = linear.weights[k * horizon + h]!;
+  }
+  const bias = Float32Array.from({ length: horizon }, (_, h) => linear.weights[linear.lags * horizon + h]!);
+  assign(network.highway.kernel, kernel, [inputLength * featureCount, horizon]);
+  assign(network.highway.bias, bias, [horizon]);
+  assign(network.head.kernel, new Float32Array(network.shape.hiddenSize * horizon), [network.shape.hiddenSize, horizon]);
+  assign(network.head.bias, new Float32Array(horizon), [horizon]);
 }
 
 function assign(variable: tf.Variable, values: Float32Array, shape: number[]): void {

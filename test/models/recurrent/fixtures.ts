@@ -55,6 +55,7 @@ export function tinyHyper(overrides: Partial<RecurrentHyperparameters> = {}): Re
     clipNorm: 1,
     lrDecayFactor: 1,
     lrDecayPatience: 3,
+    linearHighway: false,
     seed: 42,
     ...overrides,
   };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { forwardPass } from '../../../shared/models/recurrent/forward.js';
-import { buildNetwork, networkFromModel, parameterCount, type NetworkShape } from '../../../shared/models/recurrent/network.js';
+import { buildNetwork, networkFromModel, parameterCount, startFromLinear, type NetworkShape } from '../../../shared/models/recurrent/network.js';
 import { chooseBackend } from '../../../shared/tf/backend.js';
 
 const shape = (overrides: Partial<NetworkShape>): NetworkShape => ({ cell: 'gru', inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers: 2, horizon: 4, ...overrides });
@@ -25,6 +25,44 @@ describe('the recurrent network', () => {
       network.model.dispose();
     });
   }
+
+  it('with the linear highway: the fast forward pass computes what the saved model computes, and the highway adds L·F·H + H parameters', () => {
+    const network = buildNetwork(shape({ highway: true }), 3);
+    // Give the highway weights of its own, so that the test sees it work.
+    tf.tidy(() => {
+      network.highway!.kernel.assign(tf.randomNormal([15, 4], 0, 0.3, 'float32', 4));
+      network.highway!.bias.assign(tf.tensor1d([0.1, -0.2, 0.3, 0]));
+    });
+    const windows = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
+    const expected = tf.tidy(() => (network.model.predict(windows) as tf.Tensor).dataSync());
+    const actual = tf.tidy(() => forwardPass(network, windows).dataSync());
+    for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-5, `output ${i}: ${actual[i]} vs ${expected[i]}`);
+    const plain = buildNetwork(shape({}), 3);
+    assert.equal(parameterCount(network) - parameterCount(plain), 5 * 3 * 4 + 4);
+    assert.equal(networkFromModel(network.model).shape.highway, true, 'a loaded model is recognised as having it');
+    tf.dispose(windows);
+    network.model.dispose();
+    plain.model.dispose();
+  });
+
+  it('started from the linear autoregression, it forecasts exactly what the ridge weights forecast', () => {
+    const network = buildNetwork(shape({ highway: true, featureCount: 2 }), 3);
+    const lags = 3;
+    const weights = Float64Array.from({ length: (lags + 1) * 4 }, (_, k) => ((k % 7) - 3) / 10);
+    startFromLinear(network, 1, { lags, horizon: 4, weights });
+    const values = Float32Array.from({ length: 2 * 5 * 2 }, (_, k) => Math.sin(k));
+    const windows = tf.tensor3d(values, [2, 5, 2]);
+    const actual = tf.tidy(() => forwardPass(network, windows).dataSync());
+    for (let b = 0; b < 2; b++) {
+      for (let h = 0; h < 4; h++) {
+        let expected = weights[lags * 4 + h]!;
+        for (let k = 0; k < lags; k++) expected += weights[k * 4 + h]! * values[b * 10 + (5 - lags + k) * 2 + 1]!;
+        assert.ok(Math.abs(actual[b * 4 + h]! - expected) < 1e-5, `window ${b}, step ${h + 1}: ${actual[b * 4 + h]} vs ${expected}`);
+      }
+    }
+    tf.dispose(windows);
+    network.model.dispose();
+  });
 
   it('has Keras\'s parameter count: GRU 3·(F·U + U² + U) per layer, plus the head U·H + H', () => {
     // F = 17 features, U = 64 units, H = 6: 3·(1088 + 4096 + 64) + 384 + 6.
@@ -73,7 +111,7 @@ describe('the recurrent network', () => {
     const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(input) as tf.SymbolicTensor });
     assert.throws(() => networkFromModel(model), {
       name: 'ModelStateError',
-      message: 'Not a recurrent forecaster: expected stacked GRU or LSTM layers and one Dense head; got InputLayer, Dense.',
+      message: 'Not a recurrent forecaster: expected stacked GRU or LSTM layers and one Dense head (and optionally a linear highway); got InputLayer, Dense.',
     });
     model.dispose();
   });
