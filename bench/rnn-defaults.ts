@@ -106,7 +106,7 @@ for (const site of sites) {
       const row = await runSetting(site, data, { ...setting, hyper: { ...setting.hyper, seed } });
       rows.push(row);
       console.log(
-        `${site} ${setting.name} seed ${seed}: rmse ${row.rmse.toFixed(5)} vs persistence ${row.persistenceRmse.toFixed(5)} (skill ${row.skill.toFixed(3)}), ${row.trainSeconds.toFixed(0)} s, ${row.secondsPerEpoch.toFixed(1)} s/epoch`,
+        `${site} ${setting.name} seed ${seed}: rmse ${row.rmse.toFixed(5)} vs persistence ${row.persistenceRmse.toFixed(5)} (skill ${row.skill.toFixed(3)}), linear ${row.linearRmse?.toFixed(5)}, coverage ${row.coverage?.toFixed(3)}, ${row.trainSeconds.toFixed(0)} s, ${row.secondsPerEpoch.toFixed(1)} s/epoch`,
       );
     }
   }

@@ -36,11 +36,16 @@ export interface Model {
 }
 
 /**
- * Lower and upper bounds (scaled) around `forecasts`, in forecast's (origins.length, H) layout. `round` counts the
- * recursive rounds before these forecasts (0: forecast from data), for intervals that widen as a recursive forecast
- * feeds on its own forecasts.
+ * Lower and upper bounds (scaled) around `forecasts`, in forecast's (origins.length, H) layout. In a recursive
+ * forecast past the data, `recursion` says which round this is (0: forecast from data) and which row was the
+ * last real one, for intervals that widen as the forecast feeds on its own forecasts.
  */
-export type IntervalFunction = (frame: SeriesFrame, origins: Int32Array, forecasts: ArrayLike<number>, round?: number) => { lower: Float64Array; upper: Float64Array };
+export type IntervalFunction = (
+  frame: SeriesFrame,
+  origins: Int32Array,
+  forecasts: ArrayLike<number>,
+  recursion?: { round: number; lastDataRow: number },
+) => { lower: Float64Array; upper: Float64Array };
 
 /** A model a trainer has just fitted: a Model that can also save itself and describe its training. */
 export interface FittedModel extends Model {

@@ -41,7 +41,7 @@ export async function forecastFuture(model: Model, frame: SeriesFrame, steps: nu
     fillLags(extended, manifest, n, last);
     if (model.readsForecastRows) fillUnknownLags(extended, manifest, origin + chunk + 1, last);
     const values = await model.forecast(extended, Int32Array.of(origin));
-    const interval = model.interval?.bounds(extended, Int32Array.of(origin), values, round);
+    const interval = model.interval?.bounds(extended, Int32Array.of(origin), values, { round, lastDataRow: n - 1 });
     for (let h = 0; h < chunk && done + h < steps; h++) {
       scaled[done + h] = values[h]!;
       target[origin + 1 + h] = values[h]!;

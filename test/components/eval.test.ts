@@ -270,18 +270,40 @@ function promotionCases(setup: () => Setup): void {
     const worse = await trainedModel(s.tracker, s.root, 'prophet', 0.3);
     (bad.artifact.metadata as Record<string, unknown>)['test_mae'] = 0.001;
     const line = await failed(await runEval(s, [bad, worse], { min_skill_vs_persistence: 0 }), 2);
-    assert.match(line, /^flts eval: PromotionGateError: No candidate passes the promotion gate min_skill_vs_persistence = 0 .*lstm: skill -0\.0500 < 0; prophet: skill -0\.5000 < 0\. Nothing was promoted/);
+    assert.match(line, /^flts eval: PromotionGateError: No candidate passes the promotion gate min_skill_vs_persistence = 0 .*lstm: skill_vs_persistence -0\.0500 < 0; prophet: skill_vs_persistence -0\.5000 < 0\. Nothing was promoted/);
     assert.deepEqual(await promotionState(s), before, 'alias, registry versions and current.json as they were');
 
     const better = await trainedModel(s.tracker, s.root, 'gru', 0.16);
     const gated = succeeded(await runEval(s, [better, bad], { min_skill_vs_persistence: 0.1 }));
     assert.equal(gated.output!.parameterValues!['selected_run_id'], better.runId, 'the LSTM scores better but is worse than persistence');
     const record = await readJson(artifactOf(gated, 'promotion_metadata').uri);
-    assert.deepEqual(record['gate'], { min_skill_vs_persistence: 0.1, rejected: [{ model_type: 'lstm', run_id: bad.runId, reason: 'skill -0.0500 < 0.1' }] });
-    assert.match(await readFile(artifactOf(gated, 'report').uri, 'utf8'), /not eligible: skill -0\.0500 &lt; 0\.1/);
+    assert.deepEqual(record['gate'], { min_skill_vs_persistence: 0.1, rejected: [{ model_type: 'lstm', run_id: bad.runId, reason: 'skill_vs_persistence -0.0500 < 0.1' }] });
+    assert.match(await readFile(artifactOf(gated, 'report').uri, 'utf8'), /not eligible: skill_vs_persistence -0\.0500 &lt; 0\.1/);
 
     const ungated = succeeded(await runEval(s, [better, bad]));
     assert.equal(ungated.output!.parameterValues!['selected_run_id'], bad.runId, 'without the gate the best score wins');
+  });
+
+  it('the linear gate: only a candidate that beats the linear baseline by min_skill_vs_linear may be promoted; a warning when none beats it', async () => {
+    const s = setup();
+    const withLinear = (candidate: Candidate, linearRmse: number) => {
+      const metadata = candidate.artifact.metadata as Record<string, unknown>;
+      metadata['linear_rmse'] = linearRmse;
+      metadata['skill_vs_linear'] = 1 - (metadata['test_rmse'] as number) / linearRmse;
+      return candidate;
+    };
+    const gru = withLinear(await trainedModel(s.tracker, s.root, 'gru', 0.17), 0.18);
+    const lstm = withLinear(await trainedModel(s.tracker, s.root, 'lstm', 0.15), 0.14);
+    const gated = succeeded(await runEval(s, [gru, lstm], { min_skill_vs_linear: 0 }));
+    assert.equal(gated.output!.parameterValues!['selected_run_id'], gru.runId, 'the LSTM scores better but loses to the linear baseline');
+    const record = await readJson(artifactOf(gated, 'promotion_metadata').uri);
+    assert.deepEqual(record['gate'], { min_skill_vs_linear: 0, rejected: [{ model_type: 'lstm', run_id: lstm.runId, reason: 'skill_vs_linear -0.0714 < 0' }] });
+
+    const losing = withLinear(await trainedModel(s.tracker, s.root, 'gru', 0.2), 0.18);
+    const warned = succeeded(await runEval(s, [losing, lstm]));
+    assert.match(warned.stderr, /WARNING every candidate loses to the linear autoregressive baseline on the held-out targets \(lstm skill_vs_linear -0\.0714, gru skill_vs_linear -0\.1111\)/);
+    const refused = await failed(await runEval(s, [losing, lstm], { min_skill_vs_linear: 0 }), 2);
+    assert.match(refused, /^flts eval: PromotionGateError: No candidate passes the promotion gate min_skill_vs_linear = 0 .*lstm: skill_vs_linear -0\.0714 < 0; gru: skill_vs_linear -0\.1111 < 0\./);
   });
 }
 

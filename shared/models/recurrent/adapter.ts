@@ -48,7 +48,7 @@ function asModel(kind: CellType, model: import('./model.js').RecurrentModel, fac
     manifest: model.manifest,
     forecast: recurrent.recurrentForecaster(model),
     readsForecastRows: false,
-    ...(calibration && { interval: { width: calibration.width, bounds: conformal.conformalInterval(calibration) } }),
+    ...(calibration && { interval: { width: calibration.width, bounds: conformal.conformalInterval(calibration, model.manifest) } }),
     facts,
     dispose: () => recurrent.disposeRecurrentModel(model),
   };
@@ -87,6 +87,8 @@ async function fitRecurrent(
   });
   log.info(result.summaryLine);
   const { summary } = result;
+  const share = hyper.linearHighway ? await (await import('./linear-blend.js')).blendWithLinearBaseline(result.model, data) : undefined;
+  if (share) log.info('blended with the linear baseline', { recurrent_share: share.map((a) => a.toFixed(3)).join(',') });
   const calibration = await conformal.calibrateConformal(recurrent.recurrentForecaster(result.model), data, intervalWidth);
   log.info('interval', { method: calibration.method, width: calibration.width, half_widths: calibration.halfWidths.map((q) => Number(q.toPrecision(4))).join(','), origins: calibration.calibrationOrigins });
   const trained = { ...result.model, manifest: { ...result.model.manifest, interval: calibration } };
@@ -99,6 +101,7 @@ async function fitRecurrent(
     stop_reason: summary.stopReason,
     seconds_per_epoch: summary.secondsPerEpoch,
     best_val_loss: summary.bestValLoss,
+    ...(share && { recurrent_share: share.map((a) => a.toFixed(3)).join(',') }),
   };
   return {
     ...asModel(hyper.cell, trained, facts, recurrent, conformal),

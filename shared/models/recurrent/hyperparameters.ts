@@ -42,7 +42,7 @@ export const RECURRENT_PARAMETERS = {
   linear_highway: {
     type: 'BOOLEAN',
     description:
-      'A linear path from the whole input window to the forecast, added to the recurrent head (LSTNet\'s autoregressive component), started at the ridge autoregression of the linear baseline with the recurrent head at zero: training begins from the linear forecast and learns what it misses.',
+      'Blend the forecast with the linear baseline (ridge autoregression on the target, fitted on the training split): after training, each step is a·recurrent + (1 − a)·linear with a in [0, 1] fitted on the validation split, held in a linear path beside the recurrent head (as LSTNet\'s autoregressive component).',
     default: true,
   },
   seed: { type: 'NUMBER_INTEGER', description: 'Seed for weight initialisation, dropout and shuffling; a run on the same backend is reproducible.', default: 42, min: 0 },

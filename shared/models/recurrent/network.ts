@@ -1,7 +1,8 @@
 /**
  * The recurrent forecaster's network: stacked GRU or LSTM layers (each but the last returning its sequence) and
- * a dense head with one output per horizon step, optionally beside a linear highway (the whole window flattened
- * into a dense layer, added to the head: LSTNet's autoregressive component), held as a standard tfjs-layers model
+ * a dense head with one output per horizon step, optionally beside a linear highway (the window flattened into a
+ * dense layer added to the head, as LSTNet's autoregressive component; here it is not trained but set after
+ * training to blend the forecast with the linear baseline's), held as a standard tfjs-layers model
  * (what is saved and loaded) together with direct handles on its weight variables (what the training step and
  * fast forward use).
  */
@@ -43,9 +44,12 @@ export interface RecurrentNetwork {
   model: tf.LayersModel;
   layers: RecurrentLayerWeights[];
   head: { kernel: tf.Variable; bias: tf.Variable };
-  /** (L·F, H) and (H); row t·F + f reads feature f at window step t. */
+  /**
+   * (L·F, H) and (H); row t·F + f reads feature f at window step t. Not trained (not in `variables`): zero during
+   * training, then the linear baseline's share of the blend (blendWithLinear).
+   */
   highway?: { kernel: tf.Variable; bias: tf.Variable };
-  /** Every trainable variable, for the optimizer. */
+  /** Every variable training updates, for the optimizer. */
   variables: tf.Variable[];
 }
 
@@ -98,7 +102,6 @@ export function networkFromModel(model: tf.LayersModel): RecurrentNetwork {
       ...layers.flatMap((layer) => [layer.kernel, layer.recurrentKernel, layer.bias]),
       headWeights.kernel,
       headWeights.bias,
-      ...(highway ? [highway.kernel, highway.bias] : []),
     ],
   };
 }
@@ -157,27 +160,31 @@ function assignInitialWeights(network: RecurrentNetwork, seed: number): void {
   const head = denseValues(hiddenSize, horizon, random);
   assign(network.head.kernel, head.kernel, [hiddenSize, horizon]);
   assign(network.head.bias, head.bias, [horizon]);
-  // The highway starts at zero; the trainer sets it to the ridge autoregression (linearHighwayValues).
+  // The highway starts at zero and stays out of training; blendWithLinear sets it afterwards.
 }
 
 /**
- * Starts the network as the linear autoregression: the highway's kernel reads the target's last `lags` values
- * with the ridge weights (linear-baseline.ts), its bias is the ridge constant, and the recurrent head starts at
- * zero, so that training begins from the linear baseline's forecasts and learns what it misses.
+ * Makes the network's forecast a per-step blend of its recurrent forecast and the linear autoregression: step h is
+ * share[h]·recurrent + (1 − share[h])·linear. The recurrent head is scaled by share[h]; the highway reads the target's
+ * last `lags` values with the ridge weights (linear-baseline.ts) scaled by 1 − share[h].
  */
-export function startFromLinear(network: RecurrentNetwork, targetIndex: number, linear: { lags: number; horizon: number; weights: Float64Array }): void {
-  if (!network.highway) throw new ModelStateError('The network has no linear highway to start from.');
+export function blendWithLinear(network: RecurrentNetwork, targetIndex: number, linear: { lags: number; horizon: number; weights: Float64Array }, share: readonly number[]): void {
+  if (!network.highway) throw new ModelStateError('The network has no linear highway to blend with.');
   const { inputLength, featureCount, horizon } = network.shape;
   const kernel = new Float32Array(inputLength * featureCount * horizon);
   for (let k = 0; k < linear.lags; k++) {
     const row = (inputLength - linear.lags + k) * featureCount + targetIndex;
-    for (let h = 0; h < horizon; h++) kernel[row * horizon + h] = linear.weights[k * horizon + h]!;
+    for (let h = 0; h < horizon; h++) kernel[row * horizon + h] = (1 - share[h]!) * linear.weights[k * horizon + h]!;
   }
-  const bias = Float32Array.from({ length: horizon }, (_, h) => linear.weights[linear.lags * horizon + h]!);
+  const bias = Float32Array.from({ length: horizon }, (_, h) => (1 - share[h]!) * linear.weights[linear.lags * horizon + h]!);
   assign(network.highway.kernel, kernel, [inputLength * featureCount, horizon]);
   assign(network.highway.bias, bias, [horizon]);
-  assign(network.head.kernel, new Float32Array(network.shape.hiddenSize * horizon), [network.shape.hiddenSize, horizon]);
-  assign(network.head.bias, new Float32Array(horizon), [horizon]);
+  const scale = tf.tensor1d(Float32Array.from(share));
+  tf.tidy(() => {
+    network.head.kernel.assign(tf.mul(network.head.kernel, scale.reshape([1, horizon])));
+    network.head.bias.assign(tf.mul(network.head.bias, scale));
+  });
+  scale.dispose();
 }
 
 function assign(variable: tf.Variable, values: Float32Array, shape: number[]): void {

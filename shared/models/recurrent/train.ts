@@ -10,14 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError, ModelStateError } from '../../errors.js';
 import type { PreprocessingManifest } from '../../series/manifest.js';
-import { fitLinearAutoregression } from '../../series/linear-baseline.js';
 import { windowInputs, windowShapeIssues, windowTargets } from '../../series/windows.js';
 import { FlatAdam } from './adam.js';
 import { compiledCells } from './compiled-cells.js';
 import { forwardPass, type DropoutPlan } from './forward.js';
 import { hyperparameterIssues, type RecurrentHyperparameters } from './hyperparameters.js';
 import type { RecurrentModel } from './model.js';
-import { buildNetwork, parameterCount, startFromLinear, type RecurrentNetwork } from './network.js';
+import { buildNetwork, parameterCount, type RecurrentNetwork } from './network.js';
 import { formatEpochLine, formatSummary, type EpochRecord, type StopReason, type TrainingSummary } from './progress.js';
 import { createRandom, nextSeed, shuffleInPlace, type Random } from './random.js';
 import { layerKernel } from './recurrent-layer.js';
@@ -60,10 +59,6 @@ export async function trainRecurrent(
     { cell: hyper.cell, inputLength: manifest.inputLength, featureCount: manifest.features.length, hiddenSize: hyper.hiddenSize, numLayers: hyper.numLayers, horizon: manifest.horizon, highway },
     hyper.seed,
   );
-  const targetIndex = manifest.features.indexOf(manifest.target);
-  if (highway && targetIndex >= 0) {
-    startFromLinear(network, targetIndex, fitLinearAutoregression(frames.train, manifest.target, manifest.inputLength, manifest.horizon, manifest.frequencyMs));
-  }
   const session = new TrainingSession(network, windows, manifest, hyper, options.evaluationBatchSize ?? 512);
   try {
     const { history, stopReason, seconds } = await session.run(options.onEpoch);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { forwardPass } from '../../../shared/models/recurrent/forward.js';
-import { buildNetwork, networkFromModel, parameterCount, startFromLinear, type NetworkShape } from '../../../shared/models/recurrent/network.js';
+import { blendWithLinear, buildNetwork, networkFromModel, parameterCount, type NetworkShape } from '../../../shared/models/recurrent/network.js';
 import { chooseBackend } from '../../../shared/tf/backend.js';
 
 const shape = (overrides: Partial<NetworkShape>): NetworkShape => ({ cell: 'gru', inputLength: 5, featureCount: 3, hiddenSize: 6, numLayers: 2, horizon: 4, ...overrides });
@@ -26,7 +26,7 @@ describe('the recurrent network', () => {
     });
   }
 
-  it('with the linear highway: the fast forward pass computes what the saved model computes, and the highway adds L·F·H + H parameters', () => {
+  it('with the linear highway: the fast forward pass computes what the saved model computes; the highway is saved but not trained', () => {
     const network = buildNetwork(shape({ highway: true }), 3);
     // Give the highway weights of its own, so that the test sees it work.
     tf.tidy(() => {
@@ -38,26 +38,30 @@ describe('the recurrent network', () => {
     const actual = tf.tidy(() => forwardPass(network, windows).dataSync());
     for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-5, `output ${i}: ${actual[i]} vs ${expected[i]}`);
     const plain = buildNetwork(shape({}), 3);
-    assert.equal(parameterCount(network) - parameterCount(plain), 5 * 3 * 4 + 4);
+    assert.equal(parameterCount(network), parameterCount(plain), 'the highway is not among the trained variables');
+    assert.equal(network.model.countParams() - plain.model.countParams(), 5 * 3 * 4 + 4, 'but it is part of the saved model');
     assert.equal(networkFromModel(network.model).shape.highway, true, 'a loaded model is recognised as having it');
     tf.dispose(windows);
     network.model.dispose();
     plain.model.dispose();
   });
 
-  it('started from the linear autoregression, it forecasts exactly what the ridge weights forecast', () => {
+  it('blended with the linear autoregression, step h forecasts share·recurrent + (1 − share)·linear', () => {
     const network = buildNetwork(shape({ highway: true, featureCount: 2 }), 3);
     const lags = 3;
     const weights = Float64Array.from({ length: (lags + 1) * 4 }, (_, k) => ((k % 7) - 3) / 10);
-    startFromLinear(network, 1, { lags, horizon: 4, weights });
     const values = Float32Array.from({ length: 2 * 5 * 2 }, (_, k) => Math.sin(k));
     const windows = tf.tensor3d(values, [2, 5, 2]);
-    const actual = tf.tidy(() => forwardPass(network, windows).dataSync());
+    const recurrent = tf.tidy(() => forwardPass(network, windows).dataSync());
+    const share = [1, 0.75, 0.5, 0];
+    blendWithLinear(network, 1, { lags, horizon: 4, weights }, share);
+    const blended = tf.tidy(() => forwardPass(network, windows).dataSync());
     for (let b = 0; b < 2; b++) {
       for (let h = 0; h < 4; h++) {
-        let expected = weights[lags * 4 + h]!;
-        for (let k = 0; k < lags; k++) expected += weights[k * 4 + h]! * values[b * 10 + (5 - lags + k) * 2 + 1]!;
-        assert.ok(Math.abs(actual[b * 4 + h]! - expected) < 1e-5, `window ${b}, step ${h + 1}: ${actual[b * 4 + h]} vs ${expected}`);
+        let linear = weights[lags * 4 + h]!;
+        for (let k = 0; k < lags; k++) linear += weights[k * 4 + h]! * values[b * 10 + (5 - lags + k) * 2 + 1]!;
+        const expected = share[h]! * recurrent[b * 4 + h]! + (1 - share[h]!) * linear;
+        assert.ok(Math.abs(blended[b * 4 + h]! - expected) < 1e-5, `window ${b}, step ${h + 1}: ${blended[b * 4 + h]} vs ${expected}`);
       }
     }
     tf.dispose(windows);
