@@ -33,7 +33,7 @@ export interface PreprocessingManifest {
   /** Seed of the model's simulated interval (Prophet's Monte Carlo draws), so that a reloaded model draws the same interval. */
   seed?: number;
   /** A calibrated prediction interval, for models without one of their own (shared/models/conformal.ts). */
-  interval?: { method: 'split-conformal'; width: number; halfWidths: number[]; calibrationOrigins: number; scale: 'window-volatility' };
+  interval?: { method: 'split-conformal'; width: number; halfWidths: number[]; calibrationOrigins: number; scale: 'window-volatility'; exponent: number };
 }
 
 /** Checks that `frame` carries every feature the model was trained on; names what is missing. */
