@@ -10,7 +10,8 @@
  * taker, created with create-if-absent so two takers cannot share a number) and `done.json` (the result).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { ObjectStore } from '../store/index.js';
+import { StorageError } from '../errors.js';
+import type { ListedObject, ObjectStore } from '../store/index.js';
 import { RetryLaterError } from './retry.js';
 
 export interface ClaimKey {
@@ -107,9 +108,19 @@ export class ClaimLedger {
   }
 
   async #latestLease(key: ClaimKey): Promise<Lease | undefined> {
-    const leases = (await this.#store.list(this.#dir(key))).filter((o) => /^lease-\d+\.json$/.test(o.path));
+    const leases = (await this.#listOrNothing(this.#dir(key))).filter((o) => /^lease-\d+\.json$/.test(o.path));
     const last = leases.at(-1); // listed in name order; the zero padding makes that numeric order
     return last ? this.#store.readJson<Lease>(last.uri) : undefined;
+  }
+
+  /** The listing, or nothing when the ledger's bucket does not exist yet (the first claim creates it). */
+  async #listOrNothing(uri: string): Promise<ListedObject[]> {
+    try {
+      return await this.#store.list(uri);
+    } catch (error) {
+      if (error instanceof StorageError && (error.cause as { code?: string } | undefined)?.code === 'NoSuchBucket') return [];
+      throw error;
+    }
   }
 
   #dir(key: ClaimKey): string {

@@ -44,7 +44,7 @@ export {
 } from './messages.js';
 export { kafkaSettingsFromEnv, createProducer, ensureTopics, type KafkaSettings, type StringProducer } from './client.js';
 export { EventService, type EventServiceOptions, type InboundMessage, type OutboundMessage, type Handler, type QueueOptions, type StopResult } from './consumer.js';
-export { runEventService, serviceSettingsFromEnv, type RunOptions } from './service.js';
+export { runEventService, serviceSettingsFromEnv, type RunOptions, type ServiceSettings } from './service.js';
 export { ClaimLedger, type ClaimKey, type LedgerOptions, type ClaimOutcome } from './idempotency.js';
 export { startHealthServer, type HealthOptions, type HealthServer } from './http.js';
 export { EventMetrics } from './metrics.js';

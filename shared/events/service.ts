@@ -14,9 +14,15 @@ export interface RunOptions<T> extends EventServiceOptions<T> {
   exit?: (code: number) => void;
 }
 
-/** Event-mode settings read from the environment, each optional; merge them under a component's own options. */
-export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<RunOptions<unknown>> {
-  const settings: Partial<RunOptions<unknown>> = {};
+/** The options an operator sets through the environment rather than the component through code. */
+export type ServiceSettings = Partial<Pick<RunOptions<unknown>, 'httpPort' | 'drainTimeoutMs' | 'retry' | 'queue'>>;
+
+/**
+ * Event-mode settings read from the environment, each optional; spread them over a component's own options.
+ * `FLTS_EVENTS_HTTP_PORT`, `FLTS_EVENTS_DRAIN_MS`, and upstream's `FAILURE_MAX_RETRIES` and `QUEUE_MAXSIZE`.
+ */
+export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
+  const settings: ServiceSettings = {};
   const int = (name: string) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
