@@ -51,8 +51,12 @@ export async function send(brokers: string[], topic: string, values: unknown[], 
   }
 }
 
-/** Reads `topic` from the beginning until `count` messages arrived or `timeoutMs` passed; returns what came. */
-export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
+/**
+ * Reads `topic` from the beginning until `count` messages arrived (or `count` is a predicate over what came that
+ * holds) or `timeoutMs` passed; returns what came.
+ */
+export async function readTopic(brokers: string[], topic: string, count: number | ((found: ReadMessage[]) => boolean), timeoutMs = 20_000): Promise<ReadMessage[]> {
+  const enough = typeof count === 'number' ? (found: ReadMessage[]) => found.length >= count : count;
   const consumer = new Consumer({ clientId: 'flts-test-reader', groupId: `reader-${randomUUID()}`, bootstrapBrokers: brokers, deserializers: stringDeserializers });
   const found: ReadMessage[] = [];
   try {
@@ -69,7 +73,7 @@ export async function readTopic(brokers: string[], topic: string, count: number,
         const headers: Record<string, string> = {};
         for (const [k, v] of message.headers) headers[k] = v;
         found.push({ key: message.key ?? undefined, value, text: message.value, headers, partition: message.partition, offset: message.offset });
-        if (found.length >= count) {
+        if (enough(found)) {
           clearTimeout(timer);
           resolve();
         }
