@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseTrainingDataClaim, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
+import { parseTrainingDataClaim, startHealthServer, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
 import { startKafka, type KafkaServer } from '../services/kafka.js';
 import { committedOffsets, createTopics, readTopic, send, settings, startService, uniqueTopic, waitFor, type CapturedLog } from './kafka-helpers.js';
 
@@ -206,6 +206,43 @@ describe('EventService against a real broker', { timeout: 180_000 }, () => {
       assert.equal(log.events('fetch_paused')[0]!['queued'], 8);
       assert.ok(log.events('fetch_resumed').length > 0, 'fetching resumed');
       assert.ok(log.events('fetch_resumed').every((e) => (e['queued'] as number) <= 5));
+    });
+  });
+
+  describe('operations endpoints', () => {
+    it('answer /healthz, /ready once joined, and /metrics in Prometheus text with counts, queue depth and lag', async () => {
+      const t = await topics();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const { service } = await start({
+        topic: t.input,
+        groupId: t.group,
+        kafka: settings(kafka.brokers),
+        parse: parseTrainingDataClaim,
+        handle: async ({ value }) => {
+          await gate;
+          return [{ topic: t.output, value: { object: value.object } }];
+        },
+      });
+      const http = await startHealthServer({ metrics: service.metrics, isReady: () => service.ready, port: 0, host: '127.0.0.1' });
+      try {
+        const url = `http://127.0.0.1:${http.port}`;
+        await waitFor('readiness', async () => (await fetch(`${url}/ready`)).status === 200, 15_000);
+        assert.deepEqual(await (await fetch(`${url}/ready`)).json(), { status: 'ready' });
+        assert.equal((await (await fetch(`${url}/healthz`)).json() as { status: string }).status, 'ok');
+        await send(kafka.brokers, t.input, [claim(1), claim(2), claim(3), 'not json']);
+        await waitFor('lag of 3 behind the stuck handler', async () => /flts_events_consumer_lag\{[^}]*partition="0"[^}]*\} [34]/.test(await (await fetch(`${url}/metrics`)).text()), 15_000);
+        release();
+        await readTopic(kafka.brokers, t.output, 3);
+        await waitFor('the counts', async () => (await (await fetch(`${url}/metrics`)).text()).includes(`flts_events_processed_total{topic="${t.input}",service="test-service"} 3`), 10_000);
+        const text = await (await fetch(`${url}/metrics`)).text();
+        assert.match(text, /# TYPE flts_events_processed_total counter/);
+        assert.ok(text.includes(`flts_events_dlq_total{topic="${t.input}",reason="poison",service="test-service"} 1`), text);
+        assert.match(text, /flts_events_queue_depth\{service="test-service"\} 0/);
+        assert.equal((await fetch(`${url}/nowhere`)).status, 404);
+      } finally {
+        await http.close();
+      }
     });
   });
 });
