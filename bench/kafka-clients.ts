@@ -272,6 +272,22 @@ async function leaderFailover(client: ClientUnderTest) {
   }
 }
 
+// `BENCH_FAILOVER_RUNS=k` repeats only scenario 4, k times per client (results in kafka-clients-failover.json).
+const failoverRuns = Number(process.env['BENCH_FAILOVER_RUNS'] ?? 0);
+if (failoverRuns > 0) {
+  const repeated: Record<string, unknown> = { runs: failoverRuns };
+  for (const client of [platformaticClient, kafkajsClient]) {
+    const runs = [];
+    for (let run = 0; run < failoverRuns; run += 1) {
+      runs.push(await leaderFailover(client).catch((error: Error) => `failed: ${error.message}`));
+      console.error(client.name, 'failover run', run + 1, JSON.stringify(runs.at(-1)));
+    }
+    repeated[client.name] = runs;
+  }
+  await recordResult('kafka-clients-failover', repeated);
+  process.exit(0);
+}
+
 const results: Record<string, unknown> = { messages: N, value_bytes: VALUE.length, load_before: loadavg().map((l) => l.toFixed(2)) };
 for (const client of [platformaticClient, kafkajsClient]) {
   const entry: Record<string, unknown> = {};
