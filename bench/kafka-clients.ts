@@ -39,7 +39,7 @@ const kafkajsClient: ClientUnderTest = {
   name: 'kafkajs 2.2.4',
   async producer(brokers) {
     const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer(kafkajsProducerConfig);
     await producer.connect();
     return {
       send: async (topic, values) => void (await producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: `k${i}`, value })) })),
@@ -66,6 +66,9 @@ const kafkajsClient: ClientUnderTest = {
     return { close: () => consumer.disconnect() };
   },
 };
+
+/** kafkajs's producer as event mode would configure it; `BENCH_KAFKAJS_DEFAULT_PRODUCER=1` measures its defaults. */
+const kafkajsProducerConfig = process.env['BENCH_KAFKAJS_DEFAULT_PRODUCER'] === '1' ? {} : { idempotent: true, maxInFlightRequests: 1 };
 
 const platformaticClient: ClientUnderTest = {
   name: '@platformatic/kafka 1.35.0',
@@ -275,8 +278,9 @@ async function leaderFailover(client: ClientUnderTest) {
 // `BENCH_FAILOVER_RUNS=k` repeats only scenario 4, k times per client (results in kafka-clients-failover.json).
 const failoverRuns = Number(process.env['BENCH_FAILOVER_RUNS'] ?? 0);
 if (failoverRuns > 0) {
-  const repeated: Record<string, unknown> = { runs: failoverRuns };
-  for (const client of [platformaticClient, kafkajsClient]) {
+  const repeated: Record<string, unknown> = { runs: failoverRuns, kafkajs_producer: kafkajsProducerConfig };
+  const only = process.env['BENCH_CLIENTS'];
+  for (const client of [platformaticClient, kafkajsClient].filter((c) => !only || c.name.startsWith(only))) {
     const runs = [];
     for (let run = 0; run < failoverRuns; run += 1) {
       runs.push(await leaderFailover(client).catch((error: Error) => `failed: ${error.message}`));
@@ -284,7 +288,7 @@ if (failoverRuns > 0) {
     }
     repeated[client.name] = runs;
   }
-  await recordResult('kafka-clients-failover', repeated);
+  await recordResult(process.env['BENCH_KAFKAJS_DEFAULT_PRODUCER'] === '1' ? 'kafka-clients-failover-kafkajs-defaults' : 'kafka-clients-failover', repeated);
   process.exit(0);
 }
 
