@@ -58,7 +58,8 @@ describe('a single broker restarted mid-stream (real Kafka, real MinIO)', { time
   let service: EventService<Numbered> | undefined;
 
   before(async () => {
-    [kafka, minio] = await Promise.all([startKafka(), startMinio()]);
+    // Each server is kept as soon as it is up, so that `after` stops it even when the other failed to start.
+    await Promise.all([startKafka().then((k) => (kafka = k)), startMinio().then((m) => (minio = m))]);
     store = createStore({ env: minio.env });
   });
   after(async () => {

@@ -13,7 +13,8 @@ describe('an event-mode process under faults (real broker, real MinIO)', { timeo
   const workers: WorkerProcess[] = [];
 
   before(async () => {
-    [kafka, minio] = await Promise.all([startKafka(), startMinio()]);
+    // Each server is kept as soon as it is up, so that `after` stops it even when the other failed to start.
+    await Promise.all([startKafka().then((k) => (kafka = k)), startMinio().then((m) => (minio = m))]);
     store = createStore({ env: minio.env });
   });
   after(async () => {

@@ -232,9 +232,15 @@ class Node implements KafkaNode {
   }
 }
 
-/** A random KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid` prints. */
+/**
+ * A random KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid`
+ * prints. Like Kafka's own Uuid.randomUuid, never one that starts with "-": the format tool would read it as an option.
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** `<lib>/*`, the broker's classpath; runs kafka-install.sh once if the jars are missing. */
