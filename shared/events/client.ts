@@ -56,9 +56,18 @@ export function createProducer(settings: KafkaSettings): StringProducer {
 export async function ensureTopics(settings: KafkaSettings, topics: string[], layout: { partitions?: number; replicas?: number } = {}): Promise<void> {
   const admin = new Admin({ clientId: `${settings.clientId}-admin`, bootstrapBrokers: settings.brokers, timeout: settings.requestTimeoutMs ?? 10_000 });
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, partitions: layout.partitions ?? 3, replicas: layout.replicas ?? 1 });
+    const missing = async () => {
+      const existing = new Set(await admin.listTopics());
+      return [...new Set(topics)].filter((t) => !existing.has(t));
+    };
+    const toCreate = await missing();
+    if (toCreate.length === 0) return;
+    try {
+      await admin.createTopics({ topics: toCreate, partitions: layout.partitions ?? 3, replicas: layout.replicas ?? 1 });
+    } catch (error) {
+      // Another member of the group may have created them a moment ago; only a topic still missing is a failure.
+      if ((await missing()).length > 0) throw error;
+    }
   } finally {
     await admin.close();
   }

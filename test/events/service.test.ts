@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseTrainingDataClaim, startHealthServer, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
+import { Admin } from '@platformatic/kafka';
+import { ensureTopics, parseTrainingDataClaim, startHealthServer, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
 import { startKafka, type KafkaServer } from '../services/kafka.js';
 import { committedOffsets, createTopics, readTopic, send, settings, startService, uniqueTopic, waitFor, type CapturedLog } from './kafka-helpers.js';
 
@@ -242,6 +243,25 @@ describe('EventService against a real broker', { timeout: 180_000 }, () => {
         assert.equal((await fetch(`${url}/nowhere`)).status, 404);
       } finally {
         await http.close();
+      }
+    });
+  });
+
+  describe('ensureTopics', () => {
+    it('creates the topics that are missing with the layout asked for and leaves existing ones alone', async () => {
+      const existing = uniqueTopic('model-selected');
+      const missing = uniqueTopic('performance-eval');
+      await createTopics(kafka.brokers, [existing], 1);
+      await ensureTopics(settings(kafka.brokers), [existing, missing, `DLQ-${missing}`], { partitions: 2, replicas: 1 });
+      const admin = new Admin({ clientId: 'flts-test-admin', bootstrapBrokers: kafka.brokers });
+      try {
+        const metadata = await admin.metadata({ topics: [existing, missing, `DLQ-${missing}`], forceUpdate: true });
+        assert.deepEqual(
+          [existing, missing, `DLQ-${missing}`].map((topic) => metadata.topics.get(topic)?.partitionsCount),
+          [1, 2, 2],
+        );
+      } finally {
+        await admin.close();
       }
     });
   });
