@@ -4,6 +4,7 @@
  * handler makes redelivery harmless, see idempotency.ts). Failures are retried a bounded number of times and
  * then dead-lettered with the error and the original payload; poison and expired messages are dead-lettered
  * at once. A bounded in-process queue pauses fetching at its high watermark and resumes at its low one.
+ * Messages are handled one at a time by default, or in waves of `concurrency` that are committed in order.
  * `stop()` drains: the current message finishes within `drainTimeoutMs` or is abandoned uncommitted.
  *
  * ```ts
@@ -71,6 +72,11 @@ export interface EventServiceOptions<T> {
   dlqTopic?: string;
   retry?: Partial<RetryPolicy>;
   queue?: Partial<QueueOptions>;
+  /**
+   * Messages handled side by side (one wave), e.g. so that inference can micro-batch them; each wave is
+   * committed in order once all of it is done. @default 1
+   */
+  concurrency?: number;
   /** Longest wait for the current message when stopping, in milliseconds. @default 10_000 */
   drainTimeoutMs?: number;
   /** Group session timeout: how soon a dead member's partitions move on, in milliseconds (≥ 6000 by broker default). @default 6000 */
@@ -99,6 +105,7 @@ export class EventService<T> {
   readonly #retry: RetryPolicy;
   readonly #queueOptions: QueueOptions;
   readonly #dlq: string;
+  readonly #concurrency: number;
   readonly #queue: Raw[] = [];
   /** Next offset this process has not yet taken, per "topic:partition"; skips the client's re-fetches. */
   readonly #positions = new Map<string, bigint>();
@@ -110,14 +117,19 @@ export class EventService<T> {
   #joined = false;
   #stopping = false;
   #wake: (() => void) | undefined;
+  #sendChain: Promise<unknown> = Promise.resolve();
   #worker: Promise<void> | undefined;
-  #inFlight: Raw | undefined;
+  /** Messages of the current wave, being handled. */
+  #inFlight = 0;
 
   constructor(options: EventServiceOptions<T>) {
     this.#options = options;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#queueOptions = { capacity: 64, high: 0.8, low: 0.5, ...options.queue };
     this.#dlq = options.dlqTopic ?? dlqTopic(options.topic);
+    this.#concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new RangeError(`concurrency must be a positive integer; got ${this.#concurrency}.`);
+    if (this.#concurrency > this.#queueOptions.capacity) throw new RangeError(`concurrency (${this.#concurrency}) must not exceed the queue capacity (${this.#queueOptions.capacity}).`);
     this.log = options.log ?? new EventLog(options.service);
     this.metrics = options.metrics ?? new EventMetrics(options.service);
   }
@@ -169,7 +181,7 @@ export class EventService<T> {
     const started = Date.now();
     if (this.#stopping) return { drained: true, elapsedMs: 0 };
     this.#stopping = true;
-    this.log.info('drain_start', { in_flight: this.#inFlight !== undefined, queued: this.#queue.length });
+    this.log.info('drain_start', { in_flight: this.#inFlight, queued: this.#queue.length });
     this.#stream?.pause();
     this.#wake?.();
     const timeoutMs = this.#options.drainTimeoutMs ?? 10_000;
@@ -209,20 +221,41 @@ export class EventService<T> {
     this.#wake?.();
   }
 
-  /** The single worker: messages one at a time, in order, so that commits never pass unfinished work. */
+  /**
+   * The worker: takes up to `concurrency` messages off the queue (a wave), runs them side by side (so that a
+   * handler can micro-batch them, see batch.ts), then commits them in queue order. A partition whose message
+   * was abandoned gets no later commit in that wave, so a commit never passes unfinished work.
+   */
   async #work(): Promise<void> {
     while (!this.#stopping) {
-      const message = this.#queue.shift();
-      if (message === undefined) {
+      if (this.#queue.length === 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = undefined;
         continue;
       }
+      const wave = this.#queue.splice(0, this.#concurrency);
       this.metrics.queueDepth.set(this.#queue.length);
-      this.#inFlight = message;
-      const outcome = await this.#process(message);
-      this.#inFlight = undefined;
-      if (outcome === 'abandoned') return;
+      this.#inFlight = wave.length;
+      const timers = wave.map(() => this.metrics.handleSeconds.startTimer({ topic: this.#options.topic }));
+      const outcomes = await Promise.all(wave.map((message) => this.#process(message)));
+      const blocked = new Set<string>();
+      for (const [i, message] of wave.entries()) {
+        const partition = `${message.topic}:${message.partition}`;
+        if (outcomes[i] === 'abandoned' || blocked.has(partition)) {
+          blocked.add(partition);
+          continue;
+        }
+        if (!(await this.#commit(message))) {
+          blocked.add(partition);
+          this.#abandon(message, 'commit not acknowledged before shutdown');
+          continue;
+        }
+        timers[i]!();
+        if (outcomes[i] === 'processed') this.metrics.processed.inc({ topic: this.#options.topic });
+        this.log.info(outcomes[i] === 'processed' ? 'message_done' : 'message_dead_lettered', { partition: message.partition, offset: message.offset });
+      }
+      this.#inFlight = 0;
+      if (blocked.size > 0) return; // only a shutdown abandons work
       if (this.#paused && !this.#stopping && this.#queue.length <= this.#queueOptions.capacity * this.#queueOptions.low) {
         this.#paused = false;
         this.#stream?.resume();
@@ -232,10 +265,9 @@ export class EventService<T> {
     }
   }
 
-  /** Parse → check deadline → handle with retries → publish → commit. */
+  /** Parse → check deadline → handle with retries → publish (or dead-letter). The worker commits. */
   async #process(message: Raw): Promise<Outcome> {
     const { topic } = this.#options;
-    const timer = this.metrics.handleSeconds.startTimer({ topic });
     const headers = headerRecord(message.headers);
     const where = { partition: message.partition, offset: message.offset, key: message.key ?? undefined };
     let value: T;
@@ -244,7 +276,7 @@ export class EventService<T> {
       checkDeadline(headers);
     } catch (error) {
       const reason = error instanceof DeadlineExpired ? 'expired' : 'poison';
-      return this.#finish(message, await this.#deadLetter(message, headers, reason, messageOf(error), 0), timer);
+      return this.#deadLetter(message, headers, reason, messageOf(error), 0);
     }
 
     let outputs: OutboundMessage[] | undefined;
@@ -263,25 +295,14 @@ export class EventService<T> {
         const permanent = (error as { exitCode?: number }).exitCode === 2;
         this.log.warn('handler_failed', { ...where, attempt, of: this.#retry.attempts, permanent, error: messageOf(error) });
         if (permanent || attempt >= this.#retry.attempts) {
-          return this.#finish(message, await this.#deadLetter(message, headers, 'failed', messageOf(error), attempt), timer);
+          return this.#deadLetter(message, headers, 'failed', messageOf(error), attempt);
         }
         if (!(await sleep(backoffMs(this.#retry, attempt), this.#stopController.signal))) return this.#abandon(message, 'shutdown during backoff');
         attempt += 1;
       }
     }
     if (!(await this.#publish(outputs, where))) return this.#abandon(message, 'outputs not acknowledged before shutdown');
-    return this.#finish(message, 'processed', timer);
-  }
-
-  /** Commits the message (after its outputs or its dead letter were acknowledged) and counts it. */
-  async #finish(message: Raw, outcome: Outcome, timer: () => number): Promise<Outcome> {
-    if (outcome === 'abandoned') return outcome;
-    const committed = await this.#commit(message);
-    timer();
-    if (!committed) return this.#abandon(message, 'commit not acknowledged before shutdown');
-    if (outcome === 'processed') this.metrics.processed.inc({ topic: this.#options.topic });
-    this.log.info(outcome === 'processed' ? 'message_done' : 'message_dead_lettered', { partition: message.partition, offset: message.offset });
-    return outcome;
+    return 'processed';
   }
 
   #abandon(message: Raw, why: string): Outcome {
@@ -324,13 +345,23 @@ export class EventService<T> {
     const records = messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.stringify(m.value), headers: m.headers ?? {} }));
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.#producer!.send({ messages: records });
+        await this.#sendInTurn(records);
         return true;
       } catch (error) {
         this.log.warn('publish_failed', { ...where, attempt, error: messageOf(error) });
         if (!(await sleep(backoffMs(this.#retry, attempt), this.#stopController.signal))) return false;
       }
     }
+  }
+
+  /**
+   * One send at a time through the idempotent producer: concurrent sends from one wave broke its sequence
+   * numbers ("Producing messages failed." on every later try; measured with @platformatic/kafka 1.35.0).
+   */
+  #sendInTurn(records: { topic: string; key: string | undefined; value: string; headers: Record<string, string> }[]): Promise<unknown> {
+    const sent = this.#sendChain.then(() => this.#producer!.send({ messages: records }));
+    this.#sendChain = sent.catch(() => undefined);
+    return sent;
   }
 
   /** Commits offset+1 for the message's partition, retrying while the broker is away; false when stopped first. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { ensureTopics, parseTrainingDataClaim, startHealthServer, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
+import { ensureTopics, MicroBatcher, parseTrainingDataClaim, startHealthServer, type EventService, type TrainingDataClaim } from '../../shared/events/index.js';
 import { startKafka, type KafkaServer } from '../services/kafka.js';
 import { committedOffsets, createTopics, readTopic, send, settings, startService, uniqueTopic, waitFor, type CapturedLog } from './kafka-helpers.js';
 
@@ -263,6 +263,29 @@ describe('EventService against a real broker', { timeout: 180_000 }, () => {
       } finally {
         await admin.close();
       }
+    });
+  });
+
+  describe('with concurrency for micro-batched inference', () => {
+    it('hands a wave of messages to the handler side by side, so that a MicroBatcher groups them, and commits them all', async () => {
+      const t = await topics(3);
+      const batches: number[] = [];
+      const batcher = new MicroBatcher<TrainingDataClaim, string>({ maxSize: 8, maxWaitMs: 50, run: async (claims) => (batches.push(claims.length), claims.map((c) => c.object)) });
+      await start({
+        topic: t.input,
+        groupId: t.group,
+        kafka: settings(kafka.brokers),
+        parse: parseTrainingDataClaim,
+        concurrency: 8,
+        queue: { capacity: 32 },
+        handle: async ({ value }) => [{ topic: t.output, value: { object: await batcher.add(value) } }],
+      });
+      await send(kafka.brokers, t.input, Array.from({ length: 24 }, (_, i) => claim(i)));
+      const outputs = await readTopic(kafka.brokers, t.output, 24);
+      assert.equal(new Set(outputs.map((m) => JSON.stringify(m.value))).size, 24);
+      assert.equal(batches.reduce((a, b) => a + b, 0), 24);
+      assert.ok(Math.max(...batches) > 1, `batch sizes ${batches.join(', ')}: the handler saw messages side by side`);
+      await waitFor('all 24 committed', async () => (await committedOffsets(kafka.brokers, t.group, t.input, 3)).reduce((a, b) => a + b, 0n) === 24n, 10_000);
     });
   });
 });
