@@ -15,11 +15,12 @@ export interface RunOptions<T> extends EventServiceOptions<T> {
 }
 
 /** The options an operator sets through the environment rather than the component through code. */
-export type ServiceSettings = Partial<Pick<RunOptions<unknown>, 'httpPort' | 'drainTimeoutMs' | 'retry' | 'queue'>>;
+export type ServiceSettings = Partial<Pick<RunOptions<unknown>, 'httpPort' | 'drainTimeoutMs' | 'retry' | 'queue' | 'concurrency'>>;
 
 /**
  * Event-mode settings read from the environment, each optional; spread them over a component's own options.
- * `FLTS_EVENTS_HTTP_PORT`, `FLTS_EVENTS_DRAIN_MS`, and upstream's `FAILURE_MAX_RETRIES` and `QUEUE_MAXSIZE`.
+ * `FLTS_EVENTS_HTTP_PORT`, `FLTS_EVENTS_DRAIN_MS`, `FLTS_EVENTS_CONCURRENCY`, and upstream's `FAILURE_MAX_RETRIES`
+ * and `QUEUE_MAXSIZE`.
  */
 export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
   const settings: ServiceSettings = {};
@@ -34,6 +35,8 @@ export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Se
   if (port !== undefined) settings.httpPort = port;
   const drain = int('FLTS_EVENTS_DRAIN_MS');
   if (drain !== undefined) settings.drainTimeoutMs = drain;
+  const concurrency = int('FLTS_EVENTS_CONCURRENCY');
+  if (concurrency !== undefined) settings.concurrency = Math.max(1, concurrency);
   const attempts = int('FAILURE_MAX_RETRIES'); // upstream's name
   if (attempts !== undefined) settings.retry = { attempts: Math.max(1, attempts) };
   const capacity = int('QUEUE_MAXSIZE'); // upstream's name
