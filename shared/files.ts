@@ -17,7 +17,7 @@ export async function writeAtomically(
   content: string | Uint8Array | ((temp: string) => Promise<unknown>),
   uri: string = path,
 ): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = temporaryPath(path);
   try {
     await mkdir(dirname(path), { recursive: true });
     if (typeof content === 'function') await content(temp);
@@ -30,7 +30,12 @@ export async function writeAtomically(
   }
 }
 
-/** Names `writeAtomically` gives its temporary files; listings skip them, as they are not objects yet. */
+/** A fresh temporary name beside `path`, for a file that is renamed (or linked) to `path` once complete. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Names `temporaryPath` gives; listings skip them, as they are not objects yet. */
 const TEMP_NAME = /^\..+\.\d+-[0-9a-f]{8}\.tmp$/;
 
 /** Whether a file name is one of `writeAtomically`'s temporary names. */

@@ -11,7 +11,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 step "python peers (.venv)"
 tools/python-env.sh
-step "test services (MinIO)"
+step "test services (MinIO, Kafka jars)"
 test/services/install.sh >/dev/null
 step "native TensorFlow backend (tfjs-node against the PyPI libtensorflow)"
 native=0

@@ -27,6 +27,11 @@ export interface Backend<L extends Location> {
   exists(location: L): Promise<boolean>;
   /** Every object below the location taken as a directory (recursive); empty when there is none. */
   list(location: L): Promise<ListedObject[]>;
+  /**
+   * Writes `bytes` under the location only if no object is there yet, atomically with respect to other writers
+   * (S3: `If-None-Match: *`; local: a hard link, which fails when the name exists). True when this call created it.
+   */
+  createIfAbsent(location: L, bytes: Buffer): Promise<boolean>;
   /** Deletes the object; no error when it is already gone. */
   remove(location: L): Promise<void>;
 }

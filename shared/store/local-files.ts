@@ -3,12 +3,12 @@
  * temporary name in the target directory first and renamed into place, so that readers never see half a file.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, readdir, rm, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { copyFile, link, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError } from '../errors.js';
-import { isTemporaryName, writeAtomically } from '../files.js';
+import { isTemporaryName, temporaryPath, writeAtomically } from '../files.js';
 import { compareText, type Backend, type ListedObject } from './backend.js';
 import type { LocalLocation } from './location.js';
 
@@ -31,6 +31,22 @@ export class LocalFiles implements Backend<LocalLocation> {
   async downloadFile(location: LocalLocation, localPath: string): Promise<void> {
     await this.#requireFile(location);
     await writeAtomically(localPath, (temp) => copyFile(location.path, temp), location.uri);
+  }
+
+  async createIfAbsent(location: LocalLocation, bytes: Buffer): Promise<boolean> {
+    await mkdir(dirname(location.path), { recursive: true });
+    const temp = temporaryPath(location.path);
+    try {
+      await writeFile(temp, bytes);
+      // link(2) fails with EEXIST when the name is taken, so the complete file appears under it or nothing does.
+      await link(temp, location.path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw new StorageError(location.uri, `Failed to create ${location.uri}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
   }
 
   async exists(location: LocalLocation): Promise<boolean> {

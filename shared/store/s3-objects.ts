@@ -97,6 +97,21 @@ export class S3Objects implements Backend<ObjectLocation> {
     );
   }
 
+  async createIfAbsent(location: ObjectLocation, bytes: Buffer): Promise<boolean> {
+    this.#requireKey(location);
+    await this.#ensureBucket(location);
+    const headers = { 'Content-Type': contentType(location.key), 'If-None-Match': '*' };
+    try {
+      await this.#attempt('create', location, () => this.#client.putObject(location.bucket, location.key, bytes, bytes.length, headers));
+      return true;
+    } catch (error) {
+      // 412: the object exists. A retried request whose first try did land also reads 412, so callers that must
+      // know whether the winner was themselves put an owner token in `bytes` and read it back.
+      if (s3Code(error instanceof StorageError ? error.cause : error) === 'PreconditionFailed') return false;
+      throw error;
+    }
+  }
+
   async exists(location: ObjectLocation): Promise<boolean> {
     if (location.key === '') return this.#attempt('check', location, () => this.#client.bucketExists(location.bucket));
     try {

@@ -98,6 +98,17 @@ export class ObjectStore {
     return { uri, size: buffer.length };
   }
 
+  /**
+   * Writes `bytes` to `uri` only if nothing is there yet; true when this call created the object, false when one
+   * existed. Two writers racing for the same name: exactly one gets true. For markers and claims (see
+   * shared/events/idempotency.ts), not for data. Porting note: upstream had no such primitive and deduplicated in
+   * memory only (reference/upstream-flts.md §9.14).
+   */
+  async createIfAbsent(uri: string, bytes: Uint8Array | string): Promise<boolean> {
+    const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
+    return this.#dispatch(uri, (backend, location) => backend.createIfAbsent(location, buffer));
+  }
+
   /** Reads and parses a JSON document. */
   async readJson<T = unknown>(uri: string): Promise<T> {
     const text = (await this.readBytes(uri)).toString('utf8');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the storage and tracking tests start: a MinIO binary built from the Go module
-# proxy (cached per release under ~/.cache/flts/minio/) and the project's .venv with the pinned MLflow.
+# proxy (cached per release under ~/.cache/flts/minio/), the Kafka broker's jars (kafka-install.sh, cached
+# under ~/.cache/flts/kafka/) and the project's .venv with the pinned MLflow.
 # Idempotent and cheap when warm; prints how long each part took so CI can report the cost.
 #
 # Environment:
@@ -56,6 +57,7 @@ start=$(date +%s)
 install_minio
 minio_s=$(( $(date +%s) - start ))
 echo "install.sh: MinIO $MINIO_RELEASE ready in ${minio_s}s at $binary" >&2
+test/services/kafka-install.sh >/dev/null   # Kafka jars from Maven Central for the event-mode tests
 
 if [[ "${FLTS_SKIP_PYTHON:-}" != 1 ]]; then
   start=$(date +%s)

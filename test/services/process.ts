@@ -43,8 +43,12 @@ export interface ServiceSpec {
   cwd?: string;
   /** File that receives the server's stdout and stderr. */
   logFile: string;
-  /** URL polled until it answers 200. */
-  readyUrl: string;
+  /** URL polled until it answers 200 (HTTP servers). Give this or `isReady`. */
+  readyUrl?: string;
+  /** Polled until it resolves true, for servers that speak no HTTP (Kafka: a real client connection). */
+  isReady?: () => Promise<boolean>;
+  /** What readiness means, for the timeout message. @default readyUrl */
+  readyDescription?: string;
   /** How long to wait for readiness, in milliseconds. @default 90_000 */
   timeoutMs?: number;
 }
@@ -54,6 +58,8 @@ export interface RunningService {
   logFile: string;
   /** Stops the whole process group: SIGTERM, then SIGKILL after 10 s. Safe to call twice. */
   stop(): Promise<void>;
+  /** Sends `signal` to the process group and resolves once the server has exited (for crash tests: SIGKILL). */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -84,16 +90,23 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
     running.delete(child);
   });
 
-  const service: RunningService = { pid: child.pid ?? -1, logFile: spec.logFile, stop: () => stopChild(child) };
+  const service: RunningService = {
+    pid: child.pid ?? -1,
+    logFile: spec.logFile,
+    stop: () => stopChild(child),
+    kill: (signal) => killChild(child, signal),
+  };
+  const isReady = spec.isReady ?? (() => answers200(spec.readyUrl ?? ''));
   const timeoutMs = spec.timeoutMs ?? 90_000;
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (exit !== undefined) break;
-    if (await answers200(spec.readyUrl)) return service;
+    if (await isReady()) return service;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   // Read the reason before stopping: stopping sets `exit` too.
-  const reason = exit !== undefined ? `${spec.name} ${exit}` : `${spec.name} did not answer ${spec.readyUrl} within ${timeoutMs / 1000} s`;
+  const readiness = spec.readyDescription ?? `answer ${spec.readyUrl}`;
+  const reason = exit !== undefined ? `${spec.name} ${exit}` : `${spec.name} did not ${readiness} within ${timeoutMs / 1000} s`;
   await service.stop();
   throw new ServiceStartError(
     spec.name,
@@ -128,6 +141,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
   // Workers that outlived their parent (uvicorn) still belong to the group.
   killGroup(child, 'SIGKILL');
+}
+
+async function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  killGroup(child, signal);
+  await exited;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

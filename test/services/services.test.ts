@@ -4,14 +4,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { kafkaLibDir, startKafka } from './kafka.js';
 import { minioBinary, startMinio, type MinioServer } from './minio.js';
 import { freePort, ServiceStartError, startService } from './process.js';
 
 const run = promisify(execFile);
 const INSTALL = fileURLToPath(new URL('install.sh', import.meta.url));
+const KAFKA_INSTALL = fileURLToPath(new URL('kafka-install.sh', import.meta.url));
 
 async function answers(url: string): Promise<number | string> {
   try {
@@ -51,6 +54,36 @@ describe('test services', () => {
       assert.doesNotMatch(stderr, /building MinIO/, 'the cached binary is used, not rebuilt');
       const reused = await stat(minioBinary());
       assert.deepEqual([reused.ino, reused.mtimeMs], [cached.ino, cached.mtimeMs], 'the cached binary was not replaced');
+    });
+  });
+
+  describe('kafka-install.sh', () => {
+    it('finds the cached Kafka jars and reuses them when warm', async () => {
+      const lib = kafkaLibDir(); // installs them if this machine has none yet
+      const before = await stat(lib);
+      const { stdout, stderr } = await run('bash', [KAFKA_INSTALL]);
+      assert.equal(stdout.trim(), lib);
+      assert.equal(stderr, '', 'nothing resolved from Maven Central');
+      assert.ok(readdirSync(lib).some((jar) => /^kafka_2\.13-\d+\.\d+\.\d+\.jar$/.test(jar)), 'the broker jar is there');
+      assert.ok(readdirSync(lib).some((jar) => jar.startsWith('slf4j-simple-')), 'a logging binding is there');
+      assert.equal((await stat(lib)).mtimeMs, before.mtimeMs, 'the cached jars were not replaced');
+    });
+  });
+
+  describe('startKafka', () => {
+    it('gives a broker that a client sees, and stops it so that its port no longer accepts connections', async () => {
+      const kafka = await startKafka();
+      const [host, port] = kafka.brokers[0]!.split(':');
+      assert.equal(host, '127.0.0.1');
+      assert.equal(kafka.running, true);
+      await kafka.stop();
+      assert.equal(kafka.running, false);
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(false)));
+        socket.once('error', () => resolve(true));
+      });
+      assert.equal(refused, true);
     });
   });
 
