@@ -92,6 +92,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
       const uri = `${bucketUri(p.log_bucket).replace(/\/+$/, '')}/${inferenceLogKey(p.identifier, timestamp, run.runId)}`;
       // One object per call: no read-modify-write of a shared daily file (upstream's race, reference §9.14).
       await defaultObjectStore().writeBytes(uri, `${JSON.stringify(line)}\n`);
+      executor.setMetadata('predictions', { log_uri: uri });
       log.info('logged', { to: uri });
     }
   } finally {

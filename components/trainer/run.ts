@@ -28,6 +28,7 @@ import { readDataset, type Dataset } from '../../shared/table/dataset.js';
 import { openTracking, type MetricPoint } from '../../shared/tracking/index.js';
 import { toYaml, type YamlValue } from '../../shared/tracking/yaml.js';
 import { trainerReport } from './report.js';
+import { frontDoor } from '../front-door.js';
 import { trainerSpec, type TrainerSpec } from './spec.js';
 
 /** The three splits of one preprocess run, and the manifest every model of that run starts from. */
@@ -43,9 +44,13 @@ export interface TrainerData {
 /** The parameters every trainer's spec has, whatever its model. */
 type CommonParameters = ParameterValues<typeof taskParameters & typeof lineageParameters & ReturnType<typeof trackingParameters>>;
 
-/** Runs the trainer component of `adapter`'s model kind: `node dist/train-<kind>.js --executor-input …`. */
+/** Runs the trainer component of `adapter`'s model kind: a KFP step (`node dist/train-<kind>.js --executor-input …`) or a Kafka service. */
 export function runTrainerComponent<const K extends ModelType, const T extends Record<string, InputParameterSpec>, O>(adapter: ModelAdapter<K, T, O>): void {
-  main(trainerSpec(adapter), (executor) => runTrainer(adapter as unknown as ModelAdapter, executor as unknown as Executor<TrainerSpec>));
+  const spec = trainerSpec(adapter);
+  frontDoor(spec.name, {
+    kfp: () => main(spec, (executor) => runTrainer(adapter as unknown as ModelAdapter, executor as unknown as Executor<TrainerSpec>)),
+    kafka: async () => (await import('./events.js')).runTrainerEvents(adapter as unknown as ModelAdapter),
+  });
 }
 
 export async function runTrainer(adapter: ModelAdapter, executor: Executor<TrainerSpec>): Promise<void> {

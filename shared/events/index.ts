@@ -22,6 +22,9 @@ export { topicsFromEnv, dlqTopic, TOPIC_VARIABLES, type Topics } from './topics.
 export {
   MessageShapeError,
   parseJson,
+  parseRawDataClaim,
+  rawDataClaim,
+  type RawDataClaim,
   parseTrainingDataClaim,
   parseInferenceDataClaim,
   parseModelTrainingEvent,

@@ -19,6 +19,16 @@ export class MessageShapeError extends FltsError {
   }
 }
 
+/** Claim check of a raw data file (and optionally its test file) for preprocess; topic `raw-data` (ours). */
+export interface RawDataClaim {
+  bucket: string;
+  object: string;
+  /** A held-out file in the same bucket, as upstream's `*_test.csv`. */
+  test_object?: string;
+  identifier?: string;
+  v?: number;
+}
+
 /** Claim check of the processed training data; topic `training-data`, key `train-claim`. */
 export interface TrainingDataClaim {
   bucket: string;
@@ -104,6 +114,13 @@ export function parseJson(value: Buffer | string | undefined, topic: string): un
   }
 }
 
+export function parseRawDataClaim(value: unknown, topic = 'raw-data'): RawDataClaim {
+  const fields = new Fields(value, topic);
+  const claim: RawDataClaim = { bucket: fields.text('bucket'), object: fields.text('object') };
+  assignDefined(claim, { test_object: fields.optionalText('test_object'), identifier: fields.optionalText('identifier'), v: fields.optionalCount('v') });
+  return claim;
+}
+
 export function parseTrainingDataClaim(value: unknown, topic = 'training-data'): TrainingDataClaim {
   const fields = new Fields(value, topic);
   const claim: TrainingDataClaim = { bucket: fields.text('bucket'), object: fields.text('object') };
@@ -185,6 +202,11 @@ export function parsePerformanceEval(value: unknown, topic = 'performance-eval')
 }
 
 // Builders: the outbound message (key and value) in upstream's shape, ready for an OutboundMessage.
+
+/** `raw-claim` on `raw-data`. */
+export function rawDataClaim(claim: RawDataClaim): { key: string; value: RawDataClaim } {
+  return { key: 'raw-claim', value: { ...claim, v: 1 } };
+}
 
 /** `train-claim` on `training-data`: `{"bucket","object","size","v":1,"identifier","config_hash"}`. */
 export function trainingDataClaim(claim: { bucket: string; object: string; size: number; identifier: string; config_hash?: string }): { key: string; value: TrainingDataClaim } {

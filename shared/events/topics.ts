@@ -3,8 +3,10 @@
  * Python ones can share one deployment during a migration, and the `DLQ-<topic>` rule for dead letters.
  */
 
-/** The five topics of the chain, by role. */
+/** The topics of the chain, by role: upstream's five, and ours for raw data. */
 export interface Topics {
+  /** → preprocess: claim checks of raw CSV/Parquet files (ours; upstream's preprocess ran once per start). @default "raw-data" */
+  rawData: string;
   /** Preprocess → trainers: claim checks of the processed training Parquet. @default "training-data" */
   trainingData: string;
   /** Preprocess → inference: claim checks of the processed test Parquet. @default "inference-data" */
@@ -19,6 +21,7 @@ export interface Topics {
 
 /** Environment variable of each topic and upstream's default name (reference/upstream-flts.md §2.4, §3.6, §5.2, §6.4). */
 export const TOPIC_VARIABLES: Readonly<Record<keyof Topics, { variable: string; fallback: string }>> = {
+  rawData: { variable: 'FLTS_TOPIC_RAW_DATA', fallback: 'raw-data' },
   trainingData: { variable: 'FLTS_TOPIC_TRAINING_DATA', fallback: 'training-data' },
   inferenceData: { variable: 'FLTS_TOPIC_INFERENCE_DATA', fallback: 'inference-data' },
   modelTraining: { variable: 'FLTS_TOPIC_MODEL_TRAINING', fallback: 'model-training' },

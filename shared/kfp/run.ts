@@ -4,7 +4,7 @@
  * with nothing half-written.
  */
 import { FltsError, messageOf } from '../errors.js';
-import { executorInputText, parseExecutorInput } from './executor-input.js';
+import { executorInputText, parseExecutorInput, type ExecutorInput } from './executor-input.js';
 import { Executor } from './executor.js';
 import type { ComponentSpec } from './spec.js';
 
@@ -19,18 +19,30 @@ export async function runComponent<S extends ComponentSpec>(
   body: ComponentBody<S>,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<number> {
-  let executor: Executor<S> | undefined;
   try {
-    executor = new Executor(spec, parseExecutorInput(executorInputText(argv)));
-    await executor.prepareOutputs();
-    await body(executor);
-    await executor.commit();
+    await executeComponent(spec, body, parseExecutorInput(executorInputText(argv)));
     return 0;
   } catch (error) {
-    await executor?.abort().catch(() => undefined);
     process.stderr.write(`${failureLine(spec.name, error)}\n`);
     if (process.env['FLTS_DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return error instanceof FltsError ? error.exitCode : 1;
+  }
+}
+
+/**
+ * Runs `body` as component `spec` on a parsed ExecutorInput: outputs staged, committed on success, removed on
+ * failure, and the error thrown (for callers that run a component in-process, as event mode does).
+ */
+export async function executeComponent<S extends ComponentSpec>(spec: S, body: ComponentBody<S>, input: ExecutorInput): Promise<void> {
+  let executor: Executor<S> | undefined;
+  try {
+    executor = new Executor(spec, input);
+    await executor.prepareOutputs();
+    await body(executor);
+    await executor.commit();
+  } catch (error) {
+    await executor?.abort().catch(() => undefined);
+    throw error;
   }
 }
 

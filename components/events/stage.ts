@@ -1,0 +1,129 @@
+/**
+ * Event mode's glue for every component: a stage consumes one topic through shared/events, fetches the objects a
+ * claim names, runs the very same component body in-process on a kfp.local-style ExecutorInput (parameters checked
+ * against the component's spec, outputs staged and committed, or removed on failure), and hands its ExecutorOutput
+ * to the stage's handler, which says what to publish next. Parameters that a KFP pipeline would pass come from
+ * `FLTS_PARAMETERS` (a JSON object, checked by the component like any ExecutorInput); the processed-claims
+ * ledger lives at `FLTS_EVENTS_LEDGER_URI`.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { InvalidParameterError } from '../../shared/errors.js';
+import {
+  ClaimLedger,
+  kafkaSettingsFromEnv,
+  runEventService,
+  serviceSettingsFromEnv,
+  topicsFromEnv,
+  type Handler,
+  type InboundMessage,
+  type Topics,
+} from '../../shared/events/index.js';
+import { localExecutorInput, type LocalArtifact } from '../../shared/kfp/local-input.js';
+import { executeComponent, type ComponentBody } from '../../shared/kfp/run.js';
+import type { ComponentSpec, JsonObject, JsonValue } from '../../shared/kfp/spec.js';
+import { parseExecutorInput } from '../../shared/kfp/executor-input.js';
+import { bucketUri, defaultObjectStore, type ObjectStore } from '../../shared/store/index.js';
+
+/** What a stage's handler works with. */
+export interface StageContext {
+  store: ObjectStore;
+  ledger: ClaimLedger;
+  /** Where the ledger's markers live; stages keep their other state beside them (eval's candidates). */
+  ledgerRoot: string;
+  topics: Topics;
+  /** The component parameters from `FLTS_PARAMETERS`. */
+  parameters: Record<string, JsonValue>;
+}
+
+/** The ExecutorOutput of an in-process run, with the task directory its local outputs are under. */
+export interface StageRun {
+  artifacts: Record<string, { uri: string; metadata: Record<string, unknown> }>;
+  parameters: Record<string, JsonValue>;
+}
+
+export function stageContext(env: NodeJS.ProcessEnv = process.env): StageContext {
+  const store = defaultObjectStore();
+  const root = env['FLTS_EVENTS_LEDGER_URI'] || `${bucketUri('flts-events', env)}/ledger`;
+  return { store, ledger: new ClaimLedger({ store, root }), ledgerRoot: root, topics: topicsFromEnv(env), parameters: parametersFromEnv(env) };
+}
+
+/** `FLTS_PARAMETERS`: a JSON object of component parameters; anything else is an error naming the variable. */
+export function parametersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, JsonValue> {
+  const text = env['FLTS_PARAMETERS']?.trim();
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidParameterError([{ path: 'FLTS_PARAMETERS', message: `Environment variable FLTS_PARAMETERS must be a JSON object of component parameters: ${(cause as Error).message}.` }]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidParameterError([{ path: 'FLTS_PARAMETERS', message: `Environment variable FLTS_PARAMETERS must be a JSON object of component parameters; got ${JSON.stringify(parsed)}.` }]);
+  }
+  return parsed as Record<string, JsonValue>;
+}
+
+/** Runs a stage until SIGTERM/SIGINT: consumer group `flts-<service>` (or `FLTS_EVENTS_GROUP`) on `topic`. */
+export async function startStage<T>(options: {
+  service: string;
+  topic: (topics: Topics) => string;
+  parse: (json: unknown, topic: string) => T;
+  handle: (message: InboundMessage<T>, context: StageContext) => ReturnType<Handler<T>>;
+}): Promise<void> {
+  const context = stageContext();
+  const topic = options.topic(context.topics);
+  await runEventService<T>({
+    service: options.service,
+    topic,
+    groupId: process.env['FLTS_EVENTS_GROUP'] || `flts-${options.service}`,
+    kafka: kafkaSettingsFromEnv(options.service),
+    parse: options.parse,
+    handle: (message) => options.handle(message, context),
+    ...serviceSettingsFromEnv(),
+  });
+}
+
+/**
+ * Runs component `spec` in-process on `parameters` (the stage's, then these) and input `artifacts`, in a fresh task
+ * directory that `use` may read; the directory is removed afterwards. Throws what the component throws.
+ */
+export async function runInProcess<S extends ComponentSpec, R>(
+  spec: S,
+  body: ComponentBody<S>,
+  parameters: Record<string, JsonValue | undefined>,
+  artifacts: Record<string, LocalArtifact | undefined>,
+  use: (run: StageRun) => Promise<R>,
+): Promise<R> {
+  const taskRoot = await mkdtemp(join(tmpdir(), `flts-${spec.name}-`));
+  try {
+    const input = localExecutorInput(spec, taskRoot, parameters, artifacts);
+    await executeComponent(spec, body, parseExecutorInput(JSON.stringify(input)));
+    const output = JSON.parse(await readFile(join(taskRoot, 'executor_output.json'), 'utf8')) as {
+      artifacts: Record<string, { artifacts: { uri: string; metadata: JsonObject }[] }>;
+      parameterValues?: Record<string, JsonValue>;
+    };
+    const outputs = Object.fromEntries(Object.entries(output.artifacts).map(([name, { artifacts: [first] }]) => [name, { uri: first!.uri, metadata: first!.metadata }]));
+    return await use({ artifacts: outputs, parameters: output.parameterValues ?? {} });
+  } finally {
+    await rm(taskRoot, { recursive: true, force: true });
+  }
+}
+
+/** Downloads `s3://<bucket>/<object>` into `directory`, under the object's base name (or `as`); returns the local path. */
+export async function fetchObject(store: ObjectStore, bucket: string, object: string, directory: string, as = basename(object)): Promise<string> {
+  const path = join(directory, as);
+  await store.download(`${bucketUri(bucket).replace(/\/+$/, '')}/${object}`, path);
+  return path;
+}
+
+/** A fresh scratch directory for a handler's downloads, removed when `use` ends. */
+export async function withScratch<R>(use: (directory: string) => Promise<R>): Promise<R> {
+  const directory = await mkdtemp(join(tmpdir(), 'flts-claim-'));
+  try {
+    return await use(directory);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
