@@ -24,6 +24,8 @@ const external = ['@tensorflow/*'];
 /** WASM files the bundles load from their own directory. */
 const wasmFiles = [
   require.resolve('parquet-wasm/node/parquet_wasm_bg.wasm'),
+  // @platformatic/kafka's helpers read it from beside the module (`../dist/native.wasm`, i.e. dist/ once bundled).
+  join(dirname(require.resolve('@platformatic/wasm-utils')), 'native.wasm'),
   ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((file) =>
     join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist', file),
   ),

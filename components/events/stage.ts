@@ -12,6 +12,8 @@ import { basename, join } from 'node:path';
 import { InvalidParameterError } from '../../shared/errors.js';
 import {
   ClaimLedger,
+  dlqTopic,
+  ensureTopics,
   kafkaSettingsFromEnv,
   runEventService,
   serviceSettingsFromEnv,
@@ -74,15 +76,31 @@ export async function startStage<T>(options: {
 }): Promise<void> {
   const context = stageContext();
   const topic = options.topic(context.topics);
+  const kafka = kafkaSettingsFromEnv(options.service);
+  // The chain's topics and their dead-letter topics, created when missing (FLTS_TOPIC_PARTITIONS, FLTS_TOPIC_REPLICAS).
+  const chain = Object.values(context.topics);
+  await ensureTopics(kafka, [...chain, ...chain.map(dlqTopic)], topicLayoutFromEnv());
   await runEventService<T>({
     service: options.service,
     topic,
     groupId: process.env['FLTS_EVENTS_GROUP'] || `flts-${options.service}`,
-    kafka: kafkaSettingsFromEnv(options.service),
+    kafka,
     parse: options.parse,
     handle: (message) => options.handle(message, context),
     ...serviceSettingsFromEnv(),
   });
+}
+
+/** Partitions and replicas of topics a stage creates: `FLTS_TOPIC_PARTITIONS` (default 3), `FLTS_TOPIC_REPLICAS` (default 1). */
+function topicLayoutFromEnv(env: NodeJS.ProcessEnv = process.env): { partitions: number; replicas: number } {
+  const count = (name: string, fallback: number) => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new InvalidParameterError([{ path: name, message: `Environment variable ${name} must be a positive integer; got ${JSON.stringify(raw)}.` }]);
+    return value;
+  };
+  return { partitions: count('FLTS_TOPIC_PARTITIONS', 3), replicas: count('FLTS_TOPIC_REPLICAS', 1) };
 }
 
 /**

@@ -14,7 +14,8 @@ import { sampleData } from '../helpers/sample-data.js';
 import { startKafka, type KafkaServer } from '../services/kafka.js';
 import { startMinio, type MinioServer } from '../services/minio.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
-import { readTopic, send, type ReadMessage } from './kafka-helpers.js';
+import { readTopic, send, waitFor, type ReadMessage } from './kafka-helpers.js';
+import { Admin } from '@platformatic/kafka';
 
 const SERVICES = ['preprocess', 'train-gru', 'train-lstm', 'train-prophet', 'eval', 'inference'] as const;
 /** Small but real: a day and a half of the sample, tiny networks. */
@@ -44,6 +45,9 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
       child.stderr.on('data', (chunk: Buffer) => output.push(`[${service}] ${chunk}`));
       children.push(child);
     }
+    await waitFor('the services to create the chain\'s topics', async () => (await listTopics(kafka.brokers)).includes('DLQ-raw-data'), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message} The services said:\n${output.join('').slice(-6000)}`);
+    });
     await send(kafka.brokers, 'raw-data', [{ bucket: 'dataset', object: 'site-a.csv', test_object: 'site-a_test.csv', identifier: 'site-a', v: 1 }]);
     performance = await readTopic(kafka.brokers, 'performance-eval', 1, 420_000);
     selected = await readTopic(kafka.brokers, 'model-selected', 1, 10_000);
@@ -107,3 +111,12 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
     assert.deepEqual((await store.list('s3://inference-logs/')).map((o) => o.path), logsBefore.map((o) => o.path));
   });
 });
+
+async function listTopics(brokers: string[]): Promise<string[]> {
+  const admin = new Admin({ clientId: 'flts-test-admin', bootstrapBrokers: brokers });
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.close();
+  }
+}
