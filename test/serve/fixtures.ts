@@ -112,8 +112,8 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** `node dist/inference.js serve` on a free port with `flags`, once /ready answers 200. */
-export async function startServe(flags: Record<string, string | number>, env: Record<string, string> = {}): Promise<ServeProcess> {
+/** `node dist/inference.js serve` on a free port with `flags`, once `waitFor` (default /ready) answers 200. */
+export async function startServe(flags: Record<string, string | number>, options: { env?: Record<string, string>; waitFor?: string } = {}): Promise<ServeProcess> {
   const port = await freePort();
   const root = await tempDir('flts-serve-run-');
   const logFile = join(root, 'serve.log');
@@ -124,9 +124,9 @@ export async function startServe(flags: Record<string, string | number>, env: Re
     command: process.execPath,
     args,
     cwd: repoRoot,
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...options.env },
     logFile,
-    readyUrl: `http://127.0.0.1:${port}/ready`,
+    readyUrl: `http://127.0.0.1:${port}${options.waitFor ?? '/ready'}`,
     timeoutMs: 120_000,
   });
   return { url: `http://127.0.0.1:${port}`, service, log: () => readFile(logFile, 'utf8'), stop: () => service.stop() };

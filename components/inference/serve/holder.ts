@@ -102,13 +102,20 @@ export class ModelHolder {
 
   /**
    * Loads the version the source names now, unless it is the one being served (or `force`, for a local
-   * directory whose files may have changed). Concurrent calls share one load.
+   * directory whose files may have changed). Loads never overlap: a plain call shares the load in progress, a
+   * forced one queues behind it.
    */
   reload(force = false): Promise<LoadResult> {
-    this.#loading ??= this.#reload(force).finally(() => {
-      this.#loading = undefined;
-    });
-    return this.#loading;
+    if (this.#loading && !force) return this.#loading;
+    // A forced reload (POST /reload) must see the source as it is now, so it runs after any load in progress.
+    const previous = this.#loading?.catch(() => undefined) ?? Promise.resolve();
+    const next: Promise<LoadResult> = previous
+      .then(() => this.#reload(force))
+      .finally(() => {
+        if (this.#loading === next) this.#loading = undefined;
+      });
+    this.#loading = next;
+    return next;
   }
 
   /** Checks the source every `intervalMs` (0: never) for a new version; failures are logged and retried next time. */

@@ -30,6 +30,12 @@ export interface ModelDescription {
   requiredColumns: string[];
   /** Time-feature columns the model reads; rebuilt by the server from the timestamps, so a client need not send them. */
   timeFeatureColumns: string[];
+  /**
+   * Columns of the preprocessed dataset (those its scaler was fitted on) that this model does not read: accepted
+   * and ignored, so that one client works with every model trained on that dataset (a GRU reading all columns,
+   * a Prophet reading only the target) across a champion change.
+   */
+  ignoredColumns: string[];
   /** Rows one forecast reads (the model's input window). */
   inputLength: number;
   /** Steps one forward pass forecasts; longer forecasts are recursive. */
@@ -105,6 +111,7 @@ class LoadedServingModel implements ServingModel {
       target: manifest.target,
       requiredColumns: this.#columns.filter((name) => !TIME_FEATURES.includes(name)),
       timeFeatureColumns: this.#columns.filter((name) => TIME_FEATURES.includes(name)),
+      ignoredColumns: Object.keys(manifest.scaler.columns).filter((name) => !this.#columns.includes(name) && !TIME_FEATURES.includes(name)),
       inputLength: manifest.inputLength,
       horizon: manifest.horizon,
       frequencyMs: manifest.frequencyMs,

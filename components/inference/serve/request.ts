@@ -5,7 +5,9 @@
  *
  * The rules, checked in this order:
  *   - columns are matched by name, never by position: every column the model reads must be there, and a column
- *     it does not read is refused (upstream fed columns in JSON key order into a model trained on another);
+ *     that is not in the model's data is refused (upstream fed columns in JSON key order into a model trained on
+ *     another); columns of the preprocessed dataset that this model happens not to read are accepted and ignored,
+ *     so that a client keeps working when the champion changes from a GRU (all columns) to a Prophet (target);
  *   - the time features (min_of_day_sin, …) are computed from the timestamps, as preprocess did; a client may
  *     send them, but the server's own values are used;
  *   - every column has one value per timestamp, each a finite number (JSON has no NaN; null, strings and
@@ -39,7 +41,7 @@ export function validateSeries(raw: RawSeries, model: ModelDescription, maxSteps
   const time = timestamps(raw.timestamps, raw.timestampField);
   const columns: Record<string, Float64Array> = {};
   for (const name of model.requiredColumns) columns[name] = numbers(raw.columns.get(name), raw.columnField(name), time.length);
-  for (const name of model.timeFeatureColumns) {
+  for (const name of [...model.timeFeatureColumns, ...model.ignoredColumns]) {
     if (raw.columns.has(name)) numbers(raw.columns.get(name), raw.columnField(name), time.length);
   }
   checkSpacing(time, raw.timestampField, model);
@@ -57,12 +59,12 @@ function checkColumnSet(raw: RawSeries, model: ModelDescription): void {
       `${raw.columnsField} lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that the model reads; it needs ${model.requiredColumns.map((m) => `"${m}"`).join(', ')}.`,
     );
   }
-  const known = new Set([...model.requiredColumns, ...model.timeFeatureColumns]);
+  const known = new Set([...model.requiredColumns, ...model.timeFeatureColumns, ...model.ignoredColumns]);
   const extra = [...raw.columns.keys()].filter((name) => !known.has(name));
   if (extra.length > 0) {
     throw new BadRequestError(
       raw.columnField(extra[0]!),
-      `${raw.columnsField} has column${extra.length > 1 ? 's' : ''} ${extra.map((m) => `"${m}"`).join(', ')} that the model does not read; it reads ${[...known].map((m) => `"${m}"`).join(', ')}.`,
+      `${raw.columnsField} has column${extra.length > 1 ? 's' : ''} ${extra.map((m) => `"${m}"`).join(', ')} that is not in the model's data; it accepts ${[...known].map((m) => `"${m}"`).join(', ')}.`,
     );
   }
 }

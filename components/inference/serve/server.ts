@@ -62,9 +62,14 @@ export function createServer(config: ServeConfig, holder: ModelHolder, modelName
   app.get('/healthz', async () => ({ status: 'ok', service: 'flts-inference', ...status(), queue_length: batcher.queued }));
   app.get('/ready', async (_request, reply) => (ready() ? { status: 'ready', ...status() } : reply.code(503).send({ status: 'not_ready' })));
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  app.post('/reload', async () => {
-    const result = await holder.reload(true);
-    return { status: result.status, model_version: result.version, run_id: result.runId ?? null };
+  app.post('/reload', async (_request, reply) => {
+    try {
+      const result = await holder.reload(true);
+      return { status: result.status, model_version: result.version, run_id: result.runId ?? null };
+    } catch (error) {
+      // The model that was serving (if any) still is; 502: the model source failed us.
+      return reply.code(502).send({ status: 'failed', error: messageOf(error), ...status() });
+    }
   });
 
   app.get('/v2/health/live', async () => ({ live: true }));

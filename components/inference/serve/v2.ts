@@ -46,7 +46,7 @@ export function modelMetadata(slot: ModelSlot, name: string) {
       horizon: d.horizon,
       frequency: d.frequency,
       config_hash: d.configHash,
-      optional_inputs: d.timeFeatureColumns,
+      optional_inputs: [...d.timeFeatureColumns, ...d.ignoredColumns],
     },
   };
 }
