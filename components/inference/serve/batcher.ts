@@ -3,8 +3,9 @@
  * up to `maxBatchSize` per forward pass, at most `maxConcurrency` batches at a time. An idle model waits at most
  * `batchWaitMs` after the oldest request arrived for others to join; requests that arrive while batches run
  * simply make the next batch larger. A full queue refuses new requests at once (429 with a Retry-After from the
- * measured batch time); a request not answered within `deadlineMs` of its arrival gets 504, and if it is still
- * queued it is dropped so that no work is spent on it.
+ * measured batch time); a request not answered within `deadlineMs` of its arrival gets 504: if it is still
+ * queued it is dropped, and a running batch whose every request has passed its deadline stops at its next
+ * round, so that no work is spent on answers no one waits for.
  *
  * A request is forecast by the model it was validated against: a batch only takes requests of one model, so
  * that after a model swap the queued requests of the old model finish on it. `done` tells the caller when a
@@ -23,7 +24,7 @@ export interface BatchLimits {
 
 /** Anything that forecasts a batch: a served model. */
 export interface BatchModel {
-  forecast(requests: readonly ForecastRequest[]): Promise<ForecastAnswer[]>;
+  forecast(requests: readonly ForecastRequest[], options?: { cancelled?: () => boolean }): Promise<ForecastAnswer[]>;
 }
 
 interface Job {
@@ -132,7 +133,12 @@ export class Batcher {
     this.#running++;
     const started = performance.now();
     try {
-      const answers = await batch[0]!.model.forecast(batch.map((job) => job.request));
+      // A batch whose every request passed its deadline stops early: no one is waiting for it.
+      const cancelled = () => batch.every((job) => job.settled);
+      const answers = await batch[0]!.model.forecast(
+        batch.map((job) => job.request),
+        { cancelled },
+      );
       batch.forEach((job, i) => job.resolve(answers[i]!));
     } catch (error) {
       for (const job of batch) job.reject(error);

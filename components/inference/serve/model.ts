@@ -72,10 +72,17 @@ export interface ForecastAnswer {
 
 export interface ServingModel {
   readonly description: ModelDescription;
-  /** Forecasts for every request, in order; one forward pass per horizon round for the whole batch. */
-  forecast(requests: readonly ForecastRequest[]): Promise<ForecastAnswer[]>;
+  /**
+   * Forecasts for every request, in order; one forward pass per horizon round for the whole batch. When
+   * `cancelled()` turns true (every client gave up) it stops between rounds and rejects.
+   */
+  forecast(requests: readonly ForecastRequest[], options?: ForecastOptions): Promise<ForecastAnswer[]>;
   /** Frees the model's memory (tensors); the model is not used afterwards. */
   dispose(): void;
+}
+
+export interface ForecastOptions {
+  cancelled?: () => boolean;
 }
 
 export interface LoadServingModelOptions {
@@ -122,7 +129,7 @@ class LoadedServingModel implements ServingModel {
     };
   }
 
-  async forecast(requests: readonly ForecastRequest[]): Promise<ForecastAnswer[]> {
+  async forecast(requests: readonly ForecastRequest[], options: ForecastOptions = {}): Promise<ForecastAnswer[]> {
     if (requests.length === 0) return [];
     const { manifest } = this.#model;
     const H = manifest.horizon;
@@ -138,6 +145,9 @@ class LoadedServingModel implements ServingModel {
     const scaled = requests.map((request) => new Float64Array(request.steps));
     const rounds = Math.max(...requests.map((request) => Math.ceil(request.steps / H)));
     for (let round = 0; round < rounds; round++) {
+      // Between rounds, let the event loop run: new requests queue up and deadlines fire during a long forecast.
+      if (round > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (options.cancelled?.()) throw new Error(`Forecast abandoned after ${round} of ${rounds} rounds: every request of the batch passed its deadline.`);
       const active = requests.flatMap((request, i) => (round * H < request.steps ? [i] : []));
       const origins = Int32Array.from(active, (i) => offsets[i]! + requests[i]!.time.length - 1 + round * H);
       const values = await this.#model.forecaster(batch, origins);
