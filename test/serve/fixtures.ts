@@ -34,6 +34,8 @@ export interface Registry {
   prophet: TrainedModel;
   /** The raw held-out CSV rows (time, down, up, rnti_count), original units. */
   rows: SampleRow[];
+  /** Preprocess's held-out split of the same rows (scaled, with time features): what batch inference reads. */
+  inferenceData: string;
   /** The preprocessing manifest the model was logged with (scaler, features, window). */
   manifest(model: TrainedModel): Promise<{ scaler: { columns: Record<string, { center: number; scale: number }> }; features: string[] }>;
   /** Registers `model` as a new version of MODEL and points `alias` at it; returns the version. */
@@ -86,7 +88,8 @@ export async function trainedRegistry(): Promise<Registry> {
       const directory = await tracker.downloadArtifacts(model.modelUri, await tempDir('flts-serve-manifest-'));
       return JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8'));
     };
-    return { mlflow, tracker, gru, prophet, rows: parseRows(await readFile(test, 'utf8')), promote, manifest, stop: () => mlflow.stop() };
+    const rows = parseRows(await readFile(test, 'utf8'));
+    return { mlflow, tracker, gru, prophet, rows, inferenceData: splits.inference_data.uri, promote, manifest, stop: () => mlflow.stop() };
   } catch (error) {
     await mlflow.stop();
     throw error;
