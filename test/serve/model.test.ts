@@ -2,9 +2,11 @@
  * The serving model against batch inference: for raw rows in original units, the served forecast (its own time
  * features and scaling, batched with other requests) equals what the inference component computes from
  * preprocess's scaled split of the same rows (`forecastFuture`, unscaled with the model's scaler), for the GRU
- * and for Prophet, intervals included. And a local model directory serves without any registry.
+ * and for Prophet, intervals included. The champion of an offline mlruns/ registry serves (the local runner's), and
+ * so does a local model directory, without any registry.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { forecastFuture } from '../../components/inference/future.js';
 import { loadServingModel, type ForecastRequest } from '../../components/inference/serve/model.js';
@@ -13,8 +15,9 @@ import { sliceRows } from '../../shared/series/frame.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { parseTimestamp } from '../../shared/series/timestamps.js';
 import { readDataset } from '../../shared/table/dataset.js';
+import { openTracking } from '../../shared/tracking/index.js';
 import { tempDir } from '../helpers/component.js';
-import { get, post, predictBody, startServe, trainedRegistry, type Registry, type TrainedModel } from './fixtures.js';
+import { get, MODEL, post, predictBody, startServe, trainedRegistry, type Registry, type TrainedModel } from './fixtures.js';
 
 let registry: Registry;
 const directories: Partial<Record<TrainedModel['type'], string>> = {};
@@ -80,6 +83,26 @@ for (const type of ['gru', 'prophet'] as const) {
     });
   });
 }
+
+describe('serving the champion of an offline mlruns/ directory (what `npm start -- --serve` does after a local run)', () => {
+  it('resolves the alias in the offline registry and serves that version', async () => {
+    const mlruns = join(await tempDir('flts-serve-mlruns-'), 'mlruns');
+    const offline = await openTracking({ trackingUri: mlruns, experiment: 'flts-gru' });
+    const run = await offline.startRun({ runName: 'GRU' });
+    const logged = await run.logModel(directories.gru!, 'model', { flavor: { name: 'tfjs_layers', config: { model_file: 'model.json', cell: 'gru' } }, metadata: { model_type: 'gru' } });
+    await run.end('FINISHED');
+    const version = await offline.registerModel(logged.modelUri, MODEL);
+    await offline.setAlias(MODEL, 'champion', version.version);
+    const server = await startServe({ 'tracking-uri': mlruns });
+    try {
+      const answer = await post(`${server.url}/predict`, predictBody(registry.rows));
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual([answer.body['model_version'], answer.body['run_id']], [version.version, run.runId]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
 
 describe('serving a local model directory', () => {
   it('needs no registry: the answer names the run from the directory\'s MLmodel and version "local"', async () => {
