@@ -1,11 +1,13 @@
 /**
  * The serve mode under load, next to `mlflow models serve` in the same run: closed-loop load with autocannon at
  * 1, 16 and 64 connections and an open-loop overload (512 connections offered twice the best closed-loop rate),
- * for our default GRU and our Prophet, and for an equivalent PyTorch GRU pyfunc (same window, input width, hidden
+ * for our default GRU and our Prophet (and, for ours, the open loop again with 20-round forecasts, which fills the
+ * queue where the load generator cannot), and for an equivalent PyTorch GRU pyfunc (same window, input width, hidden
  * size, depth and horizon; bench/serve_peer.py) served by MLflow with one worker. Each request is one window of
  * the same generated rows: ours as /predict (timestamps plus the raw columns; time features and scaling done by
  * the server), MLflow's as `dataframe_split` of the already-featured window. Also: CPU and RSS idle and under
- * load, and time from process start to ready. Writes bench/results/serve.json.
+ * load, and time from process start to ready. Writes bench/results/serve.json and serve.md (`--render` redoes
+ * the table from the JSON).
  *
  *   npm run bench -- serve        (BENCH_SERVE_SECONDS: seconds per load level, default 8)
  *
@@ -15,7 +17,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { preprocessSpec } from '../components/preprocess/spec.js';
@@ -54,6 +56,8 @@ interface Served {
   idle: { cpuPercent: number; rssMb: number };
   closedLoop: Level[];
   openLoop: Level & { offeredRate: number };
+  /** Ours only: the open loop again with requests 20 times as long (120 steps, 20 rounds), so that the server, not the load generator, is the bottleneck and the queue fills. */
+  heavyOpenLoop?: Level & { offeredRate: number };
 }
 
 const ok = (run: LocalRunResult) => {
@@ -168,7 +172,7 @@ async function level(url: string, body: string, pid: number, connections: number
   };
 }
 
-async function measure(name: string, server: { child: ChildProcess; readySeconds: number }, url: string, body: string): Promise<Served> {
+async function measure(name: string, server: { child: ChildProcess; readySeconds: number }, url: string, body: string, heavyBody?: string): Promise<Served> {
   const pid = server.child.pid!;
   // Warm-up, then idle CPU and memory over two quiet seconds.
   await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 4, amount: 200 });
@@ -183,7 +187,10 @@ async function measure(name: string, server: { child: ChildProcess; readySeconds
   const offeredRate = Math.ceil(2 * Math.max(...closedLoop.map((l) => l.requestsPerSecond)));
   const openLoop = { ...(await level(url, body, pid, 512, offeredRate)), offeredRate };
   console.log(`${name} open loop at ${offeredRate}/s`, openLoop);
-  return { name, readySeconds: server.readySeconds, idle, closedLoop, openLoop };
+  if (!heavyBody) return { name, readySeconds: server.readySeconds, idle, closedLoop, openLoop };
+  const heavyOpenLoop = { ...(await level(url, heavyBody, pid, 512, offeredRate)), offeredRate };
+  console.log(`${name} heavy open loop at ${offeredRate}/s`, heavyOpenLoop);
+  return { name, readySeconds: server.readySeconds, idle, closedLoop, openLoop, heavyOpenLoop };
 }
 
 async function ours(name: string, directory: string, body: string): Promise<Served> {
@@ -195,7 +202,8 @@ async function ours(name: string, directory: string, body: string): Promise<Serv
     { ...process.env, FLTS_QUIET: '1' },
   );
   try {
-    return await measure(name, server, `http://127.0.0.1:${port}/predict`, body);
+    const heavy = JSON.stringify({ ...JSON.parse(body), inference_length: 20 * TASK.horizon });
+    return await measure(name, server, `http://127.0.0.1:${port}/predict`, body, heavy);
   } finally {
     stop(server.child);
   }
@@ -204,7 +212,8 @@ async function ours(name: string, directory: string, body: string): Promise<Serv
 async function peer(root: string, body: string, features: number): Promise<Served | string> {
   const torch = spawnSync('bash', [join(repoRoot, 'bench', 'rnn-speed-torch.sh')], { encoding: 'utf8' });
   if (torch.status !== 0) return `skipped: PyTorch could not be installed (${torch.stderr.trim().split('\n').at(-1)})`;
-  const env = { ...process.env, LD_LIBRARY_PATH: torch.stdout.trim(), MLFLOW_ALLOW_FILE_STORE: 'true' };
+  // `mlflow models serve` runs `uvicorn` from PATH: the venv's.
+  const env = { ...process.env, PATH: `${join(repoRoot, '.venv', 'bin')}:${process.env['PATH']}`, LD_LIBRARY_PATH: torch.stdout.trim(), MLFLOW_ALLOW_FILE_STORE: 'true' };
   const python = join(repoRoot, '.venv', 'bin', 'python');
   const modelDir = join(root, 'pyfunc-gru');
   const saved = spawnSync(python, [join(repoRoot, 'bench', 'serve_peer.py'), modelDir, String(TASK.input_length), String(features), String(GRU.hidden_size), String(GRU.num_layers), String(TASK.horizon)], { env, encoding: 'utf8' });
@@ -223,6 +232,43 @@ async function peer(root: string, body: string, features: number): Promise<Serve
   }
 }
 
+/** bench/results/serve.md from the JSON record: one table row per server and load level. */
+async function renderMarkdown(): Promise<void> {
+  const record = JSON.parse(await readFile(new URL('./results/serve.json', import.meta.url), 'utf8')) as {
+    date: string;
+    machine: { cpus: number; model: string; node: string };
+    seconds_per_level: number;
+    servers: Served[];
+    peer: string;
+    ratio_gru_vs_mlflow_at_64: number | null;
+  };
+  const f = (n: number, digits = 0) => n.toFixed(digits);
+  const lines = [
+    '# Serve mode under load (bench/serve.ts)',
+    '',
+    `${record.date}, ${record.machine.cpus} CPUs (${record.machine.model}), Node ${record.machine.node}; ${record.seconds_per_level} s per level; the load`,
+    'generator (autocannon) runs on the same CPUs as the server. CPU % is of one core (200 % = both). RSS is the',
+    'peak over the level, of the whole process group (uvicorn and its worker for MLflow).',
+    '',
+    '| server | load | req/s | p50 ms | p99 ms | shed (429) | other failures | CPU % | RSS MB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const server of record.servers) {
+    const row = (load: string, l: Level) => lines.push(`| ${server.name} | ${load} | ${f(l.requestsPerSecond)} | ${f(l.p50Ms)} | ${f(l.p99Ms)} | ${l.shed} (${f(100 * l.shedRate, 1)} %) | ${l.other} | ${f(l.cpuPercent)} | ${f(l.rssMb)} |`);
+    for (const l of server.closedLoop) row(`closed loop, ${l.connections} conn.`, l);
+    row(`open loop, 512 conn., offered ${server.openLoop.offeredRate}/s`, server.openLoop);
+    if (server.heavyOpenLoop) row(`open loop, 20-round forecasts, offered ${server.heavyOpenLoop.offeredRate}/s`, server.heavyOpenLoop);
+  }
+  lines.push('', '| server | ready after (s) | idle CPU % | idle RSS MB |', '| --- | ---: | ---: | ---: |');
+  for (const server of record.servers) lines.push(`| ${server.name} | ${f(server.readySeconds, 2)} | ${f(server.idle.cpuPercent, 1)} | ${f(server.idle.rssMb)} |`);
+  lines.push('', record.ratio_gru_vs_mlflow_at_64 === null ? `Peer: ${record.peer}.` : `Throughput at 64 connections, our GRU / mlflow models serve: **${f(record.ratio_gru_vs_mlflow_at_64, 1)}×**.`, '');
+  await writeFile(new URL('./results/serve.md', import.meta.url), lines.join('\n'));
+}
+
+if (process.argv.includes('--render')) {
+  await renderMarkdown();
+  process.exit(0);
+}
 if (!existsSync(join(repoRoot, 'dist', 'inference.js'))) throw new Error('dist/inference.js is missing; run `npm run build` first.');
 const setup = await models();
 const gru = await ours('flts serve, GRU (default: 30×9 window, 64 units, 1 layer, horizon 6)', setup.gru, setup.predictBody);
@@ -235,3 +281,4 @@ await recordResult('serve', {
   peer: typeof mlflow === 'string' ? mlflow : 'ran',
   ratio_gru_vs_mlflow_at_64: typeof mlflow === 'string' ? null : best(gru) / best(mlflow),
 });
+await renderMarkdown();

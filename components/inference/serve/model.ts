@@ -162,7 +162,7 @@ class LoadedServingModel implements ServingModel {
       });
     }
     const scale = columnScale(manifest.scaler, manifest.target);
-    const intervals = this.#intervals(batch, requests, offsets);
+    const intervals = await this.#intervals(batch, requests, offsets, options);
     return requests.map((request, i) => {
       const n = request.time.length;
       const answer: ForecastAnswer = {
@@ -202,16 +202,30 @@ class LoadedServingModel implements ServingModel {
     return frame;
   }
 
-  /** The model's interval at every future row of every request (scaled), and where each request's rows start. */
-  #intervals(batch: SeriesFrame, requests: readonly ForecastRequest[], offsets: readonly number[]) {
-    if (!this.description.hasIntervals || !this.#model.interval) return undefined;
-    const rows: number[] = [];
+  /**
+   * The model's interval at every future row of every request (scaled), and where each request's rows start.
+   * Simulated one request at a time (Prophet draws its uncertainty samples per row, so this costs the same as one
+   * call) with the event loop let in between: a batch of long forecasts does not hold up other connections,
+   * deadlines or shedding for its whole duration.
+   */
+  async #intervals(batch: SeriesFrame, requests: readonly ForecastRequest[], offsets: readonly number[], options: ForecastOptions) {
+    const interval = this.#model.interval;
+    if (!this.description.hasIntervals || !interval) return undefined;
+    const total = requests.reduce((sum, request) => sum + request.steps, 0);
+    const lower = new Float64Array(total);
+    const upper = new Float64Array(total);
     const start: number[] = [];
-    requests.forEach((request, i) => {
-      start.push(rows.length);
-      for (let k = 0; k < request.steps; k++) rows.push(offsets[i]! + request.time.length + k);
-    });
-    const { lower, upper } = this.#model.interval(batch, Int32Array.from(rows));
+    let at = 0;
+    for (const [i, request] of requests.entries()) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (options.cancelled?.()) throw new Error('Forecast abandoned while simulating intervals: every request of the batch passed its deadline.');
+      const rows = Int32Array.from({ length: request.steps }, (_, k) => offsets[i]! + request.time.length + k);
+      const bounds = interval(batch, rows);
+      lower.set(bounds.lower, at);
+      upper.set(bounds.upper, at);
+      start.push(at);
+      at += request.steps;
+    }
     return { lower, upper, start };
   }
 }
