@@ -6,10 +6,10 @@
  *
  * How a batch becomes one forward pass: each request's rows are scaled with the model's scaler and extended
  * with its future rows (time features computed from the timestamps, other features held at their last value,
- * the target filled in with the forecasts as they come — see ../future.ts); the extended frames are concatenated
- * into one frame, and every round forecasts one horizon for every request that still needs steps, with one
- * origin per request. The recurrent models read each origin's window by row index, Prophet reads the timestamps
- * and regressors after each origin, so requests never see each other's rows.
+ * the target filled in with the forecasts as they come — see ../future.ts); for the recurrent models, which read
+ * each origin's window by row index, the extended frames are concatenated into one frame, and every round
+ * forecasts one horizon for every request that still needs steps, with one origin per request. Prophet reads
+ * its frame as a time-ordered table, so each of its requests keeps a frame of its own.
  */
 import type { Logger } from '../../../shared/log.js';
 import { loadModel, type LoadedModel } from '../../../shared/models/load.js';
@@ -107,11 +107,14 @@ class LoadedServingModel implements ServingModel {
   readonly #model: LoadedModel;
   /** Every column the model's frames carry, in order: the manifest's features, then the target if it is not one. */
   readonly #columns: string[];
+  /** Whether the model reads its inputs by row (GRU, LSTM) rather than by timestamp (Prophet). */
+  readonly #readsRows: boolean;
 
   constructor(model: LoadedModel) {
     this.#model = model;
     const { manifest } = model;
     this.#columns = [...new Set([...manifest.features, manifest.target])];
+    this.#readsRows = model.modelType !== 'prophet';
     this.description = {
       modelType: model.modelType,
       runId: model.runId,
@@ -130,6 +133,20 @@ class LoadedServingModel implements ServingModel {
   }
 
   async forecast(requests: readonly ForecastRequest[], options: ForecastOptions = {}): Promise<ForecastAnswer[]> {
+    // The recurrent models read each origin's window by row index, so the whole batch is one frame. Prophet
+    // predicts over the frame's timestamps as a time-ordered table; requests whose times overlap would interleave
+    // in a joined frame and the answers would be matched to the wrong rows, so each request gets a frame of its own.
+    const groups = this.#readsRows ? [requests] : requests.map((request) => [request]);
+    const answers: ForecastAnswer[] = [];
+    for (const [g, group] of groups.entries()) {
+      if (g > 0) await new Promise((resolve) => setImmediate(resolve));
+      answers.push(...(await this.#forecastTogether(group, options)));
+    }
+    return answers;
+  }
+
+  /** Forecasts for requests joined into one frame (see the module comment). */
+  async #forecastTogether(requests: readonly ForecastRequest[], options: ForecastOptions): Promise<ForecastAnswer[]> {
     if (requests.length === 0) return [];
     const { manifest } = this.#model;
     const H = manifest.horizon;
