@@ -12,7 +12,8 @@
  *   npm run bench -- serve        (BENCH_SERVE_SECONDS: seconds per load level, default 8)
  *
  * The models come from the real trainer bundles on the built-in sample data (default architecture, one epoch:
- * serving cost does not depend on the weights). Needs `npm run build`, the .venv (tools/python-env.sh) and, for
+ * serving cost does not depend on the weights). Needs `npm run build` (with tools/native-cells/build.sh first, as
+ * the image has them: the compiled cell loops), the .venv (tools/python-env.sh) and, for
  * the peer, PyTorch (bench/rnn-speed-torch.sh); without PyTorch the peer is skipped and said so.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -193,11 +194,11 @@ async function measure(name: string, server: { child: ChildProcess; readySeconds
   return { name, readySeconds: server.readySeconds, idle, closedLoop, openLoop, heavyOpenLoop };
 }
 
-async function ours(name: string, directory: string, body: string): Promise<Served> {
+async function ours(name: string, directory: string, body: string, flags: string[] = []): Promise<Served> {
   const port = await freePort();
   const server = await start(
     process.execPath,
-    [join(repoRoot, 'dist', 'inference.js'), 'serve', '--model', directory, '--port', String(port), '--host', '127.0.0.1'],
+    [join(repoRoot, 'dist', 'inference.js'), 'serve', '--model', directory, '--port', String(port), '--host', '127.0.0.1', ...flags],
     `http://127.0.0.1:${port}/ready`,
     { ...process.env, FLTS_QUIET: '1' },
   );
@@ -272,12 +273,15 @@ if (process.argv.includes('--render')) {
 if (!existsSync(join(repoRoot, 'dist', 'inference.js'))) throw new Error('dist/inference.js is missing; run `npm run build` first.');
 const setup = await models();
 const gru = await ours('flts serve, GRU (default: 30×9 window, 64 units, 1 layer, horizon 6)', setup.gru, setup.predictBody);
+// With the compiled cell loops the recurrent layers do not need libtensorflow; the pure-JS backend then only runs
+// the dense head, and the process is smaller and ready sooner.
+const gruCpu = await ours('flts serve, GRU, --backend cpu', setup.gru, setup.predictBody, ['--backend', 'cpu']);
 const prophet = await ours('flts serve, Prophet (default, 1000 uncertainty samples for the interval)', setup.prophet, setup.predictBody);
 const mlflow = await peer(setup.root, setup.peerBody, setup.features);
 const best = (served: Served) => served.closedLoop.find((l) => l.connections === 64)!.requestsPerSecond;
 await recordResult('serve', {
   seconds_per_level: SECONDS,
-  servers: [gru, prophet, ...(typeof mlflow === 'string' ? [] : [mlflow])],
+  servers: [gru, gruCpu, prophet, ...(typeof mlflow === 'string' ? [] : [mlflow])],
   peer: typeof mlflow === 'string' ? mlflow : 'ran',
   ratio_gru_vs_mlflow_at_64: typeof mlflow === 'string' ? null : best(gru) / best(mlflow),
 });

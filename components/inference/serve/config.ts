@@ -55,9 +55,10 @@ export const SERVE_OPTIONS = {
     flag: 'batch-wait-ms',
     env: 'FLTS_SERVE_BATCH_WAIT_MS',
     kind: 'integer',
-    default: 2,
+    default: 0,
     min: 0,
-    description: 'Longest a request waits for others to join its batch when the model is idle (requests arriving while a batch runs join the next one anyway).',
+    description:
+      'Longest a request waits for others to join its batch when the model is idle. 0 (the default) forecasts at once: with max-concurrency 1, requests arriving while a batch runs join the next one anyway, so waiting only adds latency; raise it with max-concurrency > 1.',
   },
   maxConcurrency: { flag: 'max-concurrency', env: 'FLTS_SERVE_MAX_CONCURRENCY', kind: 'integer', default: 1, min: 1, description: 'Batches forecast at the same time.' },
   maxQueue: {
