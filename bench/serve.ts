@@ -19,6 +19,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { preprocessSpec } from '../components/preprocess/spec.js';
@@ -239,6 +240,7 @@ async function renderMarkdown(): Promise<void> {
     date: string;
     machine: { cpus: number; model: string; node: string };
     seconds_per_level: number;
+    load_average_at_end?: number[];
     servers: Served[];
     peer: string;
     ratio_gru_vs_mlflow_at_64: number | null;
@@ -247,7 +249,7 @@ async function renderMarkdown(): Promise<void> {
   const lines = [
     '# Serve mode under load (bench/serve.ts)',
     '',
-    `${record.date}, ${record.machine.cpus} CPUs (${record.machine.model}), Node ${record.machine.node}; ${record.seconds_per_level} s per level; the load`,
+    `${record.date}, ${record.machine.cpus} CPUs (${record.machine.model}), Node ${record.machine.node}; ${record.seconds_per_level} s per level${record.load_average_at_end ? `; load average ${record.load_average_at_end.join(', ')} at the end (other work on the machine)` : ''}; the load`,
     'generator (autocannon) runs on the same CPUs as the server. CPU % is of one core (200 % = both). RSS is the',
     'peak over the level, of the whole process group (uvicorn and its worker for MLflow).',
     '',
@@ -281,6 +283,8 @@ const mlflow = await peer(setup.root, setup.peerBody, setup.features);
 const best = (served: Served) => served.closedLoop.find((l) => l.connections === 64)!.requestsPerSecond;
 await recordResult('serve', {
   seconds_per_level: SECONDS,
+  // Other work on the machine skews every number; the ratio comes from one run, under the same load.
+  load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))),
   servers: [gru, gruCpu, prophet, ...(typeof mlflow === 'string' ? [] : [mlflow])],
   peer: typeof mlflow === 'string' ? mlflow : 'ran',
   ratio_gru_vs_mlflow_at_64: typeof mlflow === 'string' ? null : best(gru) / best(mlflow),
