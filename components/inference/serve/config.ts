@@ -66,7 +66,7 @@ export const SERVE_OPTIONS = {
     env: 'FLTS_SERVE_MAX_QUEUE',
     kind: 'integer',
     default: 256,
-    min: 0,
+    min: 1,
     description: 'Requests that may wait for a batch; beyond it a request gets 429 with Retry-After.',
   },
   deadlineMs: {
