@@ -13,7 +13,8 @@ let server: ServeProcess;
 
 before(async () => {
   registry = await trainedRegistry();
-  server = await startServe({ 'tracking-uri': registry.mlflow.url, model: `models:/${MODEL}@champion`, 'poll-interval-ms': 0 });
+  // A batch wait long enough that concurrent test requests always meet in one batch, even on a busy machine.
+  server = await startServe({ 'tracking-uri': registry.mlflow.url, model: `models:/${MODEL}@champion`, 'poll-interval-ms': 0, 'batch-wait-ms': 20 });
 });
 after(async () => {
   await server?.stop();

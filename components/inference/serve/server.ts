@@ -3,10 +3,11 @@
  * readiness, metrics and reload, over one model holder and one batcher. Routes only parse, submit and format;
  * every failure becomes a status code and a JSON body `{"error": "...", "field": "..."}`, never a crash.
  *
- * Why fastify: on Node it parses JSON bodies with a size limit (413) and content-type checks built in, runs on
- * Node's own http server with no Request/Response translation, and its hooks give the metrics one place to
- * count every answer, fastify's own 400/413/415 included. Hono's strengths (Web-standard handlers for many
- * runtimes) buy nothing in a Node-only container and cost an adapter layer per request.
+ * Why fastify: measured on the /predict body without a model, 4–6× hono-on-node-server's requests per second
+ * (bench/results/serve-framework.md); on Node it parses JSON bodies with a size limit (413) and content-type
+ * checks built in, runs on Node's own http server with no Request/Response translation, and its hooks give the
+ * metrics one place to count every answer, fastify's own 400/413/415 included. Hono's strengths (Web-standard
+ * handlers for many runtimes) buy nothing in a Node-only container and cost an adapter layer per request.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../../shared/log.js';
