@@ -1,10 +1,13 @@
 /**
  * Following the registry alias: a server whose alias is not set yet answers health but not readiness, and
  * becomes ready when the alias appears; moving the alias under load swaps the model with no failed request,
- * answers switch run id, and no request that starts after the switch is answered by the old model; POST /reload
- * loads a new version at once, or says nothing changed.
+ * answers switch run id, and no request that starts after the switch is answered by the old model; a version that
+ * does not load leaves the old one serving; POST /reload loads a new version at once, or says nothing changed.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { get, MODEL, post, predictBody, startServe, trainedRegistry, type Registry, type ServeProcess } from './fixtures.js';
@@ -108,6 +111,26 @@ describe('following the registry alias', () => {
     assert.match(metrics, /flts_serve_model_loads_total\{outcome="loaded"\} 2/);
     assert.match(metrics, new RegExp(`flts_serve_model_version ${version}`));
     assert.match(metrics, new RegExp(`flts_serve_model_info\\{name="${MODEL}",version="${version}",run_id="${registry.prophet.runId}",type="prophet"\\} 1`));
+  });
+
+  it('an alias moved to a version that does not load leaves the old model serving, and counts the failure', async () => {
+    await registry.tracker.setAlias(MODEL, 'broken', '1');
+    const server = await serve({ model: `models:/${MODEL}@broken`, 'poll-interval-ms': 200 });
+    const traffic = load(server, 4);
+    // A logged model with an MLmodel but no model files in it.
+    const empty = await mkdtemp(join(tmpdir(), 'flts-serve-empty-'));
+    await writeFile(join(empty, 'README.txt'), 'not a model\n');
+    const run = await registry.tracker.startRun({ runName: 'broken' });
+    const logged = await run.logModel(empty, 'model', { flavor: { name: 'tfjs_layers', config: { model_file: 'model.json', cell: 'gru' } } });
+    await run.end('FINISHED');
+    const bad = await registry.tracker.registerModel(logged.modelUri, MODEL);
+    await registry.tracker.setAlias(MODEL, 'broken', bad.version);
+    await until(async () => /flts_serve_model_loads_total\{outcome="failed"\} [1-9]/.test((await get(`${server.url}/metrics`)).text), 30_000, 'a failed load');
+    const samples = await traffic.stop();
+    assert.deepEqual(samples.filter((s) => s.status !== 200).map((s) => [s.status, s.body['error']]), [], 'no failed request');
+    assert.deepEqual(new Set(samples.map((s) => s.runId)), new Set([registry.gru.runId]));
+    assert.deepEqual((await get(`${server.url}/healthz`)).body['model_version'], '1');
+    assert.match(await server.log(), new RegExp(`WARNING loading version ${bad.version} of models:/${MODEL}@broken failed; still serving version 1: `));
   });
 
   it('POST /reload loads the version the alias names now, and says when nothing changed', async () => {
