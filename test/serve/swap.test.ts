@@ -130,7 +130,10 @@ describe('following the registry alias', () => {
     assert.deepEqual(samples.filter((s) => s.status !== 200).map((s) => [s.status, s.body['error']]), [], 'no failed request');
     assert.deepEqual(new Set(samples.map((s) => s.runId)), new Set([registry.gru.runId]));
     assert.deepEqual((await get(`${server.url}/healthz`)).body['model_version'], '1');
-    assert.match(await server.log(), new RegExp(`WARNING loading version ${bad.version} of models:/${MODEL}@broken failed; still serving version 1: `));
+    const log = await server.log();
+    assert.match(log, new RegExp(`WARNING loading version ${bad.version} of models:/${MODEL}@broken failed; still serving version 1: `));
+    await sleep(600);
+    assert.match((await get(`${server.url}/metrics`)).text, /flts_serve_model_loads_total\{outcome="failed"\} 1\n/, 'the broken version is not fetched again at every poll');
   });
 
   it('POST /reload loads the version the alias names now, and says when nothing changed', async () => {

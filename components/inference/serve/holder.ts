@@ -81,6 +81,8 @@ export class ModelHolder {
   #current: Slot | undefined;
   #loading: Promise<LoadResult> | undefined;
   #poller: NodeJS.Timeout | undefined;
+  /** The last version that failed to load. */
+  #brokenVersion: string | undefined;
 
   constructor(source: ModelSource, options: { log: Logger; backend: string; events?: HolderEvents }) {
     this.source = source;
@@ -146,6 +148,10 @@ export class ModelHolder {
     if (current && current.version === wanted.version && !(force && !this.source.moves)) {
       return { status: 'unchanged', version: current.version, runId: current.runId };
     }
+    // A version that failed to load is not downloaded again at every poll; a forced reload (POST /reload) retries it.
+    if (current && !force && wanted.version === this.#brokenVersion) {
+      return { status: 'unchanged', version: current.version, runId: current.runId };
+    }
     const started = performance.now();
     let fetched: FetchedVersion | undefined;
     let model: ServingModel | undefined;
@@ -156,9 +162,11 @@ export class ModelHolder {
     } catch (error) {
       model?.dispose();
       await fetched?.release();
+      this.#brokenVersion = wanted.version;
       this.#failed(error, `loading version ${wanted.version} of`);
       throw error;
     }
+    this.#brokenVersion = undefined;
     const slot = new Slot(model, fetched);
     this.#current = slot;
     current?.retire();
