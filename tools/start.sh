@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # `npm start`: builds the compiled cell loops where a C++ compiler is at hand (the recurrent layers run on the
 # backend otherwise, slower), then the component bundles, then runs the whole pipeline locally
-# (pipelines/run-local.ts).
+# (pipelines/run-local.ts), or with --serve serves its champion (node dist/inference.js serve).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! bash tools/native-cells/build.sh; then
   echo "npm start: the compiled cell loops could not be built (above); the GRU/LSTM layers run on the TensorFlow.js backend" >&2
 fi
 npm run --silent build
+# `npm start -- --serve [serve flags]`: serve the champion of the last local run (./mlruns, or MLFLOW_TRACKING_URI)
+# over HTTP instead of running the pipeline; `npm start -- --serve --help` lists the flags.
+if [[ "${1:-}" == "--serve" ]]; then
+  shift
+  exec node dist/inference.js serve "$@"
+fi
 exec node --import tsx pipelines/run-local.ts "$@"

@@ -37,14 +37,14 @@ export interface Model {
 
 /**
  * Lower and upper bounds (scaled) around `forecasts`, in forecast's (origins.length, H) layout. In a recursive
- * forecast past the data, `recursion` says which round this is (0: forecast from data) and which row was the
- * last real one, for intervals that widen as the forecast feeds on its own forecasts.
+ * forecast past the data, `recursion` says which round this is (0: forecast from data) and, for each origin, the
+ * row of its series' last real value, for intervals that widen as the forecast feeds on its own forecasts.
  */
 export type IntervalFunction = (
   frame: SeriesFrame,
   origins: Int32Array,
   forecasts: ArrayLike<number>,
-  recursion?: { round: number; lastDataRow: number },
+  recursion?: { round: number; dataRows: Int32Array },
 ) => { lower: Float64Array; upper: Float64Array };
 
 /** A model a trainer has just fitted: a Model that can also save itself and describe its training. */

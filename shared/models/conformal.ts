@@ -67,7 +67,7 @@ export function conformalInterval(calibration: ConformalInterval, manifest: Prep
     const lower = new Float64Array(origins.length * H);
     const upper = new Float64Array(origins.length * H);
     for (let i = 0; i < origins.length; i++) {
-      const sigma = windowVolatility(frame, manifest, recursion ? recursion.lastDataRow : origins[i]!) ** calibration.exponent;
+      const sigma = windowVolatility(frame, manifest, recursion ? recursion.dataRows[i]! : origins[i]!) ** calibration.exponent;
       for (let h = 0; h < H; h++) {
         const k = i * H + h;
         const q = calibration.halfWidths[h]! * sigma * widen;

@@ -1,13 +1,15 @@
 /**
- * Forecasting past the end of the data, for any model: the frame is extended by the future rows, their time
- * features computed from the timestamps and their target lags rebuilt from the forecasts as they are made
- * (shared/series/derived.ts, the code preprocess derives them with); the target is filled with the model's own
- * forecasts, `horizon` steps at a time (recursive beyond one horizon). Observed features that cannot be derived
- * hold their last known value — the assumption upstream FLTS's recursive mode made.
+ * Forecasting past the end of the data, for any model and any number of series at once: each frame is extended by
+ * its future rows, their time features computed from the timestamps and their target lags rebuilt from the
+ * forecasts as they are made (shared/series/derived.ts, the code preprocess derives them with); the target is filled
+ * with the model's own forecasts, `horizon` steps at a time (recursive beyond one horizon). Observed features that
+ * cannot be derived hold their last known value — the assumption upstream FLTS's recursive mode made. Batch
+ * inference forecasts one frame; the HTTP predictor a batch of requests, in one forward pass per round for models
+ * that read windows by row (GRU, LSTM).
  */
 import { DataError } from '../errors.js';
-import { fillLags, fillTimeFeatures, derivedFeatures } from '../series/derived.js';
-import type { SeriesFrame } from '../series/frame.js';
+import { derivedFeatures, fillLags, fillTimeFeatures } from '../series/derived.js';
+import { concatFrames, type SeriesFrame } from '../series/frame.js';
 import type { PreprocessingManifest } from '../series/manifest.js';
 import type { Model } from './adapter.js';
 
@@ -23,35 +25,81 @@ export interface FutureForecast {
   frame: SeriesFrame;
 }
 
+export interface FutureOptions {
+  /** Checked between rounds: when it turns true the forecast stops with an error (every client gave up). */
+  cancelled?: () => boolean;
+  /** Let the event loop run between rounds (a server's other requests, deadlines). @default false */
+  yieldBetweenRounds?: boolean;
+}
+
 /** `steps` scaled forecasts after the last row of `frame`. */
-export async function forecastFuture(model: Model, frame: SeriesFrame, steps: number): Promise<FutureForecast> {
+export async function forecastFuture(model: Model, frame: SeriesFrame, steps: number, options: FutureOptions = {}): Promise<FutureForecast> {
+  const [future] = await forecastFutures(model, [{ frame, steps }], options);
+  return future!;
+}
+
+/** For each series, `steps` scaled forecasts after the last row of its frame; every frame in the model's columns, scaled. */
+export async function forecastFutures(model: Model, series: readonly { frame: SeriesFrame; steps: number }[], options: FutureOptions = {}): Promise<FutureForecast[]> {
   const { manifest } = model;
-  const n = frame.time.length;
-  if (n === 0) throw new DataError('There is no data to forecast from.');
-  const extended = extendFrame(frame, manifest, steps);
-  const target = extended.columns[manifest.target]!;
-  const total = extended.time.length;
   const H = manifest.horizon;
   const chunk = stepsPerCall(model);
-  const scaled = new Float64Array(steps);
-  const bounds = model.interval && { lower: new Float64Array(steps), upper: new Float64Array(steps) };
-  for (let done = 0, round = 0; done < steps; done += chunk, round++) {
-    const origin = n - 1 + done;
-    const last = Math.min(origin + H + 1, total);
-    fillLags(extended, manifest, n, last);
-    if (model.readsForecastRows) fillUnknownLags(extended, manifest, origin + chunk + 1, last);
-    const values = await model.forecast(extended, Int32Array.of(origin));
-    const interval = model.interval?.bounds(extended, Int32Array.of(origin), values, { round, lastDataRow: n - 1 });
-    for (let h = 0; h < chunk && done + h < steps; h++) {
-      scaled[done + h] = values[h]!;
-      target[origin + 1 + h] = values[h]!;
-      if (bounds && interval) {
-        bounds.lower[done + h] = interval.lower[h]!;
-        bounds.upper[done + h] = interval.upper[h]!;
-      }
+  const states = series.map(({ frame, steps }) => {
+    if (frame.time.length === 0) throw new DataError('There is no data to forecast from.');
+    const extended = extendFrame(frame, manifest, steps);
+    return {
+      n: frame.time.length,
+      steps,
+      extended,
+      scaled: new Float64Array(steps),
+      bounds: model.interval && { lower: new Float64Array(steps), upper: new Float64Array(steps) },
+    };
+  });
+  const rounds = Math.max(0, ...states.map((s) => Math.ceil(s.steps / chunk)));
+  for (let round = 0; round < rounds; round++) {
+    if (round > 0 && options.yieldBetweenRounds) await new Promise((resolve) => setImmediate(resolve));
+    if (options.cancelled?.()) throw new Error(`Forecast abandoned after ${round} of ${rounds} rounds: every request of the batch passed its deadline.`);
+    const active = states.filter((s) => round * chunk < s.steps);
+    for (const s of active) {
+      const origin = s.n - 1 + round * chunk;
+      const last = Math.min(origin + H + 1, s.extended.time.length);
+      fillLags(s.extended, manifest, s.n, last);
+      if (model.readsForecastRows) fillUnknownLags(s.extended, manifest, origin + chunk + 1, last);
+    }
+    // A model that reads windows by row forecasts every series in one pass over the frames joined; one that reads
+    // the forecast rows as a time-ordered table (Prophet) gets each frame on its own.
+    const groups = model.readsForecastRows ? active.map((s) => [s]) : [active];
+    for (const group of groups) {
+      const frames = group.map((s) => s.extended);
+      const joined = frames.length === 1 ? frames[0]! : concatFrames(frames);
+      const offsets = offsetsOf(frames);
+      const origins = Int32Array.from(group, (s, i) => offsets[i]! + s.n - 1 + round * chunk);
+      const values = await model.forecast(joined, origins);
+      const interval = model.interval?.bounds(joined, origins, values, { round, dataRows: Int32Array.from(group, (s, i) => offsets[i]! + s.n - 1) });
+      group.forEach((s, i) => {
+        const target = s.extended.columns[manifest.target]!;
+        for (let h = 0; h < chunk && round * chunk + h < s.steps; h++) {
+          const value = values[i * H + h]!;
+          s.scaled[round * chunk + h] = value;
+          target[origins[i]! - offsets[i]! + 1 + h] = value;
+          if (s.bounds && interval) {
+            s.bounds.lower[round * chunk + h] = interval.lower[i * H + h]!;
+            s.bounds.upper[round * chunk + h] = interval.upper[i * H + h]!;
+          }
+        }
+      });
     }
   }
-  return { time: extended.time.slice(n, n + steps), scaled, ...bounds, frame: extended };
+  return states.map((s) => ({ time: s.extended.time.slice(s.n, s.n + s.steps), scaled: s.scaled, ...s.bounds, frame: s.extended }));
+}
+
+function offsetsOf(frames: readonly SeriesFrame[]): number[] {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const frame of frames) {
+    offsets.push(total);
+    total += frame.time.length;
+  }
+  return offsets;
 }
 
 /**
