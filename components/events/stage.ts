@@ -27,6 +27,7 @@ import { executeComponent, type ComponentBody } from '../../shared/kfp/run.js';
 import type { ComponentSpec, JsonObject, JsonValue } from '../../shared/kfp/spec.js';
 import { parseExecutorInput } from '../../shared/kfp/executor-input.js';
 import { bucketUri, defaultObjectStore, type ObjectStore } from '../../shared/store/index.js';
+import { componentSpecs } from '../specs.js';
 
 /** What a stage's handler works with. */
 export interface StageContext {
@@ -51,7 +52,10 @@ export function stageContext(env: NodeJS.ProcessEnv = process.env): StageContext
   return { store, ledger: new ClaimLedger({ store, root }), ledgerRoot: root, topics: topicsFromEnv(env), parameters: parametersFromEnv(env) };
 }
 
-/** `FLTS_PARAMETERS`: a JSON object of component parameters; anything else is an error naming the variable. */
+/**
+ * `FLTS_PARAMETERS`: a JSON object of component parameters, one for the whole chain (each stage takes those its
+ * component declares); anything else, or a name no component declares, is an error naming the variable.
+ */
 export function parametersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, JsonValue> {
   const text = env['FLTS_PARAMETERS']?.trim();
   if (!text) return {};
@@ -63,6 +67,11 @@ export function parametersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidParameterError([{ path: 'FLTS_PARAMETERS', message: `Environment variable FLTS_PARAMETERS must be a JSON object of component parameters; got ${JSON.stringify(parsed)}.` }]);
+  }
+  const known = new Set(componentSpecs.flatMap((spec) => Object.keys(spec.inputs.parameters)));
+  const unknown = Object.keys(parsed).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new InvalidParameterError([{ path: 'FLTS_PARAMETERS', message: `Environment variable FLTS_PARAMETERS names ${unknown.map((n) => `"${n}"`).join(', ')}, which no component takes.` }]);
   }
   return parsed as Record<string, JsonValue>;
 }
@@ -104,7 +113,7 @@ function topicLayoutFromEnv(env: NodeJS.ProcessEnv = process.env): { partitions:
 }
 
 /**
- * Runs component `spec` in-process on `parameters` (the stage's, then these) and input `artifacts`, in a fresh task
+ * Runs component `spec` in-process on those of `parameters` it declares and on input `artifacts`, in a fresh task
  * directory that `use` may read; the directory is removed afterwards. Throws what the component throws.
  */
 export async function runInProcess<S extends ComponentSpec, R>(
@@ -116,7 +125,8 @@ export async function runInProcess<S extends ComponentSpec, R>(
 ): Promise<R> {
   const taskRoot = await mkdtemp(join(tmpdir(), `flts-${spec.name}-`));
   try {
-    const input = localExecutorInput(spec, taskRoot, parameters, artifacts);
+    const own = Object.fromEntries(Object.entries(parameters).filter(([name]) => name in spec.inputs.parameters));
+    const input = localExecutorInput(spec, taskRoot, own, artifacts);
     await executeComponent(spec, body, parseExecutorInput(JSON.stringify(input)));
     const output = JSON.parse(await readFile(join(taskRoot, 'executor_output.json'), 'utf8')) as {
       artifacts: Record<string, { artifacts: { uri: string; metadata: JsonObject }[] }>;
