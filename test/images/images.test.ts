@@ -9,8 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { join } from 'node:path';
+import { preprocessSpec } from '../../components/preprocess/spec.js';
 import { componentSpecs } from '../../components/specs.js';
+import { trainGruSpec } from '../../components/train-gru/spec.js';
 import { dockerfileFor, dockerfilePath, imageComponents } from '../../tools/images/dockerfiles.js';
+import { artifactOf, runLocally, tempDir } from '../helpers/component.js';
+import { sampleData } from '../helpers/sample-data.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
@@ -66,8 +71,8 @@ const skip = enabled
 const tag = process.env['FLTS_IMAGE_TAG'] || version;
 
 /** Runs tools/images/<script> with the project's buildah settings; returns status and output. */
-function run(script: string, args: string[], timeoutMs = 240_000): { status: number | null; output: string } {
-  const result = spawnSync('bash', [`tools/images/${script}`, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs });
+function run(script: string, args: string[], timeoutMs = 240_000, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
+  const result = spawnSync('bash', [`tools/images/${script}`, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
@@ -100,9 +105,10 @@ describe('container images', { skip }, () => {
         assert.equal(config.WorkingDir, '/app');
       });
 
-      it('passes tools/images/smoke.sh (usage error and exit 2, files, wasm, compiled cells, node_modules, tfjs)', { timeout: 300_000 }, () => {
-        const { status, output } = run('smoke.sh', [name], 290_000);
+      it('passes tools/images/smoke.sh (usage error and exit 2, files, wasm, compiled cells, node_modules, tfjs; serve answers for inference)', { timeout: 300_000 }, async () => {
+        const { status, output } = run('smoke.sh', [name], 290_000, name === 'inference' ? { FLTS_SMOKE_MODEL: await smokeModel() } : {});
         assert.equal(status, 0, output);
+        if (name === 'inference') assert.match(output, /serve ok: \/v2\/health\/live 200, \/v2\/health\/ready 200 with the model loaded/, output);
         // The images that run recurrent layers carry the compiled cell loops, and the addon for this CPU works.
         if (['train-gru', 'train-lstm', 'inference'].includes(name)) assert.match(output, /compiled cells flts-cells-[\w-]+\.node ok/, output);
         else assert.match(output, /compiled cells none,/, output);
@@ -110,3 +116,16 @@ describe('container images', { skip }, () => {
     });
   }
 });
+
+/** A small GRU model directory trained by the bundles on the sample data, readable by the images' user (uid 1000). */
+async function smokeModel(): Promise<string> {
+  const dir = await tempDir('flts-smoke-model-');
+  const sample = await sampleData();
+  const prep = await runLocally(preprocessSpec, join(dir, 'prep'), { data_uri: sample.train, test_data_uri: sample.test, sample_train_rows: 600, sample_test_rows: 100 });
+  assert.equal(prep.code, 0, prep.stderr);
+  const splits = { training_data: artifactOf(prep, 'training_data'), validation_data: artifactOf(prep, 'validation_data'), inference_data: artifactOf(prep, 'inference_data') };
+  const gru = await runLocally(trainGruSpec, join(dir, 'gru'), { epochs: 1, hidden_size: 4, input_length: 12, horizon: 3, mlflow_tracking_uri: join(dir, 'mlruns') }, splits);
+  assert.equal(gru.code, 0, gru.stderr);
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  return artifactOf(gru, 'model').uri;
+}

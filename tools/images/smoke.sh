@@ -7,6 +7,9 @@
 #   3. tools/images/image-check.mjs inside the image: every file /app/flts-image.json lists is there, each .wasm
 #      compiles, the compiled cell loops load and compute, the node_modules packages the bundle imports are there,
 #      TensorFlow.js computes on the WASM backend (and on tfjs-node when the image has it), /app is writable;
+#   4. the inference image only: `node /app/dist/inference.js serve` answers /v2/health/live, and /v2/health/ready
+#      200 with the model directory FLTS_SMOKE_MODEL (mounted read-only) loaded, or 503 when none is given
+#      (tools/images/serve-check.mjs);
 # then prints a table with each image's size.
 #
 # Usage: tools/images/smoke.sh [name…]      (default: all six; env as in tools/images/lib.sh)
@@ -20,6 +23,7 @@ ensure_buildah
 
 # Runs inside the image (as its user, in /app): see tools/images/image-check.mjs.
 check_js=$(cat "$IMAGES_DIR/image-check.mjs")
+serve_js=$(cat "$IMAGES_DIR/serve-check.mjs")
 
 failed=()
 declare -A result
@@ -66,12 +70,35 @@ for name in "${names[@]}"; do
   out=$(bh run --isolation chroot "$ctr" -- node --input-type=module -e "$check_js" 2>&1)
   rc=$?
   set -e
-  bh rm "$ctr" >/dev/null
-  ctr=
   if [[ $rc != 0 ]]; then
+    bh rm "$ctr" >/dev/null
+    ctr=
     fail "file check failed: ${out//$'\n'/ | }"
     continue
   fi
+  # 4. The serve mode of the inference image.
+  if [[ $name == inference ]]; then
+    mount=()
+    model_arg=()
+    if [[ -n ${FLTS_SMOKE_MODEL:-} ]]; then
+      mount=(--volume "$FLTS_SMOKE_MODEL:/smoke-model:ro")
+      model_arg=(/smoke-model)
+    fi
+    set +e
+    serve_out=$(bh run --isolation chroot "${mount[@]}" "$ctr" -- node --input-type=module -e "$serve_js" "${model_arg[@]}" 2>&1)
+    rc=$?
+    set -e
+    if [[ $rc != 0 ]]; then
+      bh rm "$ctr" >/dev/null
+      ctr=
+      fail "serve check failed: ${serve_out//$'\n'/ | }"
+      continue
+    fi
+    out+=$'\n'"$serve_out"
+    log "flts-$name: $(tail -n 1 <<<"$serve_out")"
+  fi
+  bh rm "$ctr" >/dev/null
+  ctr=
   size=$(image_size "$image")
   result[$name]="ok  $size  ($(elapsed "$t0")) — $(tail -n 1 <<<"$out")"
   log "ok   flts-$name:$tag — exit 2 with the usage error; $(tail -n 1 <<<"$out")"
