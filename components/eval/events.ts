@@ -67,20 +67,9 @@ async function promote(context: StageContext, candidates: Candidate[], identifie
     const parameters = { ...context.parameters, identifier, config_hash: configHash, min_models: candidates.length };
     return runInProcess(evalSpec, runEval, parameters, artifacts, async (run) => {
       const record = (await context.store.readJson<PromotionRecord>(run.artifacts['promotion_metadata']!.uri));
-      return {
-        identifier: record.identifier,
-        config_hash: record.config_hash,
-        run_id: record.run_id,
-        model_type: record.model_type.toUpperCase(),
-        experiment: record.experiment,
-        model_uri: record.model_uri,
-        rmse: record.rmse,
-        mae: record.mae,
-        mse: record.mse,
-        score: record.score,
-        timestamp: record.timestamp,
-        weights: record.weights,
-      };
+      // Upstream's payload: the record's first fields, the model type as upstream named it.
+      const { identifier: id, config_hash, run_id, model_type, experiment, model_uri, rmse, mae, mse, score, timestamp, weights } = record;
+      return { identifier: id, config_hash, run_id, model_type: model_type.toUpperCase(), experiment, model_uri, rmse, mae, mse, score, timestamp, weights };
     });
   });
 }

@@ -11,24 +11,15 @@
  * later step fails, eval takes back what was written (the pointers restored, the new history entry removed).
  */
 import { messageOf } from '../../shared/errors.js';
+import type { ModelSelected } from '../../shared/events/messages.js';
 import type { ObjectStore } from '../../shared/store/index.js';
 import { promotionKeys } from '../../shared/store/keys.js';
 import type { ScoredCandidate, Weights } from './scoring.js';
 
-export interface PromotionRecord {
-  identifier: string;
-  config_hash: string;
-  run_id: string;
-  model_type: string;
-  experiment: string;
-  model_uri: string;
-  rmse: number;
-  mae: number;
-  mse: number;
-  score: number;
+/** Upstream's promotion payload (the `model-selected` message), and what eval adds to it. */
+export interface PromotionRecord extends ModelSelected {
   units: 'scaled' | 'original';
   weights: Weights;
-  timestamp: string;
   candidates: ScoredCandidate[];
   /** The promotion gates, when any was set, and the candidates they turned away. */
   gate?: { min_skill_vs_persistence?: number; min_skill_vs_linear?: number; rejected: { model_type: string; run_id: string; reason: string }[] };

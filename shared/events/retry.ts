@@ -4,6 +4,7 @@
  * holds the claim), which is retried without using up the message's bounded attempts.
  */
 import { FltsError } from '../errors.js';
+import { backoffDelay } from '../retry.js';
 
 /** Thrown by a handler whose message cannot be taken yet; the service tries again after `retryAfterMs`. */
 export class RetryLaterError extends FltsError {
@@ -28,10 +29,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 500, maxDelayMs: 10_000 };
 
-/** Delay before try `attempt + 1`: initial·2^(attempt−1), capped, with ±20 % jitter so that consumers spread out. */
+/** Delay before try `attempt + 1`: the project's backoff (shared/retry.ts), initial·2^(attempt−1) capped, plus up to 20 % of the initial delay as jitter. */
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.8 + 0.4 * Math.random()));
+  return backoffDelay(Math.max(1, attempt), { baseDelayMs: policy.initialDelayMs, maxDelayMs: policy.maxDelayMs, jitterMs: policy.initialDelayMs * 0.2 });
 }
 
 /** Resolves after `ms`, or at once (false) when `signal` aborts. True when the full time passed. */
