@@ -104,6 +104,7 @@ describe('event messages', () => {
   describe('topics', () => {
     it('uses upstream\'s names unless the environment overrides one, and DLQ-<topic> for dead letters', () => {
       assert.deepEqual(topicsFromEnv({ FLTS_TOPIC_MODEL_SELECTED: 'site-7-model-selected', FLTS_TOPIC_TRAINING_DATA: '' }), {
+        rawData: 'raw-data',
         trainingData: 'training-data',
         inferenceData: 'inference-data',
         modelTraining: 'model-training',
