@@ -94,8 +94,8 @@ for name in "${names[@]}"; do
       fail "serve check failed: ${serve_out//$'\n'/ | }"
       continue
     fi
-    out+=$'\n'"$serve_out"
     log "flts-$name: $(tail -n 1 <<<"$serve_out")"
+    out="$(tail -n 1 <<<"$out"); $(tail -n 1 <<<"$serve_out")"
   fi
   bh rm "$ctr" >/dev/null
   ctr=
