@@ -75,6 +75,9 @@ async function siteRows(site: string, results: Record<string, TaskResult>): Prom
       persistence_rmse: m['persistence_rmse'],
       seasonal_naive_rmse: m['seasonal_naive_rmse'],
       skill_vs_persistence: m['skill_vs_persistence'],
+      linear_rmse: m['linear_rmse'],
+      skill_vs_linear: m['skill_vs_linear'],
+      coverage: m['test_coverage'],
       best_epoch: m['best_epoch'] ?? '',
     };
   });

@@ -49,7 +49,13 @@ export interface StageRun {
 export function stageContext(env: NodeJS.ProcessEnv = process.env): StageContext {
   const store = defaultObjectStore();
   const root = env['FLTS_EVENTS_LEDGER_URI'] || `${bucketUri('flts-events', env)}/ledger`;
-  return { store, ledger: new ClaimLedger({ store, root }), ledgerRoot: root, topics: topicsFromEnv(env), parameters: parametersFromEnv(env) };
+  const lease = env['FLTS_EVENTS_LEASE_MS']?.trim();
+  const leaseMs = lease ? Number(lease) : undefined;
+  if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) {
+    throw new InvalidParameterError([{ path: 'FLTS_EVENTS_LEASE_MS', message: `Environment variable FLTS_EVENTS_LEASE_MS must be an integer number of milliseconds ≥ 1000; got ${JSON.stringify(lease)}.` }]);
+  }
+  const ledger = new ClaimLedger({ store, root, ...(leaseMs !== undefined && { leaseMs }) });
+  return { store, ledger, ledgerRoot: root, topics: topicsFromEnv(env), parameters: parametersFromEnv(env) };
 }
 
 /**

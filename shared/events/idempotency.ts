@@ -27,8 +27,9 @@ export interface LedgerOptions {
   /** Prefix of the markers, e.g. `s3://flts-events/ledger`. From `FLTS_EVENTS_LEDGER_URI`. */
   root: string;
   /**
-   * How long a taker's lease protects its claim, in milliseconds; after that another consumer may take over
-   * (the first one died). Longer than the slowest handler. @default 900_000 (15 min)
+   * How long a taker's lease protects its claim, in milliseconds, without renewal; the taker renews it every third
+   * of that while its work runs, so a live consumer keeps its claim however long the work takes and a dead one's
+   * claim is taken over after at most this long (`FLTS_EVENTS_LEASE_MS`). @default 60_000
    */
   leaseMs?: number;
   /** Identifies this process in lease markers. @default a random UUID */
@@ -58,7 +59,7 @@ export class ClaimLedger {
   constructor(options: LedgerOptions) {
     this.#store = options.store;
     this.#root = options.root.replace(/\/+$/, '');
-    this.#leaseMs = options.leaseMs ?? 900_000;
+    this.#leaseMs = options.leaseMs ?? 60_000;
     this.owner = options.owner ?? randomUUID();
   }
 
@@ -71,7 +72,15 @@ export class ClaimLedger {
     const done = await this.result<R>(key);
     if (done !== undefined) return { result: done, fresh: false };
     await this.acquire(key);
-    const result = await work();
+    // Renewing is taking the lease again: the latest lease is ours, so acquire writes the next one with a new expiry.
+    const renewal = setInterval(() => void this.acquire(key).catch(() => undefined), Math.max(1, Math.floor(this.#leaseMs / 3)));
+    renewal.unref();
+    let result: R;
+    try {
+      result = await work();
+    } finally {
+      clearInterval(renewal);
+    }
     const recorded = await this.complete(key, result);
     return { result: recorded, fresh: recorded === result };
   }

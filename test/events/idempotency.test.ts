@@ -84,6 +84,25 @@ describe('ClaimLedger on real MinIO', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('when the work takes longer than a lease', () => {
+    it('keeps the claim, renewing its lease while the work runs', async () => {
+      const prefix = 's3://flts-events/ledger-renewal';
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = ledger('consumer-a', prefix, 600).run(GRU_CLAIM, async () => {
+        await gate;
+        return 'a';
+      });
+      // Three leases' time later, the other consumer still finds the claim held.
+      await new Promise((resolve) => setTimeout(resolve, 1800));
+      await assert.rejects(ledger('consumer-b', prefix, 600).run(GRU_CLAIM, async () => 'b'), RetryLaterError);
+      release();
+      assert.deepEqual(await slow, { result: 'a', fresh: true });
+      const leases = (await store.list(prefix)).map((o) => o.path.split('/').at(-1)).filter((name) => name!.startsWith('lease-'));
+      assert.ok(leases.length >= 3, `renewed: ${leases.join(', ')}`);
+    });
+  });
+
   describe('when the consumer holding a claim died', () => {
     it('lets another consumer take it over once the lease has expired', async () => {
       const prefix = 's3://flts-events/ledger-takeover';

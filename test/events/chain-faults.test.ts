@@ -1,0 +1,48 @@
+/**
+ * Faults in the chain of Kafka services, on the real broker, MinIO and MLflow: a trainer SIGKILLed in the middle of
+ * training is started again; its claim comes back (never committed), the dead consumer's lease runs out, and the
+ * claim is trained once — one FINISHED run of that kind, one promotion, one inference log line.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startChain, type Chain } from './chain-helpers.js';
+import { readTopic, waitFor } from './kafka-helpers.js';
+
+describe('a trainer killed with SIGKILL mid-training', { timeout: 600_000 }, () => {
+  let chain: Chain;
+
+  before(async () => {
+    // Enough epochs that the kill lands inside training; short leases so that the restart takes over soon.
+    chain = await startChain({ parameters: { epochs: 30, patience: 30 }, env: { FLTS_EVENTS_LEASE_MS: '3000' } });
+    await chain.sendRawClaim();
+  });
+
+  after(async () => chain?.stop());
+
+  it('is trained again once restarted: one FINISHED run of its kind, one promotion, one performance-eval', async () => {
+    // The LSTM trainer has opened its MLflow run: training is under way.
+    await waitFor('the LSTM training run to start', async () => (await runsOf(chain.mlflow.url, 'flts-lstm')).length > 0, 240_000);
+    chain.process('train-lstm').kill('SIGKILL');
+    await new Promise((resolve) => chain.process('train-lstm').once('exit', resolve));
+    chain.start('train-lstm');
+
+    const performance = await readTopic(chain.kafka.brokers, 'performance-eval', 1, 420_000);
+    assert.equal(performance.length, 1, `no performance-eval after the restart; the services said:\n${chain.output()}`);
+    const runs = await runsOf(chain.mlflow.url, 'flts-lstm');
+    assert.equal(runs.filter((status) => status === 'FINISHED').length, 1, `LSTM runs: ${runs.join(', ')}`);
+    const trained = await readTopic(chain.kafka.brokers, 'model-training', 3, 10_000);
+    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU', 'trained-LSTM', 'trained-PROPHET']);
+    assert.equal((await readTopic(chain.kafka.brokers, 'model-selected', 2, 5_000)).length, 1, 'one promotion');
+    assert.equal((await chain.store.list('s3://inference-logs/')).length, 1, 'one inference log line');
+  });
+});
+
+/** Statuses of the runs of an MLflow experiment, from the server's REST API (none while it does not exist). */
+async function runsOf(url: string, experiment: string): Promise<string[]> {
+  const found = await fetch(`${url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${experiment}`);
+  if (!found.ok) return [];
+  const { experiment: { experiment_id } } = (await found.json()) as { experiment: { experiment_id: string } };
+  const search = await fetch(`${url}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ experiment_ids: [experiment_id] }) });
+  const { runs = [] } = (await search.json()) as { runs?: { info: { status: string } }[] };
+  return runs.map((run) => run.info.status);
+}
