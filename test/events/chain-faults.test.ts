@@ -46,3 +46,32 @@ async function runsOf(url: string, experiment: string): Promise<string[]> {
   const { runs = [] } = (await search.json()) as { runs?: { info: { status: string } }[] };
   return runs.map((run) => run.info.status);
 }
+
+describe('the MLflow server down while claims arrive', { timeout: 600_000 }, () => {
+  let chain: Chain;
+
+  before(async () => {
+    chain = await startChain({
+      env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1', MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.2', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0', FAILURE_MAX_RETRIES: '2' },
+    });
+    await chain.mlflow.stop();
+    await chain.sendRawClaim();
+  });
+
+  after(async () => chain?.stop());
+
+  it('sends each trainer\'s claim to the dead-letter topic after bounded retries, naming the server, and nothing downstream happens', async () => {
+    const dead = await readTopic(chain.kafka.brokers, 'DLQ-training-data', 3, 300_000);
+    assert.equal(dead.length, 3, `expected the three trainers' dead letters; the services said:\n${chain.output()}`);
+    for (const letter of dead) {
+      const value = letter.value as { status: string; reason: string; error: string; payload: { object: string } };
+      assert.equal(value.status, 'Failure');
+      assert.equal(value.reason, 'failed');
+      assert.match(value.error, /MLflow|tracking|127\.0\.0\.1/i);
+      assert.match(value.payload.object, /training_data\.parquet$/);
+      assert.equal(letter.headers['x-flts-attempts'], '2');
+    }
+    assert.deepEqual((await readTopic(chain.kafka.brokers, 'model-training', 1, 3_000)).length, 0, 'no training event');
+    assert.deepEqual((await readTopic(chain.kafka.brokers, 'model-selected', 1, 1_000)).length, 0, 'no promotion');
+  });
+});
