@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineAdapter, type FittedModel, type Model } from '../adapter.js';
+import { defineAdapter, type FitData, type FitHooks, type FittedModel, type Model } from '../adapter.js';
 import { hyperparametersFrom, RECURRENT_PARAMETERS, validateHyperparameters, type CellType, type RecurrentHyperparameters } from './hyperparameters.js';
+import type { RecurrentModel } from './model.js';
+import type { EpochRecord } from './progress.js';
 
 const FLAVOR = 'tfjs_layers';
 
@@ -41,7 +43,7 @@ type RecurrentLibrary = typeof import('./index.js');
 
 type ConformalLibrary = typeof import('../conformal.js');
 
-function asModel(kind: CellType, model: import('./model.js').RecurrentModel, facts: Record<string, string | number>, recurrent: RecurrentLibrary, conformal: ConformalLibrary): Model {
+function asModel(kind: CellType, model: RecurrentModel, facts: Record<string, string | number>, recurrent: RecurrentLibrary, conformal: ConformalLibrary): Model {
   const calibration = conformal.manifestInterval(model.manifest);
   return {
     kind,
@@ -55,11 +57,11 @@ function asModel(kind: CellType, model: import('./model.js').RecurrentModel, fac
 }
 
 async function fitRecurrent(
-  data: import('../adapter.js').FitData,
+  data: FitData,
   hyper: RecurrentHyperparameters,
   backendRequest: string,
   intervalWidth: number,
-  hooks: import('../adapter.js').FitHooks,
+  hooks: FitHooks,
 ): Promise<FittedModel> {
   const [tf, { chooseBackend }, recurrent, { lineChart, section }, conformal] = await Promise.all([
     import('@tensorflow/tfjs'),
@@ -72,7 +74,7 @@ async function fitRecurrent(
   const backend = await chooseBackend(backendRequest, { log });
   const layers = recurrent.layerKernelReport();
   log.info(`recurrent layers: ${layers.kernel} (${layers.detail})`);
-  const history: import('./progress.js').EpochRecord[] = [];
+  const history: EpochRecord[] = [];
   const result = await recurrent.trainRecurrent({ train: data.train, validation: data.validation }, data.manifest, hyper, {
     onEpoch: async (record, line) => {
       history.push(record);
