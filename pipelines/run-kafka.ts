@@ -149,6 +149,12 @@ export function kafkaParameters(ir: PipelineIr, assignments: readonly string[]):
   return values;
 }
 
+/** The parameters `service`'s component declares (a component refuses names it does not take). */
+export function parametersOf(service: Service, parameters: Record<string, JsonValue>): Record<string, JsonValue> {
+  const spec = componentSpecs.find((candidate) => candidate.name === service)!;
+  return Object.fromEntries(Object.entries(parameters).filter(([name]) => name in spec.inputs.parameters));
+}
+
 /** What the chain should produce after the raw-data claim, stage by stage (trainers in parallel). */
 interface Milestone {
   service: Service;
@@ -351,17 +357,13 @@ async function runChain(
   await step(store.upload(test, `s3://${claim.bucket}/${claim.test_object}`));
 
   const topics = topicsFromEnv(env);
-  const serviceEnv: NodeJS.ProcessEnv = {
-    ...env,
-    ...kafka.env,
-    ...minio.env,
-    ...mlflow.env,
-    FLTS_PARAMETERS: JSON.stringify(parameters),
-    FLTS_EVENTS_HTTP_PORT: '0',
-  };
-  for (const service of SERVICES) started.services.push(new ServiceProcess(service, join(logs, `${service}.log`), serviceEnv));
+  const serviceEnv: NodeJS.ProcessEnv = { ...env, ...kafka.env, ...minio.env, ...mlflow.env, FLTS_EVENTS_HTTP_PORT: '0' };
+  for (const service of SERVICES) {
+    const own = { ...serviceEnv, FLTS_PARAMETERS: JSON.stringify(parametersOf(service, parameters)) };
+    started.services.push(new ServiceProcess(service, join(logs, `${service}.log`), own));
+  }
   console.log(`Started the six services (node dist/<component>.js kafka); their logs: ${logs}/`);
-  console.log(`Parameters (FLTS_PARAMETERS): ${JSON.stringify(parameters)}`);
+  console.log(`Parameters (each service gets, as FLTS_PARAMETERS, those its component takes): ${JSON.stringify(parameters)}`);
 
   const chainTopics = Object.values(topics);
   const allTopics = [...chainTopics, ...chainTopics.map(dlqTopic)];
@@ -447,7 +449,8 @@ class ChainWatch {
         const { operation, reason, error } = letter.letter ?? {};
         const service = SERVICES.find((s) => s === operation);
         if (service) printTail(services.find((s) => s.service === service)!);
-        throw new FltsError(`${operation ?? 'a service'} dead-lettered the message it took from ${from} (${letter.topic}), reason "${reason ?? '?'}": ${error ?? '(no error given)'}`);
+        const said = String(error ?? '(no error given)');
+        throw new FltsError(`${operation ?? 'a service'} dead-lettered the message it took from ${from} (${letter.topic}), reason "${reason ?? '?'}": ${said.length > 600 ? `${said.slice(0, 600)}…` : said}`);
       }
       const done = this.#milestones.every((m) => this.#reached.has(m));
       if (done) {
