@@ -2,8 +2,8 @@
  * `npm start -- --kafka` (pipelines/run-kafka.ts): the whole chain as the six Kafka services through a real broker,
  * MinIO and MLflow it starts itself, on the built-in sample data, small enough to finish in about a minute. It
  * exits 0 and prints the promotion (every candidate's score, the selected kind with its run and metrics, the
- * registry alias) and where the inference log went; Ctrl-C stops it with 130; a command-line mistake or a machine
- * without Java is one clear line. Whatever happens, no process it started is left running: each run gets its own
+ * registry alias) and where the inference log went; a dead letter fails the run in one line naming the service and
+ * its reason; Ctrl-C stops it with 130; a command-line mistake or a machine without Java is one clear line. Whatever happens, no process it started is left running: each run gets its own
  * TMPDIR, and every server and service it starts carries that directory in its command line, environment or
  * working directory, so a process that does is one this run left behind.
  */
@@ -17,7 +17,13 @@ import { after, describe, it } from 'node:test';
 import { repoRoot } from '../helpers/python.js';
 
 /** Small but real: a day and a half of the sample, tiny networks (as test/events/chain.test.ts). */
-const SMALL = ['epochs=2', 'sample_train_rows=1200', 'sample_test_rows=200', 'input_length=12', 'horizon=3', 'hidden_size=8', 'uncertainty_samples=20'].flatMap((p) => ['--param', p]);
+const SMALL_PARAMETERS: Record<string, number> = { epochs: 2, sample_train_rows: 1200, sample_test_rows: 200, input_length: 12, horizon: 3, hidden_size: 8, uncertainty_samples: 20 };
+const SMALL = small();
+
+/** `--param name=value` for the small parameters, with `overrides`. */
+function small(overrides: Record<string, number> = {}): string[] {
+  return Object.entries({ ...SMALL_PARAMETERS, ...overrides }).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
+}
 
 interface RunResult {
   code: number | null;
@@ -125,6 +131,15 @@ describe('npm start -- --kafka', { timeout: 360_000 }, () => {
     const run = await runKafka([...SMALL], { interruptWhen: /Started the six services/, timeoutMs: 150_000 });
     assert.equal(run.code, 130, `exit ${run.code ?? run.signal}; it said:\n${run.output.slice(-4000)}`);
     assert.match(run.output, /interrupted by SIGINT; every process this run started was stopped\./);
+    assert.deepEqual(processesMarkedBy(run.marker), [], 'processes the run left running');
+  });
+
+  it('fails in one line naming the service that dead-lettered a claim, its reason and error, and stops everything', { timeout: 180_000 }, async () => {
+    // 300 steps ahead, with 200 held-out rows: every trainer refuses the claim for good.
+    const run = await runKafka([...small({ horizon: 300 }), '--timeout', '150'], { timeoutMs: 170_000 });
+    assert.equal(run.code, 1, `exit ${run.code ?? run.signal}; it said:\n${run.output.slice(-4000)}`);
+    const last = run.output.trim().split('\n').at(-1)!;
+    assert.match(last, /^npm start -- --kafka failed: train-(gru|lstm|prophet) dead-lettered the message it took from training-data \(DLQ-training-data\), reason "failed": .*fewer than horizon = 300/);
     assert.deepEqual(processesMarkedBy(run.marker), [], 'processes the run left running');
   });
 
