@@ -244,6 +244,11 @@ class Started {
     return this.#stopping;
   }
 
+  /** Whether anything was started (and so stopped). */
+  get any(): boolean {
+    return this.services.length > 0 || this.#stops.length > 0;
+  }
+
   /** Last resort at process exit: SIGKILL any service still running (the servers have their own hook). */
   killNow(): void {
     for (const service of this.services) if (service.running) service.child.kill('SIGKILL');
@@ -310,6 +315,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   } catch (error) {
     const interrupted = interrupt.signal.aborted;
     await started.stop();
+    if (started.any) console.error('Stopped every process this run started.');
     const reason = interrupted ? (interrupt.signal.reason as Error) : error;
     console.error(`\nnpm start -- --kafka failed: ${messageOf(reason)}`);
     return interrupted ? 130 : 1;
