@@ -43,7 +43,7 @@ export const SERVICES = ['preprocess', 'train-gru', 'train-lstm', 'train-prophet
 export type Service = (typeof SERVICES)[number];
 
 /** How long the chain may take, by default, from the raw-data claim to performance-eval. */
-const DEFAULT_TIMEOUT_S = 1800;
+const DEFAULT_TIMEOUT_S = 900;
 /** How long a service may take to stop after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 15_000;
 
