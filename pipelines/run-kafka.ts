@@ -405,6 +405,8 @@ class ChainWatch {
   readonly #started = Date.now();
   #wake: (() => void) | undefined;
   #error: Error | undefined;
+  /** Set once `result` has settled: what comes later (while everything stops) is neither printed nor counted. */
+  #settled = false;
 
   private constructor(consumer: Consumer<string, string, string, string>, stream: ConsumerStream, topics: Topics) {
     this.#consumer = consumer;
@@ -432,6 +434,7 @@ class ChainWatch {
     } catch {
       // kept as text
     }
+    if (this.#settled) return;
     if (topic.startsWith('DLQ-')) {
       this.#deadLetters.push({ topic, letter: value as DeadLetter });
     } else {
@@ -446,6 +449,14 @@ class ChainWatch {
 
   /** Resolves once performance-eval came; rejects on a dead letter, a service that exited, the timeout or an interruption. */
   async result(services: ServiceProcess[], timeoutMs: number, interrupted: AbortSignal): Promise<ChainResult> {
+    try {
+      return await this.#result(services, timeoutMs, interrupted);
+    } finally {
+      this.#settled = true;
+    }
+  }
+
+  async #result(services: ServiceProcess[], timeoutMs: number, interrupted: AbortSignal): Promise<ChainResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.#error) throw new FltsError(`Reading the chain's topics failed: ${this.#error.message}`);
@@ -491,7 +502,9 @@ class ChainWatch {
     const stuck = missing.filter((m) => m.level === level);
     const names = [...new Set(stuck.map((m) => m.service))];
     for (const name of names) printTail(services.find((s) => s.service === name)!);
-    const what = stuck.map((m) => `${m.service} never answered ${inputTopic(m.service, this.#topics)} with ${m.what}`).join('; ');
+    const what = names
+      .map((name) => `${name} never answered its ${inputTopic(name, this.#topics)} message (no ${stuck.filter((m) => m.service === name).map((m) => m.what.replace(/^an? /, '')).join(', no ')})`)
+      .join('; ');
     const logs = names.map((name) => services.find((s) => s.service === name)!.logFile).join(', ');
     return new FltsError(`timed out after ${timeoutMs / 1000} s: ${what} (its log: ${logs}; --timeout <seconds> waits longer).`);
   }
