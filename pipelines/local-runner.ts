@@ -212,7 +212,7 @@ export function resolvePipelineParameters(ir: PipelineIr, given: Record<string, 
   return values;
 }
 
-const TYPE_NAMES: Record<ParameterType, string> = {
+export const TYPE_NAMES: Record<ParameterType, string> = {
   STRING: 'a string',
   NUMBER_INTEGER: 'an integer',
   NUMBER_DOUBLE: 'a number',
@@ -223,8 +223,8 @@ const TYPE_NAMES: Record<ParameterType, string> = {
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
-/** `text` as a value of `type`, or undefined when it is not one. */
-function parseTyped(type: ParameterType, text: string): JsonValue | undefined {
+/** `text` as a value of `type`, or undefined when it is not one (the reading of `--param name=value`). */
+export function parseTyped(type: ParameterType, text: string): JsonValue | undefined {
   switch (type) {
     case 'STRING':
       return text;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: builds the compiled cell loops where a C++ compiler is at hand (the recurrent layers run on the
 # backend otherwise, slower), then the component bundles, then runs the whole pipeline locally
-# (pipelines/run-local.ts), or with --serve serves its champion (node dist/inference.js serve).
+# (pipelines/run-local.ts), or with --serve serves its champion (node dist/inference.js serve), or with --kafka
+# runs the chain as Kafka services through a temporary local broker (pipelines/run-kafka.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! bash tools/native-cells/build.sh; then
@@ -13,5 +14,11 @@ npm run --silent build
 if [[ "${1:-}" == "--serve" ]]; then
   shift
   exec node dist/inference.js serve "$@"
+fi
+# `npm start -- --kafka [--param name=value ...]`: the six components as Kafka services (event mode) through a
+# temporary Kafka broker, MinIO and MLflow, on the sample data; `npm start -- --kafka --help` lists the flags.
+if [[ "${1:-}" == "--kafka" ]]; then
+  shift
+  exec node --import tsx pipelines/run-kafka.ts "$@"
 fi
 exec node --import tsx pipelines/run-local.ts "$@"
