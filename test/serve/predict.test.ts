@@ -42,9 +42,12 @@ describe('serving the registry champion', () => {
       { name: 'up', datatype: 'FP64', shape: [-1] },
       { name: 'rnti_count', datatype: 'FP64', shape: [-1] },
     ]);
+    // The GRU's interval (split conformal) is answered too.
     assert.deepEqual(body['outputs'], [
       { name: 'time', datatype: 'BYTES', shape: [-1] },
       { name: 'forecast', datatype: 'FP64', shape: [-1] },
+      { name: 'lower', datatype: 'FP64', shape: [-1] },
+      { name: 'upper', datatype: 'FP64', shape: [-1] },
     ]);
     assert.deepEqual({ ...(body['parameters'] as object), config_hash: undefined }, {
       run_id: registry.gru.runId,

@@ -56,14 +56,20 @@ function checkOrigins(frame: SeriesFrame, origins: ArrayLike<number>, inputLengt
   }
 }
 
-/** Non-finite inputs would silently give NaN forecasts; name the first one in the rows the windows read. */
+/**
+ * Non-finite inputs would silently give NaN forecasts; name the first one the windows read. Only the windows' own
+ * rows are checked: a frame may join several series, with rows between them (future rows not forecast yet) that no
+ * window reads.
+ */
 function checkUsedRowsFinite(frame: SeriesFrame, features: readonly string[], origins: ArrayLike<number>, inputLength: number): void {
-  if (origins.length === 0) return;
-  let first = Infinity;
-  let last = -Infinity;
+  const checked = new Uint8Array(rowCount(frame));
   for (let i = 0; i < origins.length; i++) {
-    first = Math.min(first, origins[i]! - inputLength + 1);
-    last = Math.max(last, origins[i]!);
+    for (let row = Math.max(0, origins[i]! - inputLength + 1); row <= origins[i]!; row++) checked[row] = 1;
   }
-  for (const name of features) checkFinite(frame, name, 'The data', first, last + 1);
+  for (const name of features) {
+    const values = column(frame, name);
+    for (let row = 0; row < checked.length; row++) {
+      if (checked[row] && !Number.isFinite(values[row]!)) checkFinite(frame, name, 'The data', row, row + 1);
+    }
+  }
 }
