@@ -129,6 +129,13 @@ export function describePipelineParameters(ir: PipelineIr): string {
     .join('\n');
 }
 
+/** `name=value` of a `--param` option, or the issue naming what is wrong with it. */
+export function splitAssignment(assignment: string): { name: string; text: string } | { issue: ParameterIssue } {
+  const at = assignment.indexOf('=');
+  if (at <= 0) return { issue: { path: assignment, message: `--param expects name=value; got ${JSON.stringify(assignment)}.` } };
+  return { name: assignment.slice(0, at).trim(), text: assignment.slice(at + 1) };
+}
+
 /**
  * Parses `name=value` assignments (the text of `--param`) by the declared type of each pipeline parameter:
  * STRING verbatim, NUMBER_INTEGER/NUMBER_DOUBLE as decimal numbers, BOOLEAN as true/false, LIST/STRUCT as
@@ -139,13 +146,12 @@ export function parseParameterAssignments(ir: PipelineIr, assignments: readonly 
   const issues: ParameterIssue[] = [];
   const values: Record<string, JsonValue> = {};
   for (const assignment of assignments) {
-    const at = assignment.indexOf('=');
-    if (at <= 0) {
-      issues.push({ path: assignment, message: `--param expects name=value; got ${JSON.stringify(assignment)}.` });
+    const split = splitAssignment(assignment);
+    if ('issue' in split) {
+      issues.push(split.issue);
       continue;
     }
-    const name = assignment.slice(0, at).trim();
-    const text = assignment.slice(at + 1);
+    const { name, text } = split;
     const definition = declared[name];
     if (!definition) {
       issues.push(unknownParameter(ir, name));

@@ -32,7 +32,7 @@ import { kafkaLibDir, startKafka, type KafkaServer } from '../test/services/kafk
 import { startMinio, type MinioServer } from '../test/services/minio.js';
 import { startMlflow, type MlflowServer } from '../test/services/mlflow.js';
 import { logTail } from '../test/services/process.js';
-import { loadPipelineIr, parseTyped, pipelineParameters, TYPE_NAMES, type PipelineIr } from './local-runner.js';
+import { loadPipelineIr, parseTyped, pipelineParameters, splitAssignment, TYPE_NAMES, type PipelineIr } from './local-runner.js';
 import { PIPELINE_IR, UsageError } from './run-local.js';
 import { writeSampleData } from './sample-data.js';
 
@@ -110,13 +110,12 @@ export function kafkaParameters(ir: PipelineIr, assignments: readonly string[]):
   const issues: ParameterIssue[] = [];
   const given = new Set<string>();
   for (const assignment of assignments) {
-    const at = assignment.indexOf('=');
-    if (at <= 0) {
-      issues.push({ path: assignment, message: `--param expects name=value; got ${JSON.stringify(assignment)}.` });
+    const split = splitAssignment(assignment);
+    if ('issue' in split) {
+      issues.push(split.issue);
       continue;
     }
-    const name = assignment.slice(0, at).trim();
-    const text = assignment.slice(at + 1);
+    const { name, text } = split;
     if (name in RESERVED) {
       issues.push({ path: name, message: `Parameter "${name}" cannot be set with --kafka: ${RESERVED[name]}.` });
       continue;
