@@ -203,7 +203,9 @@ describe('EventService against a real broker', { timeout: 180_000 }, () => {
       clearInterval(sampler);
       assert.equal(outputs.length, 40);
       assert.equal(new Set(outputs.map((m) => JSON.stringify(m.value))).size, 40);
-      assert.ok(maxDepth >= 8 && maxDepth <= 10, `queue depth peaked at ${maxDepth}; expected 8 to 10`);
+      // Sampled every 20 ms, the gauge may be read just as the handler took one message out (the pause itself is
+      // checked exactly in the log below); what must never happen is more than the capacity held.
+      assert.ok(maxDepth >= 7 && maxDepth <= 10, `queue depth peaked at ${maxDepth}; expected 7 to 10`);
       assert.equal(log.events('fetch_paused')[0]!['queued'], 8);
       assert.ok(log.events('fetch_resumed').length > 0, 'fetching resumed');
       assert.ok(log.events('fetch_resumed').every((e) => (e['queued'] as number) <= 5));
