@@ -237,7 +237,11 @@ describe('EventService against a real broker', { timeout: 180_000 }, () => {
         await waitFor('lag of 3 behind the stuck handler', async () => /flts_events_consumer_lag\{[^}]*partition="0"[^}]*\} [34]/.test(await (await fetch(`${url}/metrics`)).text()), 15_000);
         release();
         await readTopic(kafka.brokers, t.output, 3);
-        await waitFor('the counts', async () => (await (await fetch(`${url}/metrics`)).text()).includes(`flts_events_processed_total{topic="${t.input}",service="test-service"} 3`), 10_000);
+        // The poison message comes after the three, so both counts are waited for.
+        await waitFor('the counts', async () => {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          return text.includes(`flts_events_processed_total{topic="${t.input}",service="test-service"} 3`) && text.includes(`flts_events_dlq_total{topic="${t.input}",reason="poison",service="test-service"} 1`);
+        }, 10_000);
         const text = await (await fetch(`${url}/metrics`)).text();
         assert.match(text, /# TYPE flts_events_processed_total counter/);
         assert.ok(text.includes(`flts_events_dlq_total{topic="${t.input}",reason="poison",service="test-service"} 1`), text);
