@@ -56,9 +56,13 @@ export interface InferenceDataClaim {
 }
 
 /** A trainer's start or success event; topic `model-training`, key `trained-<KIND>` on success. */
-export type ModelTrainingEvent =
+export type ModelTrainingEvent = (
   | { operation: string; status: 'RUNNING'; experiment: string; run_name: string; config_hash?: string }
-  | { operation: string; status: 'SUCCESS'; experiment: string; run_name: string; run_id: string; config_hash?: string };
+  | { operation: string; status: 'SUCCESS'; experiment: string; run_name: string; run_id: string; config_hash?: string }
+) & {
+  /** Ours, beside upstream's fields: the lifecycle's series, which eval's completion gate and promotion are kept per. */
+  identifier?: string;
+};
 
 /** Eval's promotion; topic `model-selected`, key `promotion`. */
 export interface ModelSelected {
@@ -155,8 +159,10 @@ export function parseModelTrainingEvent(value: unknown, topic = 'model-training'
   const status = fields.oneOf('status', ['RUNNING', 'SUCCESS'] as const);
   const common = { operation: fields.text('operation'), experiment: fields.text('experiment'), run_name: fields.text('run_name') };
   const configHash = fields.optionalText('config_hash');
+  const identifier = fields.optionalText('identifier');
   const event: ModelTrainingEvent = status === 'SUCCESS' ? { ...common, status, run_id: fields.text('run_id') } : { ...common, status };
   if (configHash !== undefined) event.config_hash = configHash;
+  if (identifier !== undefined) event.identifier = identifier;
   return event;
 }
 

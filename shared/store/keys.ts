@@ -19,7 +19,12 @@ export function claimCheckKey(identifier: string, configHash: string, split: str
  */
 export function promotionKeys(identifier: string, configHash: string, timestamp: string): { history: string; pointers: string[] } {
   const scope = scopeOf(identifier);
-  return { history: `${scope}/${configHash}/promotion-${timestamp.replaceAll(':', '-')}.json`, pointers: [`${scope}/current.json`, 'current.json'] };
+  return { history: `${scope}/${configHash}/promotion-${timestamp.replaceAll(':', '-')}.json`, pointers: [currentPromotionKey(identifier), 'current.json'] };
+}
+
+/** `model-promotion/<scope>/current.json`: the last promotion of one series (what event-mode inference serves it with). */
+export function currentPromotionKey(identifier: string): string {
+  return `${scopeOf(identifier)}/current.json`;
 }
 
 /** `inference-logs/<scope>/<YYYYMMDD>/<time>-<run>.jsonl`: one object per inference call (no shared file to append to). */

@@ -12,7 +12,7 @@ import { microBatched } from '../../shared/models/batched.js';
 import { MODEL_ADAPTERS, type ModelType } from '../../shared/models/registry.js';
 import { Logger } from '../../shared/log.js';
 import { sliceRows, type SeriesFrame } from '../../shared/series/frame.js';
-import { MANIFEST_FORMAT } from '../../shared/series/manifest.js';
+import { MANIFEST_FORMAT, type PreprocessingManifest } from '../../shared/series/manifest.js';
 import { readDataset } from '../../shared/table/dataset.js';
 import { artifactOf, runLocally, tempDir } from '../helpers/component.js';
 import { sampleData } from '../helpers/sample-data.js';
@@ -26,7 +26,7 @@ before(async () => {
   assert.equal(prep.code, 0, prep.stderr);
   const [train, validation, held] = await Promise.all((['training_data', 'validation_data', 'inference_data'] as const).map((name) => readDataset(artifactOf(prep, name).uri, name)));
   test = held!.frame;
-  const manifest = { format: MANIFEST_FORMAT, target: train!.info.target, features: [...train!.info.columns], inputLength: 12, horizon: 3, frequencyMs: train!.info.frequencyMs, frequency: train!.info.frequency, scaler: train!.info.scaler, configHash: train!.info.configHash };
+  const manifest: PreprocessingManifest = { format: MANIFEST_FORMAT, target: train!.info.target, features: [...train!.info.columns], inputLength: 12, horizon: 3, frequencyMs: train!.info.frequencyMs, frequency: train!.info.frequency, scaler: train!.info.scaler, configHash: train!.info.configHash };
   for (const [kind, options] of [['gru', { epochs: 1, hidden_size: 6 }], ['prophet', { uncertainty_samples: 0 }]] as const) {
     const adapter = MODEL_ADAPTERS[kind] as unknown as ModelAdapter;
     const values = { ...parameterDefaults(adapter.parameters), ...options } as never;
