@@ -60,7 +60,9 @@ export async function runInferenceEvents(): Promise<void> {
           }),
         );
         const message = performanceEval(result);
-        return [{ topic: context.topics.performanceEval, ...(message.key !== undefined && { key: message.key }), value: message.value }];
+        // Upstream's payload, and which claim it answers in a header (many claims share one identifier).
+        const headers = { 'x-flts-claim': `s3://${claim.bucket}/${claim.object}` };
+        return [{ topic: context.topics.performanceEval, ...(message.key !== undefined && { key: message.key }), value: message.value, headers }];
       } finally {
         champion.release();
       }

@@ -36,7 +36,8 @@ export async function runTrainerEvents(adapter: ModelAdapter): Promise<void> {
         }),
       );
       const event = trainingSucceeded(kind, result);
-      return [{ topic: context.topics.modelTraining, key: event.key, value: { ...event.value, identifier } }];
+      // Upstream's key, plus the series: lifecycles spread over the partitions, so that eval's members share them.
+      return [{ topic: context.topics.modelTraining, key: `${event.key}:${identifier}`, value: { ...event.value, identifier } }];
     },
   });
 }

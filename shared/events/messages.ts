@@ -29,7 +29,7 @@ export interface RawDataClaim {
   v?: number;
 }
 
-/** Claim check of the processed training data; topic `training-data`, key `train-claim`. */
+/** Claim check of the processed training data; topic `training-data`, key `train-claim:<identifier>`. */
 export interface TrainingDataClaim {
   bucket: string;
   object: string;
@@ -44,7 +44,7 @@ export interface TrainingDataClaim {
   operation?: string;
 }
 
-/** Claim check of the processed test data; topic `inference-data`, key `inference-claim`. */
+/** Claim check of the processed test data; topic `inference-data`, key `inference-claim:<identifier>`. */
 export interface InferenceDataClaim {
   bucket: string;
   object: string;
@@ -214,17 +214,21 @@ export function rawDataClaim(claim: RawDataClaim): { key: string; value: RawData
   return { key: 'raw-claim', value: { ...claim, v: 1 } };
 }
 
-/** `train-claim` on `training-data`: `{"bucket","object","size","v":1,"identifier","config_hash"}`. */
+/**
+ * `train-claim:<identifier>` on `training-data`: `{"bucket","object","size","v":1,"identifier","config_hash"}`. Upstream
+ * keyed every claim `train-claim`, which put them all on one partition, so that one member of a group did all the
+ * work; keyed per series, series spread over the partitions and each series' claims stay in order.
+ */
 export function trainingDataClaim(claim: { bucket: string; object: string; size: number; identifier: string; config_hash?: string }): { key: string; value: TrainingDataClaim } {
   const value: TrainingDataClaim = { bucket: claim.bucket, object: claim.object, size: claim.size, v: 1, identifier: claim.identifier };
   if (claim.config_hash !== undefined) value.config_hash = claim.config_hash;
-  return { key: 'train-claim', value };
+  return { key: `train-claim:${claim.identifier}`, value };
 }
 
-/** `inference-claim` on `inference-data`, with upstream's `object_key` and `operation`. */
+/** `inference-claim:<identifier>` on `inference-data` (per series, as the training claim), with upstream's `object_key` and `operation`. */
 export function inferenceDataClaim(claim: { bucket: string; object: string; size: number; identifier: string }): { key: string; value: InferenceDataClaim } {
   return {
-    key: 'inference-claim',
+    key: `inference-claim:${claim.identifier}`,
     value: { bucket: claim.bucket, object: claim.object, object_key: claim.object, size: claim.size, operation: 'post: test data', v: 1, identifier: claim.identifier },
   };
 }

@@ -33,7 +33,7 @@ describe('a trainer killed with SIGKILL mid-training', { timeout: 600_000 }, () 
     const runs = await runsOf(chain.mlflow.url, 'flts-lstm');
     assert.equal(runs.filter((status) => status === 'FINISHED').length, 1, `LSTM runs: ${runs.join(', ')}`);
     const trained = await readTopic(chain.kafka.brokers, 'model-training', 3, 10_000);
-    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU', 'trained-LSTM', 'trained-PROPHET']);
+    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU:site-a', 'trained-LSTM:site-a', 'trained-PROPHET:site-a']);
     assert.equal((await readTopic(chain.kafka.brokers, 'model-selected', 2, 5_000)).length, 1, 'one promotion');
     assert.equal((await chain.store.list('s3://inference-logs/')).length, 1, 'one inference log line');
   });

@@ -39,8 +39,13 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-/** `replicas`: members started per consumer group (each service's group shares its topic's partitions). */
-export async function startChain(options: { parameters?: Record<string, unknown>; env?: Record<string, string>; replicas?: number } = {}): Promise<Chain> {
+/**
+ * `parameters` go over CHAIN_PARAMETERS, or replace them with `exactParameters`; `replicas`: members started per
+ * consumer group (each service's group shares its topic's partitions).
+ */
+export async function startChain(
+  options: { parameters?: Record<string, unknown>; exactParameters?: boolean; env?: Record<string, string>; replicas?: number } = {},
+): Promise<Chain> {
   const [kafka, minio] = await Promise.all([startKafka(), startMinio()]);
   const mlflow = await startMlflow({ artifacts: 's3', minio });
   const store = createStore({ env: minio.env });
@@ -52,7 +57,7 @@ export async function startChain(options: { parameters?: Record<string, unknown>
     ...kafka.env,
     ...minio.env,
     ...mlflow.env,
-    FLTS_PARAMETERS: JSON.stringify({ ...CHAIN_PARAMETERS, ...options.parameters }),
+    FLTS_PARAMETERS: JSON.stringify({ ...(!options.exactParameters && CHAIN_PARAMETERS), ...options.parameters }),
     FLTS_EVENTS_HTTP_PORT: '0',
     FLTS_QUIET: '1',
     ...options.env,
