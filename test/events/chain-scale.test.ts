@@ -126,7 +126,7 @@ describe('the chain at volume, two consumers per group (real broker, MinIO, MLfl
     for (const run of inferenceRuns) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
     const statuses = [...counts].map(([status, n]) => `${status} ${n}`).join(', ');
     assert.equal(inferenceRuns.filter((run) => run.status === 'FINISHED').length, total, `one FINISHED inference run per claim; runs: ${statuses}; the services said:\n${chain.output()}`);
-    assert.ok(inferenceRuns.every((run) => run.status !== 'RUNNING'), `no run left RUNNING: ${statuses}`);
+    assert.ok(inferenceRuns.every((run) => run.status !== 'RUNNING'), `no run left RUNNING: ${statuses}; tries that failed: ${failures(chain)}`);
     // A dead letter, like any message, may be published again when the broker went away before the commit; its
     // source headers say which message it is.
     const dead = await readTopic(chain.kafka.brokers, 'DLQ-inference-data', 10, 3_000);
@@ -141,6 +141,19 @@ describe('the chain at volume, two consumers per group (real broker, MinIO, MLfl
     );
   });
 });
+
+/** The distinct errors of the inference members' failed tries, with their counts, for failure messages. */
+function failures(chain: Chain): string {
+  const counts = new Map<string, number>();
+  for (const tag of ['inference', 'inference#1']) {
+    for (const line of chain.outputOf(tag).split('\n')) {
+      if (!line.includes('"event":"handler_failed"')) continue;
+      const error = String((JSON.parse(line) as { error?: string }).error).slice(0, 200);
+      counts.set(error, (counts.get(error) ?? 0) + 1);
+    }
+  }
+  return counts.size === 0 ? 'none' : [...counts].map(([error, n]) => `${n}× ${error}`).join('; ');
+}
 
 interface RunSummary {
   experiment: string;
