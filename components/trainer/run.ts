@@ -116,7 +116,7 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     await model.save(output.path);
     const logged = await run.logModel(output.path, 'model', { flavor: model.flavor, metadata: { config_hash: data.manifest.configHash, model_type: modelType } });
     await writeAtomically(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
-    const reportHtml = trainerReport(adapter.label, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
+    const reportHtml = await trainerReport(adapter.label, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
     // logArtifact names the artifact after the file, so report.html goes in a temporary directory of its own.
     const reportDir = await mkdtemp(join(tmpdir(), 'flts-report-'));
     try {
