@@ -1,5 +1,6 @@
 /**
- * The splits a trainer read, as MLflow run dataset inputs: one per split, named `<identifier>-<split>`, with the
+ * The splits a trainer read, as MLflow run dataset inputs: one per split, named `<identifier>-<split>` (the split
+ * alone without an identifier), with the
  * data digest (sha256 of the raw input, cut to MLflow's 36 characters), the URI it was read from, its columns
  * and row count, so that MLflow's run page lists them and its lineage links runs to data.
  */
@@ -13,7 +14,7 @@ export function splitInputs(splits: { dataset: Dataset; uri: string }[]): Datase
   return splits.map(({ dataset, uri }) => {
     const { info, frame } = dataset;
     return {
-      name: `${info.identifier}-${info.split}`,
+      name: info.identifier ? `${info.identifier}-${info.split}` : info.split,
       digest: info.dataDigest.slice(0, 36),
       sourceUri: uri,
       schema: [{ name: 'time', type: 'datetime' }, ...info.columns.map((name) => ({ name, type: 'double' }))],
