@@ -147,25 +147,48 @@ async function render(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** A series as chart rows, thinned to at most maxPoints; each run of finite values is its own `part` so NaN breaks the line. */
-function points(s: Series, index: number, maxPoints: number): { x: number; y: number; series: string; part: string }[] {
+/** A step in x this many times the typical one is a gap in the data (e.g. between a training and a test period). */
+const GAP_FACTOR = 5;
+
+/**
+ * A series as chart rows, thinned to at most maxPoints. Each stretch of the line is its own `part`, so that a
+ * missing value (NaN) or a gap in x (a step over GAP_FACTOR times the median step) leaves a break instead of
+ * a straight line drawn across it.
+ */
+export function points(s: Series, index: number, maxPoints: number): { x: number; y: number; series: string; part: string }[] {
   const n = Math.min(s.x.length, s.y.length);
   const stride = Math.max(1, Math.ceil(n / maxPoints));
+  const kept: number[] = [];
+  for (let j = 0; j < n; j += stride) kept.push(j);
+  const gap = GAP_FACTOR * medianStep(kept.map((j) => s.x[j]!));
   const rows: { x: number; y: number; series: string; part: string }[] = [];
   let part = 0;
-  let pen = false;
-  for (let j = 0; j < n; j += stride) {
+  let previousX: number | undefined;
+  for (const j of kept) {
     const x = s.x[j]!;
     const y = s.y[j]!;
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
-      if (pen) part++;
-      pen = false;
+      if (previousX !== undefined) part++;
+      previousX = undefined;
       continue;
     }
+    if (previousX !== undefined && x - previousX > gap) part++;
     rows.push({ x, y, series: s.label, part: `${index}:${part}` });
-    pen = true;
+    previousX = x;
   }
   return rows;
+}
+
+/** The median of the positive steps between consecutive finite values; Infinity with fewer than two steps (no gaps then). */
+function medianStep(xs: number[]): number {
+  const steps: number[] = [];
+  for (let i = 1; i < xs.length; i++) {
+    const step = xs[i]! - xs[i - 1]!;
+    if (Number.isFinite(step) && step > 0) steps.push(step);
+  }
+  if (steps.length < 2) return Infinity;
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)]!;
 }
 
 function maxAbs(rows: { y: number }[]): number {

@@ -15,7 +15,7 @@ export function page(title: string, sections: string[]): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+th{background:#f4f4f4}td:first-child,th:first-child,td.text{text-align:left}
 .warn{color:#a15c00}.muted{color:#777}figure.chart{margin:8px 0}figure.chart svg{max-width:100%;height:auto}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
@@ -39,9 +39,10 @@ export function list(items: string[], className?: string): string {
 
 /** A table with a header row; numbers are formatted with `formatNumber`. */
 export function table(header: string[], rows: (string | number)[][]): string {
-  const cell = (value: string | number) => escapeHtml(typeof value === 'number' ? formatNumber(value) : value);
+  // Numbers right-aligned so their digits line up; text (ids, dates, JSON) left-aligned.
+  const cell = (value: string | number) => (typeof value === 'number' ? `<td>${escapeHtml(formatNumber(value))}</td>` : `<td class="text">${escapeHtml(value)}</td>`);
   return `<table><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows
-    .map((row) => `<tr>${row.map((value) => `<td>${cell(value)}</td>`).join('')}</tr>`)
+    .map((row) => `<tr>${row.map(cell).join('')}</tr>`)
     .join('')}</table>`;
 }
 

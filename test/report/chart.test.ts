@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { barChart, columnUnit, lineChart } from '../../shared/report/chart.js';
+import { barChart, columnUnit, lineChart, points } from '../../shared/report/chart.js';
 import { formatNumber } from '../../shared/report/html.js';
 
 /** The text of every axis label in an SVG chart, by axis: Vega draws them as `role-axis-label` text marks. */
@@ -51,6 +51,14 @@ describe('lineChart', () => {
     assert.match(svg, />training loss \(MSE, scaled\)</);
     assert.match(svg, />validation loss</);
     assert.doesNotMatch(svg, /…/);
+  });
+
+  it('breaks the line at missing values and across gaps in time, not only at NaN', () => {
+    const minute = 60_000;
+    const x = [0, 1, 2, 3, 4, 5, 100, 101, 102].map((m) => m * minute);
+    const y = [1, 2, NaN, 4, 5, 6, 7, 8, 9];
+    const parts = points({ label: 'y', x, y }, 0, 1500).map((row) => row.part);
+    assert.deepEqual(parts, ['0:0', '0:0', '0:1', '0:1', '0:1', '0:2', '0:2', '0:2']);
   });
 
   it('says there is nothing to plot when every value is missing', async () => {
