@@ -59,7 +59,13 @@ install_minio
 minio_s=$(( $(date +%s) - start ))
 echo "install.sh: MinIO $MINIO_RELEASE ready in ${minio_s}s at $binary" >&2
 test/services/kafka-install.sh >/dev/null   # Kafka jars from Maven Central for the event-mode tests
-test/services/chromium-install.sh >/dev/null   # headless Chromium from Debian packages for the browser tests
+# Headless Chromium from Debian packages for test/browser; without it only those tests fail, saying why.
+start=$(date +%s)
+if test/services/chromium-install.sh >/dev/null; then
+  echo "install.sh: Chromium ready in $(( $(date +%s) - start ))s" >&2
+else
+  echo "install.sh: no Chromium (above); the browser tests will fail" >&2
+fi
 
 if [[ "${FLTS_SKIP_PYTHON:-}" != 1 ]]; then
   start=$(date +%s)
