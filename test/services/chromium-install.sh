@@ -21,7 +21,13 @@ done
 command -v apt-get >/dev/null || { echo "chromium-install.sh: no chromium on PATH and no apt-get to fetch Debian's; set FLTS_CHROMIUM" >&2; exit 1; }
 
 cache_root="${FLTS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flts}"
-version=$(apt-cache policy chromium 2>/dev/null | sed -n 's/^  Candidate: //p')
+candidate() { apt-cache policy chromium 2>/dev/null | sed -n 's/^  Candidate: //p'; }
+version=$(candidate)
+# A fresh machine may have no package lists yet; root can fetch them (nothing is installed system-wide).
+if [[ (-z "$version" || "$version" == "(none)") && $(id -u) == 0 ]]; then
+  apt-get update -qq >/dev/null 2>&1 || true
+  version=$(candidate)
+fi
 if [[ -z "$version" || "$version" == "(none)" ]]; then
   echo "chromium-install.sh: apt knows no chromium package (run apt-get update?)" >&2
   exit 1
