@@ -58,6 +58,8 @@ rm -f "$work"/*.deb "$work/download.log"
 mkdir -p "$(dirname "$dir")"
 rm -rf "$dir.tmp.$$" && mv "$work" "$dir.tmp.$$" && rm -rf "$dir" && mv "$dir.tmp.$$" "$dir"
 trap - EXIT
+# Older versions (Debian's security updates replace chromium every few weeks) are 400 MB each: keep only this one.
+find "$(dirname "$dir")" -mindepth 1 -maxdepth 1 ! -name "$(basename "$dir")" ! -name '*.tmp.*' -exec rm -rf {} +
 "$launcher" --headless --version >&2
 echo "chromium-install.sh: ${#packages[@]} packages unpacked in $(( $(date +%s) - start ))s into $dir" >&2
 echo "$launcher"
