@@ -4,7 +4,7 @@
  * wrote, on one small pipeline run. Screenshots go to FLTS_SCREENSHOTS (default: a temporary directory).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkPage, openBrowser, type Browser, type Page } from '../helpers/browser.js';
@@ -100,6 +100,20 @@ describe('in a browser', () => {
       const screenshot = join(shots, 'mlflow-metrics.png');
       writeFileSync(screenshot, await page.screenshot());
       t.diagnostic(`screenshots ${join(shots, 'mlflow-run.png')}, ${screenshot}`);
+    });
+
+    it('shows the registered model with the champion alias on the promoted version', async () => {
+      const record = JSON.parse(readFileSync(artifactOf(run.selection, 'promotion_metadata').uri, 'utf8')) as { registered_model: { name: string; version: string; alias: string } };
+      const { name, version, alias } = record.registered_model;
+      const models = await browser.open(`${mlflow.url}/#/models/${encodeURIComponent(name)}${MODEL_TRAINING}`, { width: 1400, height: 1000 });
+      try {
+        await models.waitFor(`document.body.innerText.includes(${JSON.stringify(`Version ${version}`)})`, `version ${version} of ${name}`, 60_000);
+        const text = await models.evaluate<string>('document.body.innerText');
+        assert.match(text, new RegExp(`\\b${alias}\\b`), `the alias ${alias} is shown`);
+        writeFileSync(join(shots, 'mlflow-model.png'), await models.screenshot());
+      } finally {
+        await models.close();
+      }
     });
 
     it("lists the experiment's runs with the datasets each read", async () => {
