@@ -63,7 +63,8 @@ export async function lineChart(series: Series[], options: ChartOptions = {}): P
   const spec: TopLevelSpec = {
     ...frame(options),
     data: { values },
-    mark: { type: 'line', strokeWidth: 1.4, interpolate: 'linear' },
+    // With few points (a short training run) each is marked, so that even a single epoch shows.
+    mark: { type: 'line', strokeWidth: 1.4, interpolate: 'linear', point: values.length <= 40 * series.length ? { size: 16 } : false },
     encoding: {
       x: {
         field: 'x',
