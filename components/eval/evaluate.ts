@@ -208,7 +208,7 @@ async function stageOutputs(executor: EvalExecutor, record: PromotionRecord, cho
   });
   await writeFile(executor.outputArtifact('promotion_metadata').path, `${JSON.stringify(record, null, 2)}\n`);
   executor.setMetadata('promotion_metadata', { model_type: record.model_type, run_id: record.run_id, score: record.score, config_hash: record.config_hash });
-  await writeFile(executor.outputArtifact('report').path, evalReport(record, given.map(({ input, metadata }) => ({ input, metadata }))));
+  await writeFile(executor.outputArtifact('report').path, await evalReport(record, given.map(({ input, metadata }) => ({ input, metadata }))));
   executor.setOutput('selected_model_type', record.model_type);
   executor.setOutput('selected_run_id', record.run_id);
 }

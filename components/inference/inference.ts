@@ -91,7 +91,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>, mod
     };
     executor.setMetadata('predictions', { rows: predictions.time.length, columns: ['time', ...predictions.names], model_type: model.modelType, run_id: runId, config_hash: manifest.configHash });
     await executor.writeMetrics('metrics', metrics);
-    await writeFile(executor.outputArtifact('report').path, inferenceReport(model.modelType, data.frame, manifest, backtest, future));
+    await writeFile(executor.outputArtifact('report').path, await inferenceReport(model.modelType, data.frame, manifest, backtest, future));
 
     const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
     const run = await tracker.startRun({ runName: `inference-${model.modelType}`, tags: { 'flts.model_run_id': runId, 'flts.config_hash': manifest.configHash, 'flts.identifier': p.identifier } });

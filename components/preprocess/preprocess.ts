@@ -94,7 +94,7 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const scaler = { format: 'flts-scaler/1', target: result.target, features: result.columns, ...result.scaler };
   await writeFile(executor.outputArtifact('scaler').path, `${JSON.stringify(scaler, null, 2)}\n`);
   executor.setMetadata('scaler', { method: result.scaler.method, target: result.target, columns: result.columns, config_hash: configHash });
-  await writeFile(executor.outputArtifact('report').path, preprocessReport(result, { configHash, dataDigest, config: configJson }));
+  await writeFile(executor.outputArtifact('report').path, await preprocessReport(result, { configHash, dataDigest, config: configJson }));
   executor.setMetadata('report', { warnings: result.summary.warnings.length });
 
   executor.setOutput('config_hash', configHash);

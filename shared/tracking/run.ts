@@ -12,7 +12,7 @@ import { checkedPoint, metricPoints, paramEntries, splitBatches, tagEntries, typ
 import { mlmodelDocument } from './mlmodel.js';
 import { joinArtifactUri, trimSlashes } from './model-uri.js';
 import type { TrackingStore } from './tracking-store.js';
-import type { LogModelOptions, LoggedModel, MetricOptions, MetricPoint, ParamValue, RunInfo, RunStatus, TrackedRun } from './types.js';
+import type { DatasetInput, LogModelOptions, LoggedModel, MetricOptions, MetricPoint, ParamValue, RunInfo, RunStatus, TrackedRun } from './types.js';
 import { toYaml } from './yaml.js';
 
 export class Run implements TrackedRun {
@@ -45,6 +45,10 @@ export class Run implements TrackedRun {
 
   async setTags(tags: Record<string, string>): Promise<void> {
     await this.#send({ metrics: [], params: [], tags: tagEntries(tags) });
+  }
+
+  async logInputs(datasets: readonly DatasetInput[]): Promise<void> {
+    if (datasets.length > 0) await this.#store.logInputs(this.runId, datasets);
   }
 
   async logArtifact(localFile: string, artifactDir = ''): Promise<string> {

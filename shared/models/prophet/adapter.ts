@@ -140,11 +140,12 @@ async function asModel(model: Prophet, manifest: PreprocessingManifest): Promise
 }
 
 async function fitProphet(data: FitData, options: ProphetFitOptions, { log }: FitHooks): Promise<FittedModel> {
-  const [{ Prophet }, { concatFrames }, { saveProphetModel, predictionFrame }, { lineChart, section }] = await Promise.all([
+  const [{ Prophet }, { concatFrames }, { saveProphetModel, predictionFrame }, { section }, { lineChart }] = await Promise.all([
     import('./index.js'),
     import('../../series/frame.js'),
     import('./model-directory.js'),
     import('../../report/html.js'),
+    import('../../report/chart.js'),
   ]);
   const { target } = data.manifest;
   const { regressors, constants } = options;
@@ -187,13 +188,13 @@ async function fitProphet(data: FitData, options: ProphetFitOptions, { log }: Fi
     reportSections: [
       section(
         'Components (last week of history, scaled units)',
-        lineChart(names.map((name) => ({ label: name, x: components.ds, y: components[name]! })), { timeAxis: true, height: 240 }),
-        lineChart(
+        await lineChart(names.map((name) => ({ label: name, x: components.ds, y: components[name]! })), { x: 'time', height: 240 }),
+        await lineChart(
           [
             { label: 'actual', x: history.time.subarray(start), y: history.columns[target]!.subarray(start), color: '#444' },
             { label: 'yhat', x: components.ds, y: components.yhat },
           ],
-          { timeAxis: true, height: 200 },
+          { x: 'time', height: 200 },
         ),
       ),
     ],
