@@ -20,6 +20,8 @@ import type { PreprocessConfig } from './config.js';
 export interface PreprocessOptions extends PreprocessConfig {
   /** Gaps longer than this many steps are reported as warnings. */
   maxGapSteps: number;
+  /** strftime-style layout of a time column still in text (see shared/series/timestamps.ts); empty or absent: ISO 8601. */
+  timeFormat?: string;
 }
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -76,7 +78,7 @@ export interface PreprocessInputs {
 /** Runs the whole pipeline; `inputs.test` is the held-out period when upstream-style files are given. */
 export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOptions): PreprocessResult {
   const warnings: string[] = [];
-  const choice = { timeColumn: options.timeColumn, targetColumn: options.targetColumn, featureColumns: options.featureColumns };
+  const choice = { timeColumn: options.timeColumn, targetColumn: options.targetColumn, featureColumns: options.featureColumns, timeFormat: options.timeFormat ?? '' };
 
   const train = frameFromTable(inputs.train.table, choice, inputs.train.source);
   const test = inputs.test ? frameFromTable(inputs.test.table, choice, inputs.test.source) : undefined;

@@ -28,8 +28,9 @@ const SETTINGS: Record<string, Partial<PreprocessOptions>> = {
 /** sha256 over each split's timestamps and columns (in output order) as float64 bytes, with the column names. */
 async function splitsHash(train: string, test: string | undefined, overrides: Partial<PreprocessOptions>): Promise<string> {
   const inputs = {
-    train: { table: (await readTableFile(train)).table, source: train },
-    ...(test ? { test: { table: (await readTableFile(test)).table, source: test } } : {}),
+    // As the component reads them: the time column parsed while the file is streamed.
+    train: { table: (await readTableFile(train, train, { timeColumn: 'time' })).table, source: train },
+    ...(test ? { test: { table: (await readTableFile(test, test, { timeColumn: 'time' })).table, source: test } } : {}),
   };
   const result = preprocessTables(inputs, { ...BASE, ...overrides });
   const hash = createHash('sha256');
