@@ -264,10 +264,11 @@ function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: Prep
   all = { ...all, names: [...all.names, ...names], columns };
   let dropped = 0;
   const result = mapSplits(resplit(all, splits), (frame) => {
-    const keep: number[] = [];
-    for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep.push(i);
-    dropped += frame.time.length - keep.length;
-    return keep.length === frame.time.length ? frame : takeRows(frame, keep);
+    const keep = new Uint32Array(frame.time.length);
+    let kept = 0;
+    for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep[kept++] = i;
+    dropped += frame.time.length - kept;
+    return kept === frame.time.length ? frame : takeRows(frame, keep.subarray(0, kept));
   });
   const leadingRows = splits.train.time.length > 0 && result.train.time.length > 0
     ? splits.train.time.findIndex((t) => t === result.train.time[0])

@@ -73,17 +73,30 @@ export interface ChartOptions {
   maxPoints?: number;
 }
 
+/** The smallest and largest finite value of all `arrays` ([Infinity, -Infinity] when there is none). */
+function finiteRange(arrays: ArrayLike<number>[]): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < min && Number.isFinite(v)) min = v;
+      if (v > max && Number.isFinite(v)) max = v;
+    }
+  }
+  return [min, max];
+}
+
 /** An inline SVG line chart of one or more series sharing the axes. */
 export function lineChart(series: Series[], options: ChartOptions = {}): string {
   const width = options.width ?? 900;
   const height = options.height ?? 260;
   const margin = { left: 64, right: 12, top: 10, bottom: 28 };
-  const finite = series.flatMap((s) => Array.from(s.y).filter(Number.isFinite));
-  const xs = series.flatMap((s) => Array.from(s.x).filter(Number.isFinite));
-  if (finite.length === 0 || xs.length === 0) return paragraph('(no data to plot)', 'muted');
-  let [yMin, yMax] = [Math.min(...finite), Math.max(...finite)];
+  // Loops, not spreads: a series of millions of points would overflow the call stack and fill the heap.
+  let [yMin, yMax] = finiteRange(series.map((s) => s.y));
+  let [xMin, xMax] = finiteRange(series.map((s) => s.x));
+  if (!(yMin <= yMax) || !(xMin <= xMax)) return paragraph('(no data to plot)', 'muted');
   if (yMin === yMax) [yMin, yMax] = [yMin - 1, yMax + 1];
-  let [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
   if (xMin === xMax) [xMin, xMax] = [xMin - 1, xMax + 1];
   const px = (x: number) => margin.left + ((x - xMin) / (xMax - xMin)) * (width - margin.left - margin.right);
   const py = (y: number) => margin.top + (1 - (y - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
