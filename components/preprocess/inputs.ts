@@ -20,19 +20,28 @@ export interface RawInput extends ReadTable {
   path: string;
 }
 
+export interface ReadOptions {
+  /** The CSV dialect and time column (shared/table/csv.ts). */
+  csv?: CsvOptions;
+  /** Called with the local file before it is read: may refuse it (a file too large for memory). */
+  check?: (path: string, source: string) => Promise<void>;
+}
+
 /** The raw file from `artifact` if given, else from `uri`; undefined when neither is set. */
 export async function loadRawInput(
   artifact: InputArtifact | undefined,
   uri: string,
   names: { artifact: string; parameter: string },
   log: Logger,
-  csv: CsvOptions = {},
+  read: ReadOptions = {},
 ): Promise<RawInput | undefined> {
   if (artifact) {
     if (uri) log.warn(`Both the "${names.artifact}" artifact and "${names.parameter}" are set; using the artifact.`);
     const path = await resolveClaim(artifact);
-    const read = await readTableFile(path, `input artifact "${names.artifact}" (${artifact.uri})`, csv);
-    return { ...read, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"`, path };
+    const source = `input artifact "${names.artifact}" (${artifact.uri})`;
+    await read.check?.(path, source);
+    const table = await readTableFile(path, source, read.csv);
+    return { ...table, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"`, path };
   }
   if (!uri) return undefined;
   const location = parseLocation(uri);
@@ -43,6 +52,8 @@ export async function loadRawInput(
     path = join(await mkdtemp(join(tmpdir(), 'flts-raw-')), basename(location.key) || 'data');
     await defaultObjectStore().download(uri, path);
   }
-  const read = await readTableFile(path, `${names.parameter} ${uri}`, csv);
-  return { ...read, fileName: basename(uri), source: `${names.parameter} ${uri}`, path };
+  const source = `${names.parameter} ${uri}`;
+  await read.check?.(path, source);
+  const table = await readTableFile(path, source, read.csv);
+  return { ...table, fileName: basename(uri), source, path };
 }

@@ -11,11 +11,13 @@ import type { Executor } from '../../shared/kfp/executor.js';
 import { camelOptions } from '../../shared/kfp/parameters.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
+import { checkMemory } from '../../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
 import { taskParameters } from '../../shared/series/task-parameters.js';
 import { bucketUri, checkIn, claimCheckMetadata, filesSha256 } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
+import { tableShape, type TableShape } from '../../shared/table/read-table.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
 import type { preprocessSpec } from './spec.js';
@@ -51,11 +53,17 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const log = new Logger('preprocess');
   const featureColumns = checkFeatureColumns(p.feature_columns);
 
-  // How CSV input is read: the dialect, and the time column parsed as it is read (in `time_format`).
+  // How CSV input is read: the dialect, and the time column parsed as it is read (in `time_format`). Each file
+  // is measured before it is read, and refused when the files so far would not fit in memory.
   const csv = { delimiter: p.csv_delimiter, decimal: p.decimal, timeColumn: p.time_column, timeFormat: p.time_format };
-  const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, csv);
+  const shapes: (TableShape & { source: string })[] = [];
+  const check = async (path: string, source: string) => {
+    shapes.push({ ...(await tableShape(path, source, csv)), source });
+    checkMemory(shapes, { timeFeatures: p.time_features, lags: p.lags });
+  };
+  const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, { csv, check });
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
-  const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log, csv);
+  const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log, { csv, check });
 
   const config: PreprocessConfig = {
     ...camelOptions(p, CONFIG_PARAMETERS),

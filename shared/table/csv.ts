@@ -378,3 +378,19 @@ class TimeBuilder {
     return { kind: 'time', values: this.#times.build() };
   }
 }
+
+/**
+ * The columns of a CSV file and its rows estimated from the first lines' length, from `sample` (its first
+ * 64 KiB) and its size in bytes: enough to tell, before reading it, whether it can fit in memory.
+ */
+export function csvShape(sample: string, size: number, options: Pick<CsvOptions, 'delimiter' | 'decimal'> = {}): { columns: number; rows: number } {
+  const text = sample.charCodeAt(0) === 0xfeff ? sample.slice(1) : sample;
+  const { delimiter } = csvDialect(text, options);
+  const lines = sampleLines(text);
+  if (lines.length === 0) return { columns: 0, rows: 0 };
+  const columns = splitLine(lines[0]!, delimiter).length;
+  const headerBytes = Buffer.byteLength(lines[0]!) + 1;
+  const dataBytes = lines.slice(1).reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+  const rows = lines.length > 1 ? Math.ceil(((size - headerBytes) * (lines.length - 1)) / dataBytes) : 0;
+  return { columns, rows };
+}

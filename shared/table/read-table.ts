@@ -2,10 +2,10 @@
  * Reads a raw data file, CSV or Parquet (recognised by content, not name), with clear errors for anything else.
  * CSV is streamed (shared/table/csv.ts); Parquet is decoded whole, as its footer and column chunks need.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import { readCsv, readCsvFile, type CsvOptions } from './csv.js';
-import { readParquet } from './parquet.js';
+import { csvShape, readCsv, readCsvFile, type CsvOptions } from './csv.js';
+import { parquetShape, readParquet } from './parquet.js';
 import type { RawTable } from './raw-table.js';
 
 const PARQUET_MAGIC = 'PAR1';
@@ -40,12 +40,42 @@ export function parseTable(bytes: Uint8Array, source: string, csv: CsvOptions = 
   return { table: readCsv(Buffer.from(bytes).toString('utf8'), source, csv), format: 'csv', metadata: new Map() };
 }
 
-/** The first 8 KiB of the file, with the errors of a file that cannot be read. */
-async function fileHead(path: string, source: string): Promise<Uint8Array> {
+export interface TableShape {
+  format: 'csv' | 'parquet';
+  /** Bytes on disk. */
+  bytes: number;
+  columns: number;
+  /** Exact for Parquet (from its footer); for CSV estimated from the length of the first lines. */
+  rows: number;
+}
+
+/** The size of the table in the file at `path`, found without reading it all; unreadable files fail as in `readTableFile`. */
+export async function tableShape(path: string, source = path, csv: CsvOptions = {}): Promise<TableShape> {
+  const head = await fileHead(path, source, 64 * 1024);
+  const { size } = await stat(path);
+  if (head.length === 0) throw new DataError(`Data file ${source} is empty.`);
+  if (isParquet(head)) {
+    const tail = await fileHead(path, source, 8, Math.max(0, size - 8));
+    const length = Buffer.from(tail).readUInt32LE(0);
+    try {
+      return { format: 'parquet', bytes: size, ...parquetShape(await fileHead(path, source, length, size - 8 - length)) };
+    } catch (cause) {
+      throw new DataError(`${source} is not a readable Parquet file: its footer cannot be read (${(cause as Error).message}).`, { cause });
+    }
+  }
+  checkText(head, source);
+  // Whole lines only: the sample's last line may be cut, and a character with it.
+  const text = Buffer.from(head).toString('utf8');
+  const sample = head.length < size ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  return { format: 'csv', bytes: size, ...csvShape(sample, size, csv) };
+}
+
+/** `length` bytes of the file from `position` (fewer at its end), with the errors of a file that cannot be read. */
+async function fileHead(path: string, source: string, length = 8192, position = 0): Promise<Uint8Array> {
   try {
     const file = await open(path);
     try {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(8192), 0, 8192, 0);
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, position);
       return buffer.subarray(0, bytesRead);
     } finally {
       await file.close();
