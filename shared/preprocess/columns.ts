@@ -62,7 +62,8 @@ export function frameFromTable(table: RawTable, choice: ColumnChoice, source: st
 function parseTimeColumn(table: RawTable, name: string, source: string, format: string): Float64Array {
   const column = table.columns[name]!;
   if (column.kind === 'time') {
-    const bad = column.values.findIndex(Number.isNaN);
+    let bad = -1;
+    for (let i = 0; i < column.values.length && bad < 0; i++) if (Number.isNaN(column.values[i]!)) bad = i;
     if (bad >= 0) throw new DataError(`${source}: time column "${name}" is empty in ${rowLabel(table, bad)}.`);
     return column.values;
   }

@@ -323,7 +323,8 @@ function checkRows(splits: Record<SplitName, SeriesFrame>, options: PreprocessOp
 }
 
 function isConstant(values: Float64Array): boolean {
-  return values.every((v) => v === values[0]);
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
 }
 
 function columnStats(values: Float64Array, missing: number): ColumnStats {
@@ -334,7 +335,9 @@ function columnStats(values: Float64Array, missing: number): ColumnStats {
     if (v > max) max = v;
   }
   const mean = finiteMean(values);
-  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length);
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
+  const variance = squares / Math.max(1, values.length);
   return { min, max, mean, std: Math.sqrt(variance), missing };
 }
 

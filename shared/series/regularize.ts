@@ -49,15 +49,22 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
   const length = Math.round((last - start) / stepMs) + 1;
   const time = new Float64Array(length);
   for (let k = 0; k < length; k++) time[k] = start + k * stepMs;
-  const columns: Record<string, Float64Array> = {};
-  for (const name of frame.names) columns[name] = new Float64Array(length).fill(NaN);
+  // Each on-grid row's slot first, then one tight copy loop per column.
+  const slots = new Uint32Array(onGrid.length);
   const gaps: Gap[] = [];
   let previous = -1;
-  for (const i of onGrid) {
-    const k = Math.round((frame.time[i]! - start) / stepMs);
-    for (const name of frame.names) columns[name]![k] = frame.columns[name]![i]!;
+  for (let r = 0; r < onGrid.length; r++) {
+    const k = Math.round((frame.time[onGrid[r]!]! - start) / stepMs);
+    slots[r] = k;
     if (previous >= 0 && k - previous > 1) gaps.push({ after: time[previous]!, before: time[k]!, missing: k - previous - 1 });
     previous = k;
+  }
+  const columns: Record<string, Float64Array> = {};
+  for (const name of frame.names) {
+    const source = frame.columns[name]!;
+    const target = new Float64Array(length).fill(NaN);
+    for (let r = 0; r < slots.length; r++) target[slots[r]!] = source[onGrid[r]!]!;
+    columns[name] = target;
   }
   return {
     frame: { time, names: [...frame.names], columns },
