@@ -61,8 +61,11 @@ function side(command: string, args: string[]): Side {
 /** The results as the README's Markdown table. */
 function table(): string {
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  const cell = (s: Side) => (s.refused ? 'refused (memory limit)' : `${s.seconds!.toFixed(2)} s | ${Math.round(s.rowsPerSecond!).toLocaleString('en')}`);
-  const lines = ['| rows | ours: time \\| rows/s | ours: peak RSS | pandas: time \\| rows/s | pandas: peak RSS | ratio |', '| ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const cell = (s: Side) => (s.refused ? 'refused (memory limit) | —' : `${s.seconds!.toFixed(2)} s | ${Math.round(s.rowsPerSecond!).toLocaleString('en')}`);
+  const lines = [
+    '| rows | ours: time | ours: rows/s | ours: peak RSS | pandas: time | pandas: rows/s | pandas: peak RSS | ratio |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const size of sizes) {
     lines.push(`| ${size.rows.toLocaleString('en')} | ${cell(size.ours)} | ${gib(size.ours.peakRssBytes)} | ${cell(size.pandas)} | ${gib(size.pandas.peakRssBytes)} | ${size.ratio?.toFixed(2) ?? '—'} |`);
   }
