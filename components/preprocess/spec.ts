@@ -32,7 +32,28 @@ export const preprocessSpec = defineComponent({
         description: 'The held-out period when no `raw_test_data` artifact is given (same forms as `data_uri`). Empty: split by time.',
         default: '',
       },
-      time_column: { type: 'STRING', description: 'Name of the timestamp column (ISO 8601; naive times are UTC).', default: DEFAULT_COLUMNS.time },
+      csv_delimiter: {
+        type: 'STRING',
+        description: 'Field delimiter of CSV input, one character such as "," ";" "\\t" or "|". Empty: sniffed from the first lines (the one of , ; tab | that splits every line into as many fields as the header).',
+        default: '',
+      },
+      decimal: {
+        type: 'STRING',
+        description: 'Decimal separator of numbers in CSV input. Empty: "," when the delimiter is not a comma and the first lines show decimal commas (such as 3,25) and no decimal points; else ".".',
+        default: '',
+        enum: ['', '.', ','],
+      },
+      time_column: {
+        type: 'STRING',
+        description: 'Name of the timestamp column. Matched exactly, else ignoring case and surrounding spaces when one column matches so.',
+        default: DEFAULT_COLUMNS.time,
+      },
+      time_format: {
+        type: 'STRING',
+        description:
+          'Layout of the timestamps, strftime-style: %Y %y %m %d %H %M %S %f (fraction of a second) %z (Z, +01:00, +0100, +01), such as "%d/%m/%Y %H:%M". Empty: ISO 8601 dates and date-times with an optional offset; times without an offset are UTC.',
+        default: '',
+      },
       target_column: { type: 'STRING', description: 'Name of the column to forecast.', default: DEFAULT_COLUMNS.target },
       feature_columns: {
         type: 'LIST',

@@ -123,12 +123,19 @@ export async function resolveClaim(artifact: ClaimableArtifact, options: Resolve
 }
 
 /** Lower-case hex SHA-256 of a local file, streamed. */
-export async function fileSha256(path: string): Promise<string> {
+export function fileSha256(path: string): Promise<string> {
+  return filesSha256([path]);
+}
+
+/** Lower-case hex SHA-256 of local files' bytes one after the other, streamed (never whole in memory). */
+export async function filesSha256(paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  try {
-    await pipeline(createReadStream(path), hash);
-  } catch (cause) {
-    throw new StorageError(path, `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+  for (const path of paths) {
+    try {
+      await pipeline(createReadStream(path), hash, { end: false });
+    } catch (cause) {
+      throw new StorageError(path, `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+    }
   }
   return hash.digest('hex');
 }

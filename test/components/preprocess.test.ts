@@ -282,7 +282,7 @@ describe('preprocess on bad input', () => {
 
   it('an unparseable timestamp, showing the first bad row', async () => {
     const run = await runOn(`time,down,up\n${rows(3)}\n03/01/2024 00:04,1,2\nnot a time,1,2`);
-    assert.match(run.stderr, /time column "time" has an unparseable timestamp in row 4: "03\/01\/2024 00:04"; expected ISO 8601/);
+    assert.match(run.stderr, /time column "time" has an unparseable timestamp in row 4 \(line 5\): "03\/01\/2024 00:04"; expected ISO 8601/);
   });
 
   it('an all-missing target', async () => {
@@ -299,7 +299,7 @@ describe('preprocess on bad input', () => {
   it('a requested feature column that is not numeric', async () => {
     const body = Array.from({ length: 10 }, (_, i) => `2024-01-01 00:0${i}:00,${i},${i === 3 ? 'high' : i}`).join('\n');
     const run = await runOn(`time,down,up\n${body}`, { feature_columns: ['up'] });
-    assert.match(run.stderr, /DataError: data_uri .*: feature column "up" is not numeric: row 4 holds "high"\.$/m);
+    assert.match(run.stderr, /DataError: data_uri .*: feature column "up" is not numeric: row 4 \(line 5\) holds "high"\.$/m);
   });
 
   it('a duplicate column name', async () => {
