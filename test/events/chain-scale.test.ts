@@ -88,7 +88,7 @@ describe('the chain at volume, two consumers per group (real broker, MinIO, MLfl
     }
   });
 
-  it(`runs ${CLAIMS} inference claims once each, through a broker restart, both members taking a share`, async () => {
+  it(`runs ${CLAIMS} inference claims once each, through a broker restart, both members taking a share`, async (t) => {
     const published = await readTopic(chain.kafka.brokers, 'inference-data', (found) => found.some((m) => (m.value as { identifier?: string }).identifier === site(0)), 10_000);
     const processed = published.find((m) => (m.value as { identifier?: string }).identifier === site(0))!.value as { bucket: string; object: string };
     const bytes = await chain.store.readBytes(`s3://${processed.bucket}/${processed.object}`);
@@ -118,6 +118,7 @@ describe('the chain at volume, two consumers per group (real broker, MinIO, MLfl
     }
 
     const total = LIFECYCLES + CLAIMS;
+    t.diagnostic(`tries that failed and were retried: ${failures(chain)}`);
     const logs = await chain.store.list('s3://inference-logs/');
     assert.equal(logs.length, total, 'one log object per claim');
     // A try that failed (and was retried) leaves its run FAILED; an effect is a FINISHED run, and nothing stays RUNNING.
