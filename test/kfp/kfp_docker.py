@@ -1,0 +1,78 @@
+"""Runs a compiled pipeline under the real kfp.local.DockerRunner (over podman's Docker-compatible socket, named by
+DOCKER_HOST) and reports, as JSON on the last stdout line, every task's outputs as kfp itself parsed them.
+
+  run <pipeline.yaml> <pipeline_root> <arguments.json>
+      -> {"ok": true|false, "error": "...", "tasks": [{"task_root", "parameters", "artifacts"}...]}
+
+Two things around kfp.local, neither of which changes what it does with a task:
+- The exit-code trap: kfp.local starts containers with auto_remove=True; podman 4.3 removes a finished container
+  before docker-py's wait() reaches it, wait() gets 404 and kfp.local counts that as exit code 0, so a failed
+  task is reported as SUCCESS. `run_docker_container` is kfp.local's own function with the container kept until
+  its exit code is read, then removed.
+- `get_outputs_for_task`, kfp's parser of a task's ExecutorOutput, is wrapped to record what it returned.
+"""
+import json
+import os
+import sys
+import traceback
+
+import docker
+from kfp import components, dsl, local
+from kfp.local import docker_task_handler, executor_output_utils
+
+TASKS = []
+
+
+def run_docker_container(client, image, command, volumes, **container_run_args):
+    image = docker_task_handler.add_latest_tag_if_not_present(image=image)
+    container_run_args.pop('auto_remove', None)
+    container = client.containers.run(image=image, command=command, detach=True, stdout=True, stderr=True,
+                                      volumes=volumes, auto_remove=False, **container_run_args)
+    try:
+        for line in container.logs(stream=True):
+            print(line.decode(), end='')
+        return container.wait()['StatusCode']
+    finally:
+        try:
+            container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+_parse_outputs = executor_output_utils.get_outputs_for_task
+
+
+def get_outputs_for_task(executor_input, component_spec):
+    outputs = _parse_outputs(executor_input=executor_input, component_spec=component_spec)
+    parameters, artifacts = {}, {}
+    for key, value in outputs.items():
+        if isinstance(value, dsl.Artifact):
+            artifacts[key] = {'uri': value.uri, 'metadata': value.metadata, 'schemaTitle': value.schema_title}
+        else:
+            parameters[key] = value
+    TASKS.append({'task_root': os.path.dirname(executor_input.outputs.output_file),
+                  'parameters': parameters, 'artifacts': artifacts})
+    return outputs
+
+
+def run(pipeline_path, pipeline_root, arguments_path):
+    docker_task_handler.run_docker_container = run_docker_container
+    executor_output_utils.get_outputs_for_task = get_outputs_for_task
+    with open(arguments_path) as f:
+        arguments = json.load(f)
+    # No network for the tasks: nothing they need is outside the mounted pipeline root, and podman's default
+    # bridge would need iptables (netavark) here.
+    local.init(runner=local.DockerRunner(network_mode='none'), pipeline_root=pipeline_root)
+    pipeline = components.load_component_from_file(pipeline_path)
+    result = {'ok': True, 'error': '', 'tasks': TASKS}
+    try:
+        pipeline(**arguments)
+    except Exception as error:  # the task that failed, as kfp.local names it
+        traceback.print_exc()
+        result.update(ok=False, error=str(error))
+    print(json.dumps(result, default=str))
+
+
+if __name__ == '__main__':
+    verb, *args = sys.argv[1:]
+    {'run': run}[verb](*args)
