@@ -40,12 +40,14 @@ export function cacheKey(parts: CacheKeyParts): string {
 
 const digests = new Map<string, Promise<string>>();
 
-/** sha256 of a file, read once per process (a run does not change its inputs). */
+/** sha256 of a file; read again only when its size or modification time changed. */
 export function fileDigest(path: string): Promise<string> {
-  let digest = digests.get(path);
+  const { size, mtimeMs } = statSync(path);
+  const version = `${path}\0${size}\0${mtimeMs}`;
+  let digest = digests.get(version);
   if (!digest) {
     digest = readFile(path).then((bytes) => createHash('sha256').update(bytes).digest('hex'));
-    digests.set(path, digest);
+    digests.set(version, digest);
   }
   return digest;
 }
@@ -54,7 +56,7 @@ export function fileDigest(path: string): Promise<string> {
 export async function parameterFileDigests(parameters: Record<string, JsonValue>): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const [name, value] of Object.entries(parameters)) {
-    if (typeof value !== 'string' || value === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('file://')) continue;
+    if (typeof value !== 'string' || value === '' || (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !value.startsWith('file://'))) continue;
     const path = value.startsWith('file://') ? fileURLToPath(value) : value;
     if (existsSync(path) && statSync(path).isFile()) files[name] = await fileDigest(path);
   }
