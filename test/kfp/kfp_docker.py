@@ -3,6 +3,10 @@ DOCKER_HOST) and reports, as JSON on the last stdout line, every task's outputs 
 
   run <pipeline.yaml> <pipeline_root> <arguments.json>
       -> {"ok": true|false, "error": "...", "tasks": [{"task_root", "parameters", "artifacts"}...]}
+  probe <image>   -> {"ok": true|false, "error": "..."}: whether a container of <image> starts here (`node --version`)
+
+FLTS_IMAGE_TAG, when set, replaces the tag of every image the pipeline names (images built under another tag by
+tools/images/build.sh, as FLTS_IMAGE_TAG=… there).
 
 Two things around kfp.local, neither of which changes what it does with a task:
 - The exit-code trap: kfp.local starts containers with auto_remove=True; podman 4.3 removes a finished container
@@ -23,8 +27,13 @@ from kfp.local import docker_task_handler, executor_output_utils
 TASKS = []
 
 
+def _image(image):
+    tag = os.environ.get('FLTS_IMAGE_TAG')
+    return f"{image.rsplit(':', 1)[0]}:{tag}" if tag else docker_task_handler.add_latest_tag_if_not_present(image=image)
+
+
 def run_docker_container(client, image, command, volumes, **container_run_args):
-    image = docker_task_handler.add_latest_tag_if_not_present(image=image)
+    image = _image(image)
     container_run_args.pop('auto_remove', None)
     container = client.containers.run(image=image, command=command, detach=True, stdout=True, stderr=True,
                                       volumes=volumes, auto_remove=False, **container_run_args)
@@ -73,6 +82,17 @@ def run(pipeline_path, pipeline_root, arguments_path):
     print(json.dumps(result, default=str))
 
 
+def probe(image):
+    client = docker.from_env()
+    try:
+        code = run_docker_container(client, image, ['node', '--version'], {}, network_mode='none')
+        print(json.dumps({'ok': code == 0, 'error': '' if code == 0 else f'node --version exited {code}'}))
+    except Exception as error:
+        print(json.dumps({'ok': False, 'error': str(error)}))
+    finally:
+        client.close()
+
+
 if __name__ == '__main__':
     verb, *args = sys.argv[1:]
-    {'run': run}[verb](*args)
+    {'run': run, 'probe': probe}[verb](*args)
