@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allComponentSpecs } from '../../components/specs.js';
@@ -112,11 +112,9 @@ describe('the compiled pipelines under kfp.local.DockerRunner over podman', { sk
   const runPipeline = async (name: string, pipeline: string, args: Record<string, unknown>, flags: string[] = []): Promise<KfpRun> => {
     const argsPath = join(root, `${name}.args.json`);
     await writeFile(argsPath, JSON.stringify(args));
-    // The tasks (uid 1000) create the run's folders in the pipeline root themselves.
-    const pipelineRoot = join(root, name);
-    await mkdir(pipelineRoot);
-    await chmod(pipelineRoot, 0o777);
-    return kfpLocal(['run', `pipelines/${pipeline}.yaml`, pipelineRoot, argsPath, ...flags], env);
+    // One pipeline root for every run (kfp.local gives each its own folder in it), holding the data too: it is
+    // the only host folder mounted into the containers.
+    return kfpLocal(['run', `pipelines/${pipeline}.yaml`, root, argsPath, ...flags], env);
   };
 
   it('runs the multi-site pipeline: every task of every site, then the summary, parsed by kfp', { timeout: 20 * 60_000 }, async (t) => {

@@ -3,7 +3,8 @@ DOCKER_HOST) and reports, as JSON on the last stdout line, every task's outputs 
 
   run <pipeline.yaml> <pipeline_root> <arguments.json> [--no-retries]
       -> {"ok": true|false, "error": "...", "tasks": [{"task_root", "parameters", "artifacts"}...]}
-  probe <image>   -> {"ok": true|false, "error": "..."}: whether a container of <image> starts here (`node --version`)
+  probe <image> [n] -> {"ok": true|false, "error": "...", "seconds": [...]}: whether a container of <image> starts
+                     here (`node --version`), n times, and how long each took (start, run, exit code, removal)
 
 FLTS_IMAGE_TAG, when set, replaces the tag of every image the pipeline names (images built under another tag by
 tools/images/build.sh, as FLTS_IMAGE_TAG=… there).
@@ -18,6 +19,7 @@ Two things around kfp.local, neither of which changes what it does with a task:
 import json
 import os
 import sys
+import time
 import traceback
 
 import docker
@@ -93,13 +95,20 @@ def run(pipeline_path, pipeline_root, arguments_path, *flags):
     print(json.dumps(result, default=str))
 
 
-def probe(image):
+def probe(image, n='1'):
     client = docker.from_env()
+    seconds = []
     try:
-        code = run_docker_container(client, image, ['node', '--version'], {}, network_mode='none')
-        print(json.dumps({'ok': code == 0, 'error': '' if code == 0 else f'node --version exited {code}'}))
+        for _ in range(int(n)):
+            began = time.perf_counter()
+            code = run_docker_container(client, image, ['node', '--version'], {}, network_mode='none')
+            seconds.append(round(time.perf_counter() - began, 3))
+            if code != 0:
+                print(json.dumps({'ok': False, 'error': f'node --version exited {code}', 'seconds': seconds}))
+                return
+        print(json.dumps({'ok': True, 'error': '', 'seconds': seconds}))
     except Exception as error:
-        print(json.dumps({'ok': False, 'error': str(error)}))
+        print(json.dumps({'ok': False, 'error': str(error), 'seconds': seconds}))
     finally:
         client.close()
 
