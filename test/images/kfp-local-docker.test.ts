@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allComponentSpecs } from '../../components/specs.js';
 import type { SiteLine } from '../../components/site-summary/summary.js';
@@ -55,11 +55,14 @@ function kfpLocal(args: string[], env: NodeJS.ProcessEnv): Promise<KfpRun> {
   });
 }
 
-/** The component whose declared outputs are exactly the keys kfp parsed for a task. */
+/** The component a task ran (kfp.local names a task's folder for its task, which the pipelines name for the component), checked against the outputs kfp parsed. */
 function componentOf(task: ParsedTask): string {
-  const keys = [...Object.keys(task.parameters), ...Object.keys(task.artifacts)].sort().join(',');
-  const spec = allComponentSpecs.find((candidate) => [...Object.keys(candidate.outputs.parameters), ...Object.keys(candidate.outputs.artifacts)].sort().join(',') === keys);
-  return spec?.name ?? `unknown (${keys})`;
+  const name = basename(task.task_root);
+  const spec = allComponentSpecs.find((candidate) => candidate.name === name);
+  const keys = [...Object.keys(task.parameters), ...Object.keys(task.artifacts)].sort();
+  if (!spec) return `unknown task ${name}`;
+  const declared = [...Object.keys(spec.outputs.parameters), ...Object.keys(spec.outputs.artifacts)].sort();
+  return JSON.stringify(keys) === JSON.stringify(declared) ? spec.name : `${name} with outputs ${keys.join(',')}`;
 }
 
 const count = (names: string[]) => Object.fromEntries([...new Set(names)].sort().map((name) => [name, names.filter((n) => n === name).length]));

@@ -23,6 +23,7 @@ import time
 import traceback
 
 import docker
+import yaml
 from kfp import components, dsl, local
 from kfp.local import docker_task_handler, executor_output_utils
 
@@ -66,13 +67,22 @@ def get_outputs_for_task(executor_input, component_spec):
     return outputs
 
 
-def _without_retries(pipeline):
-    # kfp.local honours the retry policies (3 retries from a 30 s backoff: 3.5 minutes of waiting); a check that
-    # a failing task fails the run needs no retries of a task that fails on its data every time.
-    spec = pipeline.pipeline_spec
-    for dag in [spec.root.dag] + [component.dag for component in spec.components.values() if component.HasField('dag')]:
-        for task in dag.tasks.values():
-            task.ClearField('retry_policy')
+def _without_retries(pipeline_path, pipeline_root):
+    """A copy of the compiled pipeline without retry policies, in the pipeline root.
+
+    kfp.local honours them (3 retries from a 30 s backoff: 3.5 minutes of waiting); a check that a failing task
+    fails the run needs no retries of a task that fails on its data every time.
+    """
+    with open(pipeline_path) as f:
+        documents = list(yaml.safe_load_all(f))
+    ir = documents[0]
+    for component in [ir['root'], *ir.get('components', {}).values()]:
+        for task in component.get('dag', {}).get('tasks', {}).values():
+            task.pop('retryPolicy', None)
+    path = os.path.join(pipeline_root, 'pipeline-without-retries.yaml')
+    with open(path, 'w') as f:
+        yaml.safe_dump_all(documents, f)
+    return path
 
 
 def run(pipeline_path, pipeline_root, arguments_path, *flags):
@@ -83,9 +93,9 @@ def run(pipeline_path, pipeline_root, arguments_path, *flags):
     # No network for the tasks: nothing they need is outside the mounted pipeline root, and podman's default
     # bridge would need iptables (netavark) here.
     local.init(runner=local.DockerRunner(network_mode='none'), pipeline_root=pipeline_root)
-    pipeline = components.load_component_from_file(pipeline_path)
     if '--no-retries' in flags:
-        _without_retries(pipeline)
+        pipeline_path = _without_retries(pipeline_path, pipeline_root)
+    pipeline = components.load_component_from_file(pipeline_path)
     result = {'ok': True, 'error': '', 'tasks': TASKS}
     try:
         pipeline(**arguments)
