@@ -6,39 +6,19 @@
  * are checked against the IR's `root.inputDefinitions` (names and types) and the components' own constraints
  * before the first task starts.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { componentSpecs } from '../components/specs.js';
+import { parseAllDocuments } from 'yaml';
+import { allComponentSpecs } from '../components/specs.js';
 import { FltsError, InvalidParameterError, type ParameterIssue } from '../shared/errors.js';
-import { localExecutorInput, type LocalArtifact } from '../shared/kfp/local-input.js';
+import { commandFor } from '../shared/kfp/component-yaml.js';
 import { coerceParameter } from '../shared/kfp/parameters.js';
-import type { ComponentSpec, InputParameterSpec, JsonObject, JsonValue, ParameterType } from '../shared/kfp/spec.js';
+import type { ComponentSpec, InputParameterSpec, JsonValue, ParameterType } from '../shared/kfp/spec.js';
+import { runDag, select, type DagIr, type DagPipelineIr, type ParameterSource, type TaskEvent, type TaskResult } from './local-dag.js';
+import { TaskCache } from './task-cache.js';
 
-interface TaskIr {
-  componentRef: { name: string };
-  dependentTasks?: string[];
-  taskInfo?: { name?: string };
-  inputs?: {
-    parameters?: Record<string, ParameterSource>;
-    artifacts?: Record<string, { taskOutputArtifact?: { producerTask: string; outputArtifactKey: string } }>;
-  };
-}
-type ParameterSource = {
-  componentInputParameter?: string;
-  taskOutputParameter?: { producerTask: string; outputParameterKey: string };
-  runtimeValue?: { constant: JsonValue };
-};
-
-export interface TaskResult {
-  task: string;
-  component: string;
-  taskRoot: string;
-  seconds: number;
-  parameters: Record<string, JsonValue>;
-  artifacts: Record<string, LocalArtifact>;
-}
+export { topologicalOrder, type TaskEvent, type TaskResult } from './local-dag.js';
 
 export interface RunOptions {
   /** Pipeline parameters, by the names and types the pipeline declares; the compiled defaults fill the rest. */
@@ -47,14 +27,21 @@ export interface RunOptions {
   runRoot: string;
   /** Extra environment for every component. */
   env?: NodeJS.ProcessEnv;
+  /** CPUs the tasks may use at once. @default the CPUs this process may use */
+  cpus?: number;
+  /** Where task outputs are recorded for reuse (KFP's cache); unset: no cache. */
+  cacheDir?: string;
+  /** Run every task even where the cache holds its outputs (`--no-cache`); they are recorded all the same. @default false */
+  noCache?: boolean;
+  /** Called as tasks start, finish (or are served from the cache) and fail. */
+  onEvent?: (event: TaskEvent) => void;
   /** Called as each task finishes. */
   onTask?: (result: TaskResult) => void;
 }
 
 /** The parts of the compiled pipeline (KFP IR) that the runner reads. */
-export interface PipelineIr {
-  root: {
-    dag: { tasks: Record<string, TaskIr> };
+export interface PipelineIr extends DagPipelineIr {
+  root: DagPipelineIr['root'] & {
     inputDefinitions?: { parameters?: Record<string, PipelineParameterDefinition> };
   };
 }
@@ -67,7 +54,7 @@ export interface PipelineParameterDefinition {
   description?: string;
 }
 
-/** Reads the compiled pipeline YAML. */
+/** Reads the compiled pipeline YAML (its first document; a second one holds kfp-kubernetes' platform settings). */
 export async function loadPipelineIr(irPath: string): Promise<PipelineIr> {
   let text: string;
   try {
@@ -75,7 +62,7 @@ export async function loadPipelineIr(irPath: string): Promise<PipelineIr> {
   } catch (cause) {
     throw new FltsError(`Cannot read the compiled pipeline ${irPath}: ${(cause as Error).message}`, { cause });
   }
-  const ir = parse(text) as PipelineIr | null;
+  const ir = parseAllDocuments(text)[0]?.toJS() as PipelineIr | null | undefined;
   if (!ir?.root?.dag?.tasks) throw new FltsError(`${irPath} is not a compiled KFP pipeline (no root.dag.tasks).`);
   return ir;
 }
@@ -86,30 +73,21 @@ export async function runCompiledPipeline(irPath: string, options: RunOptions): 
 }
 
 /**
- * Runs every task of a loaded pipeline. The parameters are checked first — unknown names, values of the wrong
- * type, values the consuming components refuse — so a mistake fails before any task starts.
+ * Runs every task of a loaded pipeline (local-dag.ts). The parameters are checked first — unknown names, values
+ * of the wrong type, values the consuming components refuse — so a mistake fails before any task starts.
  */
 export async function runPipelineIr(ir: PipelineIr, options: RunOptions): Promise<Record<string, TaskResult>> {
-  const pipelineParameters = resolvePipelineParameters(ir, options.parameters);
-  const results: Record<string, TaskResult> = {};
-  for (const name of topologicalOrder(ir.root.dag.tasks)) {
-    const task = ir.root.dag.tasks[name]!;
-    const spec = specFor(task.componentRef.name);
-    const parameters: Record<string, JsonValue> = {};
-    for (const [input, source] of Object.entries(task.inputs?.parameters ?? {})) {
-      parameters[input] = resolveParameter(source, pipelineParameters, results, name, input);
-    }
-    const artifacts: Record<string, LocalArtifact> = {};
-    for (const [input, source] of Object.entries(task.inputs?.artifacts ?? {})) {
-      const from = source.taskOutputArtifact;
-      const artifact = from ? results[from.producerTask]?.artifacts[from.outputArtifactKey] : undefined;
-      if (!artifact) throw new FltsError(`Task ${name}: input artifact "${input}" has no producer output.`);
-      artifacts[input] = artifact;
-    }
-    results[name] = await runTask(name, spec, join(options.runRoot, name), parameters, artifacts, options.env ?? {});
-    options.onTask?.(results[name]!);
-  }
-  return results;
+  const parameters = resolvePipelineParameters(ir, options.parameters);
+  return runDag(ir, parameters, options.runRoot, {
+    cpus: options.cpus ?? availableParallelism(),
+    env: options.env ?? {},
+    ...(options.cacheDir ? { cache: new TaskCache(options.cacheDir) } : {}),
+    readCache: !options.noCache,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      if (event.kind === 'done') options.onTask?.(event.result);
+    },
+  });
 }
 
 /** The pipeline's parameters, name → definition, in name order. */
@@ -198,18 +176,32 @@ export function resolvePipelineParameters(ir: PipelineIr, given: Record<string, 
     if (!checked.ok) issues.push(checked.issue);
   }
   if (issues.length === 0) {
-    // The components' own constraints on the values the pipeline passes them straight through.
-    for (const [taskName, task] of Object.entries(ir.root.dag.tasks).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const spec = componentSpecs.find((candidate) => `comp-${candidate.name}` === task.componentRef.name);
-      if (!spec) continue;
-      for (const [input, source] of Object.entries(task.inputs?.parameters ?? {})) {
-        const from = source.componentInputParameter;
-        const parameter = (spec.inputs.parameters as Record<string, InputParameterSpec>)[input];
-        if (from === undefined || parameter === undefined || values[from] === null || values[from] === undefined) continue;
-        const checked = coerceParameter(input, parameter, values[from]!);
-        if (!checked.ok && !issues.some((issue) => issue.path === from)) {
-          const reason = checked.issue.message.replace(/^Parameter "[^"]*" /, `its input "${input}" `);
-          issues.push({ path: from, message: `Parameter "${from}" is refused by task ${taskName}: ${reason}` });
+    // The components' own constraints on the values the pipeline passes them straight through (or, for a
+    // ParallelFor over a list parameter, on the fields of each of its items).
+    for (const leaf of leafInputs(ir)) {
+      const parameter = (leaf.spec.inputs.parameters as Record<string, InputParameterSpec>)[leaf.input];
+      const value = values[leaf.root];
+      if (parameter === undefined || value === null || value === undefined || issues.some((issue) => issue.path === leaf.root)) continue;
+      const checks: { value: JsonValue; of: string }[] = [];
+      if (!leaf.item) checks.push({ value, of: '' });
+      else {
+        for (const [i, item] of (Array.isArray(value) ? value : []).entries()) {
+          let field: JsonValue;
+          try {
+            field = leaf.selector ? select(item, leaf.selector, leaf.task, leaf.input) : item;
+          } catch {
+            issues.push({ path: leaf.root, message: `Parameter "${leaf.root}" item ${i + 1} has no field ${leaf.selector?.replace(/^parseJson\(string_value\)/, '')}, which task ${leaf.task} needs as its input "${leaf.input}".` });
+            break;
+          }
+          checks.push({ value: field, of: ` item ${i + 1}` });
+        }
+      }
+      for (const check of checks) {
+        const checked = coerceParameter(leaf.input, parameter, check.value);
+        if (!checked.ok) {
+          const reason = checked.issue.message.replace(/^Parameter "[^"]*" /, `its input "${leaf.input}" `);
+          issues.push({ path: leaf.root, message: `Parameter "${leaf.root}"${check.of} is refused by task ${leaf.task}: ${reason}` });
+          break;
         }
       }
     }
@@ -265,83 +257,56 @@ export function parseTyped(type: ParameterType, text: string): JsonValue | undef
 /** The issue for a name the pipeline does not declare: the valid names, and where the name is known from. */
 function unknownParameter(ir: PipelineIr, name: string): ParameterIssue {
   const valid = Object.keys(pipelineParameters(ir)).join(', ');
-  const consumers = componentSpecs
-    .filter((spec) => name in spec.inputs.parameters && Object.values(ir.root.dag.tasks).some((task) => task.componentRef.name === `comp-${spec.name}`))
-    .map((spec) => spec.name);
+  const consumers = [...new Set(leafInputs(ir, true).filter((leaf) => name in leaf.spec.inputs.parameters).map((leaf) => leaf.spec.name))];
   const known = consumers.length > 0 ? ` It is an input of ${consumers.join(', ')} that the compiled pipeline does not expose.` : '';
   return { path: name, message: `Unknown pipeline parameter "${name}".${known} The pipeline parameters are: ${valid}.` };
 }
 
-function specFor(componentRef: string): ComponentSpec {
-  const spec = componentSpecs.find((candidate) => `comp-${candidate.name}` === componentRef);
-  if (!spec) throw new FltsError(`The pipeline uses ${componentRef}, which is not one of this project's components.`);
-  return spec;
+/** A container task's input parameter that comes from a pipeline parameter (`item`: from each item of that list). */
+interface LeafInput {
+  task: string;
+  spec: ComponentSpec;
+  input: string;
+  root: string;
+  item: boolean;
+  selector?: string;
 }
 
-function resolveParameter(
-  source: ParameterSource,
-  pipeline: Record<string, JsonValue>,
-  results: Record<string, TaskResult>,
-  task: string,
-  input: string,
-): JsonValue {
-  if (source.runtimeValue) return source.runtimeValue.constant;
-  if (source.componentInputParameter !== undefined) return pipeline[source.componentInputParameter] ?? null;
-  const from = source.taskOutputParameter;
-  const value = from ? results[from.producerTask]?.parameters[from.outputParameterKey] : undefined;
-  if (value === undefined) throw new FltsError(`Task ${task}: parameter "${input}" has no value from its producer.`);
-  return value;
-}
-
-async function runTask(
-  task: string,
-  spec: ComponentSpec,
-  taskRoot: string,
-  parameters: Record<string, JsonValue>,
-  artifacts: Record<string, LocalArtifact>,
-  env: NodeJS.ProcessEnv,
-): Promise<TaskResult> {
-  const input = localExecutorInput(spec, taskRoot, parameters, artifacts);
-  const started = performance.now();
-  const bundle = new URL(`../dist/${spec.name}.js`, import.meta.url).pathname;
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [bundle, '--executor-input', JSON.stringify(input)], {
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    });
-    child.on('close', (status) => resolve(status ?? 1));
-  });
-  if (code !== 0) throw new FltsError(`Task ${task} (${spec.name}) failed with exit code ${code}; its error is printed above.`);
-  const output = JSON.parse(await readFile(join(taskRoot, 'executor_output.json'), 'utf8')) as {
-    parameterValues?: Record<string, JsonValue>;
-    artifacts?: Record<string, { artifacts: { uri: string; metadata: JsonObject }[] }>;
-  };
-  const outputArtifacts: Record<string, LocalArtifact> = {};
-  for (const [name, list] of Object.entries(output.artifacts ?? {})) {
-    const artifact = list.artifacts[0];
-    if (artifact) outputArtifacts[name] = { uri: artifact.uri, metadata: artifact.metadata, name };
-  }
-  return {
-    task,
-    component: spec.name,
-    taskRoot,
-    seconds: (performance.now() - started) / 1000,
-    parameters: output.parameterValues ?? {},
-    artifacts: outputArtifacts,
-  };
-}
-
-/** Task names such that every task comes after the tasks it depends on (ties in name order). */
-export function topologicalOrder(tasks: Record<string, Pick<TaskIr, 'dependentTasks'>>): string[] {
-  const order: string[] = [];
-  const remaining = new Set(Object.keys(tasks).sort());
-  while (remaining.size > 0) {
-    const ready = [...remaining].filter((name) => (tasks[name]!.dependentTasks ?? []).every((dep) => !remaining.has(dep)));
-    if (ready.length === 0) throw new FltsError(`The pipeline's tasks depend on each other in a cycle: ${[...remaining].join(', ')}.`);
-    for (const name of ready) {
-      order.push(name);
-      remaining.delete(name);
+/**
+ * Every container task's input that is fed by a pipeline parameter, through any number of sub-DAGs; with `all`,
+ * one entry per task's every input (root empty), to learn which components the pipeline runs.
+ */
+function leafInputs(ir: PipelineIr, all = false): LeafInput[] {
+  const leaves: LeafInput[] = [];
+  const rootNames = Object.keys(ir.root.inputDefinitions?.parameters ?? {});
+  const walk = (dag: DagIr, sources: Record<string, { root: string; item: boolean }>, path: string): void => {
+    for (const [name, task] of Object.entries(dag.tasks).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const component = ir.components?.[task.componentRef.name];
+      const fed = (source: ParameterSource) =>
+        source.componentInputParameter === undefined ? undefined : sources[source.componentInputParameter];
+      if (component?.dag) {
+        const inner: Record<string, { root: string; item: boolean }> = {};
+        for (const [input, source] of Object.entries(task.inputs?.parameters ?? {})) {
+          const from = fed(source);
+          if (from && !source.parameterExpressionSelector) inner[input] = from;
+        }
+        const iterator = task.parameterIterator;
+        const items = iterator?.items.inputParameter !== undefined ? inner[iterator.items.inputParameter] : undefined;
+        if (iterator && items && !items.item) inner[iterator.itemInput] = { root: items.root, item: true };
+        walk(component.dag, inner, `${path}${task.taskInfo?.name ?? name}/`);
+        continue;
+      }
+      const command = ir.deploymentSpec?.executors?.[component?.executorLabel ?? '']?.container?.command;
+      const spec = allComponentSpecs.find((candidate) => JSON.stringify(commandFor(candidate)) === JSON.stringify(command));
+      if (!spec) continue;
+      if (all) leaves.push({ task: `${path}${name}`, spec, input: '', root: '', item: false });
+      for (const [input, source] of Object.entries(task.inputs?.parameters ?? {})) {
+        const from = fed(source);
+        if (!from || (source.parameterExpressionSelector && !from.item)) continue;
+        leaves.push({ task: `${path}${name}`, spec, input, root: from.root, item: from.item, ...(source.parameterExpressionSelector ? { selector: source.parameterExpressionSelector } : {}) });
+      }
     }
-  }
-  return order;
+  };
+  walk(ir.root.dag, Object.fromEntries(rootNames.map((name) => [name, { root: name, item: false }])), '');
+  return leaves;
 }

@@ -4,8 +4,8 @@
  * can generate YAMLs pointing at their own registry. `--check` exits non-zero when a committed file is stale. It also writes the README's parameter tables.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { componentSpecs } from '../components/specs.js';
-import { componentYaml } from '../shared/kfp/component-yaml.js';
+import { allComponentSpecs } from '../components/specs.js';
+import { componentYaml, imageFor } from '../shared/kfp/component-yaml.js';
 import { parameterDocs, withParameterDocs } from '../shared/kfp/parameter-docs.js';
 import { defaultImage } from './image.js';
 
@@ -16,7 +16,7 @@ const image = {
 };
 
 let stale = 0;
-for (const spec of componentSpecs) {
+for (const spec of allComponentSpecs) {
   const path = `components/${spec.name}/component.yaml`;
   const text = componentYaml(spec, image);
   if (check) {
@@ -27,11 +27,11 @@ for (const spec of componentSpecs) {
     }
   } else {
     await writeFile(path, text);
-    console.log(`wrote ${path} (${image.registry}/flts-${spec.name}:${image.tag})`);
+    console.log(`wrote ${path} (${imageFor(spec, image)})`);
   }
 }
 const readme = await readFile('README.md', 'utf8');
-const documented = withParameterDocs(readme, parameterDocs(componentSpecs));
+const documented = withParameterDocs(readme, parameterDocs(allComponentSpecs));
 if (check) {
   if (documented !== readme) {
     stale++;

@@ -9,10 +9,12 @@ if ! bash tools/native-cells/build.sh; then
   echo "npm start: the compiled cell loops could not be built (above); the GRU/LSTM layers run on the TensorFlow.js backend" >&2
 fi
 npm run --silent build
-# `npm start -- --serve [serve flags]`: serve the champion of the last local run (./mlruns, or MLFLOW_TRACKING_URI)
-# over HTTP instead of running the pipeline; `npm start -- --serve --help` lists the flags.
+# `npm start -- --serve [serve flags]`: serve the champion of the last local run (local_outputs/mlruns, where
+# `npm start` keeps its offline MLflow store, or MLFLOW_TRACKING_URI) over HTTP instead of running the pipeline;
+# `npm start -- --serve --help` lists the flags.
 if [[ "${1:-}" == "--serve" ]]; then
   shift
+  if [[ -z ${MLFLOW_TRACKING_URI:-} && -d local_outputs/mlruns ]]; then export MLFLOW_TRACKING_URI=$PWD/local_outputs/mlruns; fi
   exec node dist/inference.js serve "$@"
 fi
 # `npm start -- --kafka [--param name=value ...]`: the six components as Kafka services (event mode) through a

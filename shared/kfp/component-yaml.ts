@@ -13,14 +13,14 @@ export interface ImageOptions {
   tag: string;
 }
 
-/** The image reference of a component: `<registry>/flts-<name>:<tag>`. */
+/** The image reference of a component: `<registry>/flts-<name>:<tag>` (its host's name for a hosted component). */
 export function imageFor(spec: ComponentSpec, image: ImageOptions): string {
-  return `${image.registry.replace(/\/+$/, '')}/flts-${spec.name}:${image.tag}`;
+  return `${image.registry.replace(/\/+$/, '')}/flts-${spec.host?.component ?? spec.name}:${image.tag}`;
 }
 
-/** The container command: the component's bundle in the image. */
+/** The container command: the component's bundle in the image (its host's bundle and subcommand, if hosted). */
 export function commandFor(spec: ComponentSpec): string[] {
-  return ['node', `/app/dist/${spec.name}.js`];
+  return spec.host ? ['node', `/app/dist/${spec.host.component}.js`, spec.host.subcommand] : ['node', `/app/dist/${spec.name}.js`];
 }
 
 /** The IR document for `spec`, as a plain object. */

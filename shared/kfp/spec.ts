@@ -61,9 +61,14 @@ export interface OutputParameterSpec {
 }
 
 export interface ComponentSpec {
-  /** Component name, kebab-case (`train-gru`); the image is `flts-<name>`. */
+  /** Component name, kebab-case (`train-gru`); the image is `flts-<name>`, unless `host` names another. */
   name: string;
   description: string;
+  /**
+   * Set for a small component that runs in another component's image as a subcommand of its bundle
+   * (`node /app/dist/<component>.js <subcommand> --executor-input …`), so that it costs no image of its own.
+   */
+  host?: { component: string; subcommand: string };
   inputs: {
     parameters: Record<string, InputParameterSpec>;
     artifacts: Record<string, ArtifactSpec>;

@@ -7,16 +7,17 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { componentSpecs } from '../../components/specs.js';
-import { componentYaml } from '../../shared/kfp/component-yaml.js';
+import { allComponentSpecs } from '../../components/specs.js';
+import { commandFor, componentYaml, imageFor } from '../../shared/kfp/component-yaml.js';
 import { parameterDocs, withParameterDocs } from '../../shared/kfp/parameter-docs.js';
+import type { ComponentSpec } from '../../shared/kfp/spec.js';
 import { defaultImage } from '../../tools/image.js';
 import { runBundle, tempDir } from '../helpers/component.js';
 import { pythonJson, repoRoot, runPython } from '../helpers/python.js';
 import { sampleData } from '../helpers/sample-data.js';
 
 describe('component YAMLs', () => {
-  for (const spec of componentSpecs) {
+  for (const spec of allComponentSpecs) {
     it(`components/${spec.name}/component.yaml is current (npm run specs)`, async () => {
       const committed = await readFile(join(repoRoot, 'components', spec.name, 'component.yaml'), 'utf8');
       assert.equal(committed, componentYaml(spec, defaultImage), `run \`npm run specs\` to regenerate ${spec.name}`);
@@ -25,7 +26,7 @@ describe('component YAMLs', () => {
 
   it('are documented in the README, generated from the same specs (npm run specs)', async () => {
     const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
-    assert.equal(readme, withParameterDocs(readme, parameterDocs(componentSpecs)), 'run `npm run specs` to regenerate the README tables');
+    assert.equal(readme, withParameterDocs(readme, parameterDocs(allComponentSpecs)), 'run `npm run specs` to regenerate the README tables');
   });
 
   it('load in the real KFP SDK with the declared inputs and outputs, and no env', async () => {
@@ -33,7 +34,7 @@ describe('component YAMLs', () => {
 import json, yaml
 from kfp import components
 out = {}
-for name in ${JSON.stringify(componentSpecs.map((s) => s.name))}:
+for name in ${JSON.stringify(allComponentSpecs.map((s) => s.name))}:
     path = f'components/{name}/component.yaml'
     c = components.load_component_from_file(path)
     container = c.component_spec.implementation.container
@@ -41,29 +42,38 @@ for name in ${JSON.stringify(componentSpecs.map((s) => s.name))}:
                  'env': 'env:' in open(path).read(), 'command': list(container.command), 'image': container.image}
 print(json.dumps(out))
 `);
-    for (const spec of componentSpecs) {
+    for (const spec of allComponentSpecs) {
       assert.deepEqual(loaded[spec.name], {
         inputs: [...Object.keys(spec.inputs.parameters), ...Object.keys(spec.inputs.artifacts)].sort(),
         outputs: [...Object.keys(spec.outputs.parameters), ...Object.keys(spec.outputs.artifacts)].sort(),
         env: false,
-        command: ['node', `/app/dist/${spec.name}.js`],
-        image: `${defaultImage.registry}/flts-${spec.name}:${defaultImage.tag}`,
+        command: commandFor(spec),
+        image: imageFor(spec, defaultImage),
       });
     }
   });
+
+  it('run a hosted component in its host\'s image, as a subcommand of its bundle', () => {
+    assert.deepEqual(
+      (allComponentSpecs as readonly ComponentSpec[]).filter((spec) => spec.host).map((spec) => [spec.name, imageFor(spec, defaultImage), commandFor(spec)]),
+      [['site-summary', `${defaultImage.registry}/flts-eval:${defaultImage.tag}`, ['node', '/app/dist/eval.js', 'site-summary']]],
+    );
+  });
 });
 
-describe('the pipeline', () => {
-  it('compiles with the real SDK into exactly the committed pipelines/flts_pipeline.yaml', async () => {
-    const out = join(await tempDir(), 'flts_pipeline.yaml');
-    await runPython(['pipelines/flts_pipeline.py', out]);
-    assert.equal(await readFile(out, 'utf8'), await readFile(join(repoRoot, 'pipelines/flts_pipeline.yaml'), 'utf8'), 'run `.venv/bin/python pipelines/flts_pipeline.py` to recompile');
-  });
+describe('the pipelines', () => {
+  for (const name of ['flts_pipeline', 'flts_multisite']) {
+    it(`compile with the real SDK into exactly the committed pipelines/${name}.yaml`, async () => {
+      const out = join(await tempDir(), `${name}.yaml`);
+      await runPython([`pipelines/${name}.py`, out]);
+      assert.equal(await readFile(out, 'utf8'), await readFile(join(repoRoot, `pipelines/${name}.yaml`), 'utf8'), `run \`.venv/bin/python pipelines/${name}.py\` to recompile`);
+    });
+  }
 
   it('wires preprocess → three parallel trainers → eval → inference', async () => {
     const dag = await pythonJson<Record<string, string[]>>(`
 import json, yaml
-spec = yaml.safe_load(open('pipelines/flts_pipeline.yaml'))
+spec = next(yaml.safe_load_all(open('pipelines/flts_pipeline.yaml')))
 print(json.dumps({name: sorted(task.get('dependentTasks', [])) for name, task in spec['root']['dag']['tasks'].items()}))
 `);
     assert.deepEqual(dag, {
@@ -74,6 +84,85 @@ print(json.dumps({name: sorted(task.get('dependentTasks', [])) for name, task in
       eval: ['preprocess', 'train-gru', 'train-lstm', 'train-prophet'],
       inference: ['eval', 'preprocess'],
     });
+  });
+});
+
+describe('the multi-site pipeline (pipelines/flts_multisite.yaml)', () => {
+  interface Shape {
+    root: Record<string, string[]>;
+    loop: { iterator: unknown; parallelism: number; tasks: Record<string, string[]> };
+    summaryInputs: Record<string, unknown>;
+    parameters: string[];
+    retried: string[];
+    withSecret: Record<string, string>;
+    resources: Record<string, unknown>;
+  }
+  const shape = (path: string) =>
+    pythonJson<Shape>(`
+import json, yaml
+ir, platform = yaml.safe_load_all(open(${JSON.stringify(path)}))
+root = ir['root']['dag']['tasks']
+loop = ir['components']['comp-for-loop-1']['dag']['tasks']
+executors = ir['deploymentSpec']['executors']
+secrets = platform['platforms']['kubernetes']['deploymentSpec']['executors']
+print(json.dumps({
+  'root': {n: sorted(t.get('dependentTasks', [])) for n, t in root.items()},
+  'loop': {'iterator': root['for-loop-1']['parameterIterator'], 'parallelism': root['for-loop-1']['iteratorPolicy']['parallelismLimit'],
+           'tasks': {n: sorted(t.get('dependentTasks', [])) for n, t in loop.items()}},
+  'summaryInputs': root['site-summary']['inputs'],
+  'parameters': sorted(ir['root']['inputDefinitions']['parameters']),
+  'retried': sorted(n for n, t in loop.items() if t.get('retryPolicy', {}).get('maxRetryCount') == 3),
+  'withSecret': {e: s['secretAsEnv'][0]['secretNameParameter']['componentInputParameter'] for e, s in secrets.items()},
+  'resources': {e: x['container'].get('resources') for e, x in executors.items()},
+}))
+`);
+
+  it('runs the whole chain per site in a ParallelFor over the sites parameter, at most 10 sites at once', async () => {
+    const { root, loop } = await shape('pipelines/flts_multisite.yaml');
+    assert.deepEqual(root, { 'for-loop-1': [], 'site-summary': ['for-loop-1'] });
+    assert.deepEqual(loop.iterator, { itemInput: 'pipelinechannel--sites-loop-item', items: { inputParameter: 'pipelinechannel--sites' } });
+    assert.equal(loop.parallelism, 10);
+    assert.deepEqual(loop.tasks, {
+      preprocess: [],
+      'train-gru': ['preprocess'],
+      'train-lstm': ['preprocess'],
+      'train-prophet': ['preprocess'],
+      eval: ['preprocess', 'train-gru', 'train-lstm', 'train-prophet'],
+      inference: ['eval', 'preprocess'],
+    });
+  });
+
+  it('collects every site\'s promotion record and predictions into the summary', async () => {
+    const { summaryInputs } = await shape('pipelines/flts_multisite.yaml');
+    assert.deepEqual(summaryInputs, {
+      artifacts: {
+        predictions: { taskOutputArtifact: { outputArtifactKey: 'pipelinechannel--inference-predictions', producerTask: 'for-loop-1' } },
+        promotions: { taskOutputArtifact: { outputArtifactKey: 'pipelinechannel--eval-promotion_metadata', producerTask: 'for-loop-1' } },
+      },
+    });
+  });
+
+  it('exposes the object-store buckets and the credentials secret as pipeline parameters', async () => {
+    const { parameters } = await shape('pipelines/flts_multisite.yaml');
+    assert.deepEqual(parameters, ['claim_check_bucket', 'credentials_secret', 'epochs', 'horizon', 'input_length', 'log_bucket', 'mlflow_tracking_uri', 'promotion_bucket', 'sites', 'target_column']);
+  });
+
+  it('retries the tasks that talk to services and gives them the credentials secret; the summary needs neither', async () => {
+    const { retried, withSecret } = await shape('pipelines/flts_multisite.yaml');
+    const chain = ['eval', 'inference', 'preprocess', 'train-gru', 'train-lstm', 'train-prophet'];
+    assert.deepEqual(retried, chain);
+    assert.deepEqual(withSecret, Object.fromEntries(chain.map((name) => [`exec-${name}`, 'pipelinechannel--credentials_secret'])));
+  });
+
+  it('requests CPU and memory for every task, and an accelerator for the RNN trainers only when compiled with --accelerator', async () => {
+    const plain = await shape('pipelines/flts_multisite.yaml');
+    assert.deepEqual(plain.resources['exec-train-gru'], { cpuLimit: 4, cpuRequest: 2, memoryLimit: 4, memoryRequest: 2, resourceCpuLimit: '4', resourceCpuRequest: '2', resourceMemoryLimit: '4G', resourceMemoryRequest: '2G' });
+    assert.ok(Object.values(plain.resources).every((resources) => resources !== null && typeof resources === 'object'));
+    const out = join(await tempDir(), 'gpu.yaml');
+    await runPython(['pipelines/flts_multisite.py', out, '--accelerator', 'nvidia.com/gpu']);
+    const gpu = await shape(out);
+    const accelerated = Object.entries(gpu.resources).filter(([, resources]) => 'accelerator' in (resources as object)).map(([name]) => name);
+    assert.deepEqual(accelerated.sort(), ['exec-train-gru', 'exec-train-lstm']);
   });
 });
 

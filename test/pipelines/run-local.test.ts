@@ -22,7 +22,7 @@ import {
 import { PIPELINE_IR, parseCommandLine, trackingHint, UsageError } from '../../pipelines/run-local.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PARAMETERS = ['data_uri', 'epochs', 'horizon', 'identifier', 'input_length', 'mlflow_tracking_uri', 'target_column', 'test_data_uri'];
+const PARAMETERS = ['claim_check_bucket', 'credentials_secret', 'data_uri', 'epochs', 'horizon', 'identifier', 'input_length', 'log_bucket', 'mlflow_tracking_uri', 'promotion_bucket', 'target_column', 'test_data_uri'];
 
 interface CliResult {
   code: number | null;
@@ -133,13 +133,17 @@ describe('npm start: command-line mistakes fail up front with exit code 2', () =
 
 describe('parseCommandLine', () => {
   it('reads the options', () => {
-    assert.deepEqual(parseCommandLine(['--data', 'a.csv', '--test-data', 'b.csv', '--out', 'o', '--param', 'epochs=2', '--param=horizon=3']), {
+    assert.deepEqual(parseCommandLine(['--data', 'a.csv', '--test-data', 'b.csv', '--out', 'o', '--cpus', '3', '--no-cache', '--param', 'epochs=2', '--param=horizon=3']), {
       data: 'a.csv',
       testData: 'b.csv',
+      sites: undefined,
       out: 'o',
+      cpus: 3,
+      noCache: true,
       params: ['epochs=2', 'horizon=3'],
       help: false,
     });
+    assert.deepEqual(parseCommandLine(['--sites', '3']).sites, 3);
     assert.equal(parseCommandLine([]).out, 'local_outputs');
   });
 
@@ -149,6 +153,8 @@ describe('parseCommandLine', () => {
     [['extra'], /^unexpected argument "extra"/],
     [['--test-data', 't.csv'], /^--test-data needs --data/],
     [['--data', ''], /^--data needs a non-empty value\.$/],
+    [['--sites', '2', '--data', 'a.csv'], /^--sites and --data both name the data/],
+    [['--cpus', '0'], /^--cpus must be a positive whole number of CPUs; got "0"\.$/],
   ] as const) {
     it(`refuses ${args.join(' ') || '""'}`, () => {
       assert.throws(() => parseCommandLine(args, PARAMETERS), (error: unknown) => {
@@ -218,7 +224,7 @@ describe('pipeline parameters against the compiled IR', () => {
   it('refuses unknown names and mistyped values from programmatic callers too', () => {
     assert.throws(() => resolvePipelineParameters(ir, { hidden_size: 128 }), (error: unknown) => {
       assert.ok(error instanceof InvalidParameterError);
-      assert.match(error.message, /Unknown pipeline parameter "hidden_size".*The pipeline parameters are: data_uri, epochs, horizon/);
+      assert.match(error.message, /Unknown pipeline parameter "hidden_size".*The pipeline parameters are: claim_check_bucket, credentials_secret, data_uri, epochs, horizon/);
       return true;
     });
     assert.throws(() => resolvePipelineParameters(ir, { epochs: '5' }), /Parameter "epochs" must be an integer; got /);
@@ -275,5 +281,38 @@ describe('trackingHint: where the MLflow runs went and how to see them', () => {
   it('gives the server URL for an http(s) tracking URI, without credentials', () => {
     const hint = trackingHint('', { MLFLOW_TRACKING_URI: 'http://user:secret@mlflow.local:5000/' }, cwd);
     assert.equal(hint, 'MLflow runs: on the MLflow server http://mlflow.local:5000 — open http://mlflow.local:5000 in a browser to see them.');
+  });
+});
+
+describe('npm start -- --sites 1: the multi-site pipeline from the command line', () => {
+  let out: string;
+  let firstRun: CliResult;
+  before(async () => {
+    out = await mkdtemp(join(tmpdir(), 'flts-start-sites-'));
+    firstRun = await runLocal(['--sites', '1', '--out', out, '--param', 'epochs=1']);
+  });
+  after(() => rm(out, { recursive: true, force: true }));
+
+  it('runs the chain on a synthetic site and prints each task, the sites\' champions and the summary', () => {
+    assert.equal(firstRun.code, 0, firstRun.stderr);
+    for (const task of ['sites[0]/preprocess', 'sites[0]/train-gru', 'sites[0]/eval', 'sites[0]/inference', 'site-summary']) {
+      assert.match(firstRun.stdout, new RegExp(`▶ ${task.replace(/[[\]/]/g, '\\$&')} `));
+      assert.match(firstRun.stdout, new RegExp(`✔ ${task.replace(/[[\]/]/g, '\\$&')} `));
+    }
+    assert.match(firstRun.stdout, /^ {2}site-1 +(gru|lstm|prophet) /m);
+    assert.match(firstRun.stdout, /summary: .*site-summary\/report \(HTML\)/);
+  });
+
+  it('keeps the offline MLflow store and the object store under --out', () => {
+    assert.ok(existsSync(join(out, 'mlruns')));
+    assert.ok(existsSync(join(out, 'object-store', 'model-promotion', 'site-1', 'current.json')));
+    assert.match(firstRun.stdout, new RegExp(`MLflow runs: ${join(out, 'mlruns')} `));
+  });
+
+  it('serves the same command again from the cache', async () => {
+    const again = await runLocal(['--sites', '1', '--out', out, '--param', 'epochs=1']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /▶ /);
+    assert.equal(again.stdout.match(/↺ /g)?.length, 7);
   });
 });
