@@ -144,7 +144,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, name));
+    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, context.dataDigest, name));
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

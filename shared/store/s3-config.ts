@@ -15,6 +15,8 @@
  * | `MINIO_INSECURE_TLS` | `true` to skip TLS certificate checks (self-signed test clusters only) |
  * | `AWS_CA_BUNDLE` | PEM file of extra CA certificates to trust |
  * | `FLTS_S3_PART_SIZE_MB` | multipart part size in MiB (5–5120, default 16): the most memory one upload buffers |
+ * | `FLTS_S3_REQUEST_TIMEOUT` | seconds one request may go without any bytes arriving before it is abandoned and retried (0.1–3600, default 30) |
+ * | `FLTS_S3_DEADLINE` | seconds one operation (all attempts of one request, or one whole download) may take (0.1–86400, default 300) |
  *
  * Without any endpoint variable, `s3://` URIs go to AWS S3 itself (`s3.amazonaws.com`, TLS), and `minio://` URIs
  * are refused at once (`requireObjectEndpoint`): a MinIO server has no default address.
@@ -40,6 +42,10 @@ export interface S3Config {
   partSize: number;
   /** True when an endpoint was configured (else AWS S3 is assumed). */
   endpointConfigured: boolean;
+  /** Milliseconds a request may go without receiving a byte before it is aborted (and retried). @default 30_000 */
+  requestTimeoutMs: number;
+  /** Milliseconds one operation may take with all its retries; then it fails naming the endpoint. @default 300_000 */
+  deadlineMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -64,6 +70,8 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     caBundle: caFile ? readCaBundle(caFile) : undefined,
     partSize: Math.round(partSizeMb * MIB),
     endpointConfigured: endpoint !== undefined,
+    requestTimeoutMs: secondsVariable(env, 'FLTS_S3_REQUEST_TIMEOUT', 30, 0.1, 3600) * 1000,
+    deadlineMs: secondsVariable(env, 'FLTS_S3_DEADLINE', 300, 0.1, 86_400) * 1000,
     ...overrides,
   };
 }
@@ -125,6 +133,16 @@ function booleanVariable(env: NodeJS.ProcessEnv, name: string): boolean | undefi
   if (/^(true|1|yes)$/i.test(value)) return true;
   if (/^(false|0|no)$/i.test(value)) return false;
   throw new StorageError('', `${name} must be true or false (or 1/0); got "${value}".`);
+}
+
+function secondsVariable(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new StorageError('', `${name} must be a number of seconds from ${min} to ${max}; got "${raw}".`);
+  }
+  return value;
 }
 
 function readCaBundle(path: string): string {

@@ -167,8 +167,9 @@ describe('preprocess with the claim check to a real MinIO', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     const hash = run.output!.parameterValues!['config_hash'];
+    const digest = run.output!.parameterValues!['data_digest'];
     const metadata = artifactOf(run, 'training_data').metadata!;
-    assert.equal(metadata['claim_check_uri'], `s3://processed-data/site-a/${hash}/training_data.parquet`);
+    assert.equal(metadata['claim_check_uri'], `s3://processed-data/site-a/${hash}/${digest}/training_data.parquet`);
     const pointer = JSON.parse(await readFile(artifactOf(run, 'training_data').uri, 'utf8'));
     assert.equal(pointer.claim_check.uri, metadata['claim_check_uri']);
 
@@ -181,6 +182,53 @@ describe('preprocess with the claim check to a real MinIO', () => {
     const expected = await readDataset(artifactOf(native, 'training_data').uri, 'training_data');
     assert.deepEqual(dataset.frame, expected.frame, 'the claimed object holds what the KFP-native artifact holds');
     assert.equal(dataset.info.configHash, hash);
+  });
+
+  it('keys the objects by the data digest too, so another file with the same identifier and config overwrites nothing', async () => {
+    // Same file name (so the same config hash), other rows: the second run must not replace the first run's objects.
+    const [firstDir, secondDir] = [await tempDir(), await tempDir()];
+    const text = await readFile(sample.train, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    await writeFile(join(firstDir, 'site.csv'), text);
+    await writeFile(join(secondDir, 'site.csv'), `${lines.slice(0, -50).join('\n')}\n`);
+    const parameters = { test_data_uri: sample.test, data_location: 'claim-check', identifier: 'site-collide' };
+    const first = await runLocally(preprocessSpec, await tempDir(), { ...parameters, data_uri: join(firstDir, 'site.csv') }, {}, minio.env);
+    const second = await runLocally(preprocessSpec, await tempDir(), { ...parameters, data_uri: join(secondDir, 'site.csv') }, {}, minio.env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(first.output!.parameterValues!['config_hash'], second.output!.parameterValues!['config_hash'], 'the config hash does not cover the data');
+    const [a, b] = [artifactOf(first, 'training_data').metadata!, artifactOf(second, 'training_data').metadata!];
+    assert.notEqual(a['claim_check_uri'], b['claim_check_uri']);
+
+    const { resolveClaim, createStore } = await import('../../shared/store/index.js');
+    const store = createStore({ env: minio.env });
+    const local = await resolveClaim({ name: 'training_data', path: artifactOf(first, 'training_data').uri, metadata: a }, { store });
+    assert.equal((await readDataset(local, 'training_data')).frame.time.length, a['rows'], "the first run's data is intact and passes its checksum");
+  });
+
+  it('fails within its deadline, naming the endpoint, when MinIO is frozen during the upload; nothing is written', async () => {
+    const taskRoot = await tempDir();
+    minio.freeze(true);
+    const started = Date.now();
+    let run: LocalRunResult;
+    try {
+      run = await runLocally(
+        preprocessSpec,
+        taskRoot,
+        { data_uri: sample.train, test_data_uri: sample.test, data_location: 'claim-check', identifier: 'site-frozen' },
+        {},
+        { ...minio.env, FLTS_S3_REQUEST_TIMEOUT: '1', FLTS_S3_DEADLINE: '4' },
+      );
+    } finally {
+      minio.freeze(false);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(seconds < 60, `bounded by the deadline, not by the frozen server (took ${seconds} s)`);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0]!, new RegExp(`StorageError: .*${minio.endpoint.replace(/[.:/]/g, '\\$&')}.*(FLTS_S3_DEADLINE|FLTS_S3_REQUEST_TIMEOUT)`));
+    assert.deepEqual(await readdir(taskRoot), [], 'no output, staged or final, and no ExecutorOutput');
   });
 
   it('reads its raw input from a minio:// URI', async () => {

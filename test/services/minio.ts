@@ -24,6 +24,8 @@ export interface MinioServer {
   env: Record<string, string>;
   dataDir: string;
   logFile: string;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: it accepts connections and answers nothing (fault tests). */
+  freeze(frozen: boolean): void;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
     },
     dataDir,
     logFile,
+    freeze: (frozen) => service.freeze(frozen),
     stop: async () => {
       await service.stop();
       rmSync(workDir, { recursive: true, force: true });
