@@ -48,7 +48,8 @@ export async function executeComponent<S extends ComponentSpec>(spec: S, body: C
     await body(executor);
     await executor.commit();
   } catch (error) {
-    await executor?.abort().catch(() => undefined);
+    // discard, not abort: a body that committed early (a trainer, before ending its run) and then failed leaves nothing.
+    await executor?.discard().catch(() => undefined);
     throw error;
   } finally {
     release();
