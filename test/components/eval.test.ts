@@ -10,8 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
 import type { JsonObject } from '../../shared/kfp/spec.js';
@@ -19,6 +19,7 @@ import type { ModelType } from '../../shared/models/registry.js';
 import { openTracking, type Tracker } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { trainedModels } from '../helpers/trained-models.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
 import { startBrokenProxy, type BrokenProxy } from '../tracking/broken-proxy.js';
 
@@ -37,24 +38,23 @@ interface Candidate {
 
 /**
  * A trained model as a trainer leaves it: a finished MLflow run with the model logged (MLmodel included), and
- * the `model` artifact whose metadata carries the held-out metrics. Only the metadata matters to eval's
- * ranking, so the model files are small stand-ins.
+ * the `model` artifact whose metadata carries the held-out metrics. The model files are a real model of that kind
+ * (eval checks that they load); the metrics are the test's own.
  */
 async function trainedModel(tracker: Tracker, root: string, type: ModelType, rmse: number): Promise<Candidate> {
-  const run = await tracker.startRun({ runName: `train-${type}` });
+  const models = await trainedModels();
+  const run = await tracker.startRun({ runName: `train-${type}`, tags: { 'flts.model_type': type } });
   const directory = join(root, `${type}-${run.runId}`);
-  await mkdir(directory, { recursive: true });
-  await writeFile(join(directory, type === 'prophet' ? 'prophet.json' : 'model.json'), '{}');
-  await writeFile(join(directory, 'manifest.json'), '{}');
+  await cp(models.directories[type], directory, { recursive: true, filter: (source) => basename(source) !== 'MLmodel' });
   const flavor = type === 'prophet' ? { name: 'prophet', config: { model_file: 'prophet.json' } } : { name: 'tfjs_layers', config: { model_file: 'model.json', cell: type } };
-  const logged = await run.logModel(directory, 'model', { flavor, metadata: { config_hash: 'cafe', model_type: type } });
+  const logged = await run.logModel(directory, 'model', { flavor, metadata: { config_hash: models.configHash, model_type: type } });
   await writeFile(join(directory, 'MLmodel'), toYaml(logged.mlmodel as never));
   await run.end('FINISHED');
   const metadata: JsonObject = {
     model_type: type,
     run_id: run.runId,
     model_uri: logged.modelUri,
-    config_hash: 'cafe',
+    config_hash: models.configHash,
     input_length: 12,
     horizon: 3,
     targets: 300,
@@ -375,6 +375,75 @@ describe('eval promotion on a real MLflow server', () => {
     await mlflow?.stop();
   });
   promotionCases(() => state);
+
+  describe('verifies each candidate before scoring it, and names why one is rejected', () => {
+    /** Runs eval on `bad` alone (exit 2, nothing promoted), then beside a good candidate (the good one wins, the bad one named). */
+    async function rejected(bad: Candidate, reason: RegExp): Promise<void> {
+      const before = await promotionState(state);
+      const line = await failed(await runEval(state, [bad]), 2);
+      assert.match(line, /^flts eval: DataError: Eval needs at least 1 candidate model\(s\) \(min_models\); got 0: none\. Input ".*" is rejected: /);
+      assert.match(line, reason);
+      assert.deepEqual(await promotionState(state), before, 'no version, alias move or record');
+      const good = await trainedModel(state.tracker, state.root, bad.input === 'gru_model' ? 'lstm' : 'gru', 0.15);
+      const run = succeeded(await runEval(state, [bad, good]));
+      assert.equal(run.output!.parameterValues!['selected_run_id'], good.runId);
+      assert.match(run.stderr, reason);
+    }
+
+    it('a model directory without its weights', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      for (const file of await readdir(gru.artifact.uri)) if (file.endsWith('.bin')) await rm(join(gru.artifact.uri, file));
+      await rejected(gru, /Input "gru_model" is rejected: its model does not load: .*lacks/);
+    });
+
+    it('a Prophet model labelled lstm', async () => {
+      const prophet = await trainedModel(state.tracker, state.root, 'prophet', 0.01);
+      const labelled = { input: 'lstm_model' as const, runId: prophet.runId, artifact: { uri: prophet.artifact.uri, metadata: { ...prophet.artifact.metadata, model_type: 'lstm' } } };
+      await rejected(labelled, /Input "lstm_model" is rejected: its model does not load: .*labelled lstm by the artifact metadata \(model_type\) but prophet/);
+    });
+
+    it('a CSV file given as a model', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      const csv = join(state.root, `not-a-model-${gru.runId}.csv`);
+      await writeFile(csv, 'time,down\n2020-01-01,1\n');
+      await rejected({ ...gru, artifact: { uri: csv, metadata: gru.artifact.metadata } }, /Input "gru_model" is rejected: .*not-a-model-.*\.csv is not a model directory/);
+    });
+
+    it('a negative or negative-zero held-out metric', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_rmse: -1 } } }, /rejected: its metadata says test_rmse = -1; held-out errors are finite and non-negative/);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_mae: -0 } } }, /rejected: its metadata says test_mae = -0;/);
+    });
+
+    it('a run id or model URI of another run', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      const other = await trainedModel(state.tracker, state.root, 'gru', 0.5);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, model_uri: `runs:/${other.runId}/model` } } }, /rejected: its model_uri "runs:\/\w+\/model" is not runs:\/\w+\/… of its run_id/);
+      await rejected(
+        { ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, run_id: other.runId, model_uri: `runs:/${other.runId}/model` } } },
+        /rejected: its MLmodel file names run \w+, its metadata run \w+; the model files belong to another run/,
+      );
+    });
+  });
+
+  it('two evals racing for 20 rounds: alias and both current.json always agree, never two versions for one run', async () => {
+    const counts = { inconsistent: 0, duplicates: 0 };
+    for (let round = 1; round <= 20; round++) {
+      const a = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+      const b = await trainedModel(state.tracker, state.root, 'prophet', 0.2);
+      // Odd rounds: the same winner (a) from both; even rounds: a different winner each.
+      const [first, second] = await Promise.all([runEval(state, [a]), runEval(state, round % 2 === 1 ? [a, b] : [b])]);
+      succeeded(first);
+      succeeded(second);
+      const alias = await champion(state);
+      const pointers = await Promise.all(['current.json', 'global/current.json'].map((file) => readJson(join(state.bucket, file))));
+      const agree = pointers.every((pointer) => pointer['run_id'] === alias.runId && (pointer['registered_model'] as { version: string }).version === alias.version);
+      if (!agree) counts.inconsistent += 1;
+      const versions = await state.versions();
+      for (const runId of [a.runId, b.runId]) if (versions.filter((v) => v.runId === runId).length > 1) counts.duplicates += 1;
+    }
+    assert.deepEqual(counts, { inconsistent: 0, duplicates: 0 });
+  });
 
   it('shows MLflow retries in its log (the component logger is the tracking client\'s)', async () => {
     const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
