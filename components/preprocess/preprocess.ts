@@ -16,6 +16,7 @@ import { preprocessTables, type PreprocessResult, type SplitName } from '../../s
 import { taskParameters } from '../../shared/series/task-parameters.js';
 import { bucketUri, checkIn, claimCheckMetadata } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
+import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
@@ -55,6 +56,8 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log);
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
   const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log);
+  const rules = { mode: p.invalid_values, bound: p.value_bound, timeColumn: p.time_column };
+  for (const input of [train, test]) if (input) checkValues(input.table, input.source, rules, log);
 
   const config: PreprocessConfig = {
     ...camelOptions(p, CONFIG_PARAMETERS),

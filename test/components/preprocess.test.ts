@@ -333,6 +333,38 @@ describe('preprocess on bad input', () => {
     assert.match(run.stderr, /time column "time" has an unparseable timestamp in row 4: "03\/01\/2024 00:04"; expected ISO 8601/);
   });
 
+  it('a header without rows, said as such', async () => {
+    const run = await runOn('time,down,up\n');
+    assert.match(run.stderr, /^flts preprocess: DataError: data_uri .*raw\.csv has a header but no data rows\.$/m);
+  });
+
+  for (const [cell, shown] of <[string, string][]>[
+    ['Infinity', 'Infinity'],
+    ['-1e308', '-1e+308'],
+  ]) {
+    it(`a target of ${cell}: an error naming the column, row and file (invalid_values="error", the default)`, async () => {
+      const run = await runOn(`time,down,up\n${rows(20)}\n2024-01-01 00:20:00,${cell},1\n${rows(20, 21)}`);
+      assert.match(
+        run.stderr,
+        new RegExp(`^flts preprocess: DataError: Column "down" of data_uri .*raw\\.csv holds ${shown.replace('+', '\\+')} in data row 21; values must be finite and within ±1000000000000000 \\(value_bound\\)`, 'm'),
+      );
+    });
+  }
+
+  it('a feature beyond value_bound with invalid_values="gap": imputed, every split finite, a warning', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'raw.csv');
+    await writeFile(path, `time,down,up\n${rows(200)}\n2024-01-01 03:20:00,5,1e308\n2024-01-01 03:21:00,Infinity,3\n${rows(200, 202)}`);
+    const run = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: path, invalid_values: 'gap' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /WARNING Column "down" of data_uri .*: 1 infinite or out-of-range value\(s\)/);
+    assert.match(run.stderr, /WARNING Column "up" of data_uri .*: 1 infinite or out-of-range value\(s\)/);
+    for (const name of ['training_data', 'validation_data', 'inference_data']) {
+      const { frame } = await readDataset(artifactOf(run, name).uri, name);
+      for (const column of frame.names) assert.ok(frame.columns[column]!.every(Number.isFinite), `${name}.${column} is finite`);
+    }
+  });
+
   it('an all-missing target', async () => {
     const body = Array.from({ length: 10 }, (_, i) => `2024-01-01 00:0${i}:00,,${i}`).join('\n');
     const run = await runOn(`time,down,up\n${body}`);
