@@ -9,16 +9,19 @@
  * visible in the component's log.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
+import { localExecutorInput } from '../../shared/kfp/local-input.js';
 import type { JsonObject } from '../../shared/kfp/spec.js';
 import type { ModelType } from '../../shared/models/registry.js';
 import { openTracking, type Tracker } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { repoRoot } from '../helpers/python.js';
 import { trainedModels } from '../helpers/trained-models.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
 import { startBrokenProxy, type BrokenProxy } from '../tracking/broken-proxy.js';
@@ -448,6 +451,58 @@ describe('eval promotion on a real MLflow server', () => {
       for (const runId of [a.runId, b.runId]) if (versions.filter((v) => v.runId === runId).length > 1) counts.duplicates += 1;
     }
     assert.deepEqual(counts, { inconsistent: 0, duplicates: 0 });
+  });
+
+  it('SIGTERM right after the alias moved: exit 143, one line, and the alias and current.json still agree', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    succeeded(await runEval(state, [gru]));
+    const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.01);
+    const taskRoot = join(await tempDir('flts-eval-task-'), 'task');
+    const input = localExecutorInput(evalSpec, taskRoot, { mlflow_tracking_uri: state.tracking, promotion_bucket: state.bucket }, { gru_model: gru.artifact, lstm_model: lstm.artifact });
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'eval.js'), '--executor-input', JSON.stringify(input)], { cwd: repoRoot, env: { ...process.env, ...state.env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/alias moved/.test(stdout) && !child.killed) child.kill('SIGTERM');
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(stopped.code, 143, stopped.stderr);
+    const lines = stopped.stderr.split('\n').filter((line) => line.startsWith('flts eval:'));
+    assert.deepEqual(lines.map((line) => line.replace(/;.*/, '')), ['flts eval: Interrupted: received SIGTERM'], stopped.stderr);
+    assert.deepEqual(existsSync(taskRoot) ? await readdir(taskRoot) : [], [], 'no outputs');
+    const alias = await champion(state);
+    for (const file of ['current.json', 'global/current.json']) {
+      const pointer = await readJson(join(state.bucket, file));
+      assert.equal(pointer['run_id'], alias.runId, `${file} names the run the alias points at`);
+      assert.equal((pointer['registered_model'] as { version: string }).version, alias.version, file);
+    }
+  });
+
+  it('repairs a promotion whose eval died holding the lock after moving the alias (current.json caught up)', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    succeeded(await runEval(state, [gru]));
+    // What an eval killed (SIGKILL) between moving the alias and writing current.json leaves: the alias on a new
+    // version, an expired lock with its intent, no release, the pointers one promotion behind.
+    const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.05);
+    const version = await state.tracker.registerModel(String(lstm.artifact.metadata['model_uri']), MODEL);
+    await state.tracker.setAlias(MODEL, 'champion', version.version);
+    const lockDir = join(state.bucket, '.lock');
+    const numbers = (await readdir(lockDir)).filter((name) => name.startsWith('lock-')).map((name) => Number(name.slice(5, 13)));
+    const next = String(Math.max(...numbers) + 1).padStart(8, '0');
+    const record = { ...(await readJson(join(state.bucket, 'current.json'))), run_id: lstm.runId, model_type: 'lstm', registered_model: { name: MODEL, alias: 'champion', version: version.version } };
+    await writeFile(join(lockDir, `lock-${next}.json`), JSON.stringify({ owner: 'dead', number: Number(next), acquired_at: '', expires_at: Date.now() - 1 }));
+    await writeFile(join(lockDir, `intent-${next}.json`), JSON.stringify({ record, pointerUris: [join(state.bucket, 'global', 'current.json'), join(state.bucket, 'current.json')] }));
+    assert.notEqual((await readJson(join(state.bucket, 'current.json')))['run_id'], (await champion(state)).runId, 'the half-finished state: they disagree');
+
+    // The next eval, waiting for the lock, finds it expired and repairs first, then promotes its own winner.
+    const later = await trainedModel(state.tracker, state.root, 'prophet', 0.09);
+    const run = succeeded(await runEval(state, [later]));
+    assert.match(run.stderr, /repaired an abandoned promotion: the alias had moved, current\.json now says so/);
+    assert.equal((await readJson(join(state.bucket, 'current.json')))['run_id'], (await champion(state)).runId);
   });
 
   it('shows MLflow retries in its log (the component logger is the tracking client\'s)', async () => {
