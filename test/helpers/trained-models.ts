@@ -8,6 +8,7 @@ import { trainGruSpec } from '../../components/train-gru/spec.js';
 import { trainLstmSpec } from '../../components/train-lstm/spec.js';
 import { trainProphetSpec } from '../../components/train-prophet/spec.js';
 import type { ModelType } from '../../shared/models/registry.js';
+import type { LocalArtifact } from '../../shared/kfp/local-input.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from './component.js';
 import { sampleData } from './sample-data.js';
 
@@ -16,6 +17,12 @@ export interface TrainedModels {
   configHash: string;
   /** The model directory of each kind (model files, manifest.json and the trainer's MLmodel). */
   directories: Record<ModelType, string>;
+  /** The trainers' `model` outputs, metadata included, as input artifacts for eval and inference. */
+  models: Record<ModelType, LocalArtifact>;
+  /** The preprocess outputs the models were trained on, as input artifacts. */
+  splits: Record<'training_data' | 'validation_data' | 'inference_data', LocalArtifact>;
+  /** The offline tracking store (mlruns directory) of the trainers' runs. */
+  mlruns: string;
 }
 
 let trained: Promise<TrainedModels> | undefined;
@@ -35,9 +42,13 @@ export function trainedModels(): Promise<TrainedModels> {
     const gru = ok(await runLocally(trainGruSpec, join(root, 'gru'), rnn, splits));
     const lstm = ok(await runLocally(trainLstmSpec, join(root, 'lstm'), rnn, splits));
     const prophet = ok(await runLocally(trainProphetSpec, join(root, 'prophet'), { ...common, uncertainty_samples: 10 }, splits));
+    const models = { gru: artifactOf(gru, 'model'), lstm: artifactOf(lstm, 'model'), prophet: artifactOf(prophet, 'model') };
     return {
       configHash: prep.output!.parameterValues!['config_hash'] as string,
-      directories: { gru: artifactOf(gru, 'model').uri, lstm: artifactOf(lstm, 'model').uri, prophet: artifactOf(prophet, 'model').uri },
+      directories: { gru: models.gru.uri, lstm: models.lstm.uri, prophet: models.prophet.uri },
+      models,
+      splits,
+      mlruns: common.mlflow_tracking_uri,
     };
   })();
   return trained;
