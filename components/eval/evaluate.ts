@@ -136,15 +136,20 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   const prefix = p.promotion_bucket ? bucketUri(p.promotion_bucket).replace(/\/+$/, '') : undefined;
   const lock = prefix ? await acquirePromotionLock(store, prefix) : undefined;
   if (lock?.abandoned) await repairAbandoned(lock.abandoned, tracker, store, log);
-  // A signal waits for the promotion to finish or be taken back (checkpoints below), within the grace period.
-  let settled: Promise<unknown> = Promise.resolve();
-  const release = onShutdown(() => settled);
+  // A signal waits for the promotion to finish or be taken back (checkpoints below) and the lock to be released,
+  // within the grace period.
+  const section = (async () => {
+    try {
+      await promote({ executor, p, log, tracker, registry, winner, winnerRun, chosen, given, ranked, gates, record, store, prefix, lock });
+    } finally {
+      await lock?.release().catch((error: unknown) => log.warn('could not release the promotion lock', { reason: messageOf(error) }));
+    }
+  })();
+  const release = onShutdown(() => section.catch(() => undefined));
   try {
-    settled = promote({ executor, p, log, tracker, registry, winner, winnerRun, chosen, given, ranked, gates, record, store, prefix, lock });
-    await settled;
+    await section;
   } finally {
     release();
-    await lock?.release().catch((error: unknown) => log.warn('could not release the promotion lock', { reason: messageOf(error) }));
   }
 }
 
