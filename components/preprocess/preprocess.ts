@@ -14,7 +14,7 @@ import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
 import { taskParameters } from '../../shared/series/task-parameters.js';
-import { bucketUri, checkIn, claimCheckMetadata } from '../../shared/store/index.js';
+import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
 import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
@@ -147,7 +147,10 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, context.dataDigest, name));
+    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, context.dataDigest, name), {
+      // A run that fails after this upload removes the object again (only if it is new: see checkIn).
+      created: (uri) => executor.onDiscard(() => defaultObjectStore().remove(uri)),
+    });
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

@@ -48,6 +48,8 @@ export class Executor<S extends ComponentSpec> {
   readonly #outputFile: string;
   /** Set once `commit` has put everything in place; `discard` then removes the committed outputs too. */
   #committed = false;
+  /** What `discard` undoes besides the outputs (objects written elsewhere for them), newest first. */
+  readonly #undo: (() => Promise<unknown>)[] = [];
   #committing: Promise<void> | undefined;
 
   /**
@@ -173,6 +175,14 @@ export class Executor<S extends ComponentSpec> {
     }
   }
 
+  /**
+   * Registers `step` to run if the component fails or is stopped (best effort): for what an output wrote outside
+   * its own path, e.g. the claim-check objects behind a dataset artifact.
+   */
+  onDiscard(step: () => Promise<unknown>): void {
+    this.#undo.push(step);
+  }
+
   /** Removes every staged output; called when the component fails. */
   async abort(): Promise<void> {
     for (const output of this.#outputs.values()) {
@@ -187,6 +197,7 @@ export class Executor<S extends ComponentSpec> {
   async discard(): Promise<void> {
     await this.#committing?.catch(() => undefined);
     await this.abort();
+    for (const step of this.#undo.splice(0).reverse()) await step().catch(() => undefined);
     if (!this.#committed) return;
     for (const output of this.#outputs.values()) await rm(output.finalPath, { recursive: true, force: true });
     await rm(this.#outputFile, { force: true });

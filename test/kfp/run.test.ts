@@ -290,38 +290,46 @@ function canMountTmpfs(): boolean {
 }
 
 describe('a full disk at the commit boundary', { skip: canMountTmpfs() ? false : 'unshare -rm with a tmpfs mount is not permitted here' }, () => {
-  it('ENOSPC on the ExecutorOutput, with every output staged: exit 1, one line, no output and no ExecutorOutput left', async () => {
-    const dir = await tempDir();
-    const taskRoot = join(dir, 'task');
-    const full = join(dir, 'full');
-    await mkdir(full);
-    const preprocess = componentSpecs.find((spec) => spec.name === 'preprocess')!;
-    const { sampleData } = await import('../helpers/sample-data.js');
-    const sample = await sampleData();
-    const input = localExecutorInput(preprocess, taskRoot, { data_uri: sample.train, sample_train_rows: 500 });
-    // The ExecutorOutput goes to a tmpfs filled to the last block: creating the file works, writing it fails.
-    (input.outputs as { outputFile: string }).outputFile = join(full, 'executor_output.json');
-    const script = [
-      'mount -t tmpfs -o size=16k tmpfs "$1" || exit 99',
-      'dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null',
-      '"$2" "$3" --executor-input "$4"; code=$?',
-      'echo "left in tmpfs: $(ls -A "$1" | tr "\\n" " ")"',
-      'exit $code',
-    ].join('; ');
-    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        'unshare',
-        ['-rm', 'sh', '-c', script, 'sh', full, process.execPath, join(repoRoot, 'dist', 'preprocess.js'), JSON.stringify(input)],
-        { cwd: dir, env: { ...process.env, FLTS_QUIET: '1' } },
-        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-      );
+  for (const claimCheck of [false, true]) {
+    it(`ENOSPC on the ExecutorOutput, with every output staged${claimCheck ? ' and the data checked in to a bucket' : ''}: exit 1, one line, nothing left`, async () => {
+      const dir = await tempDir();
+      const bucket = join(dir, 'bucket');
+      const taskRoot = join(dir, 'task');
+      const full = join(dir, 'full');
+      await mkdir(full);
+      const preprocess = componentSpecs.find((spec) => spec.name === 'preprocess')!;
+      const { sampleData } = await import('../helpers/sample-data.js');
+      const sample = await sampleData();
+      const input = localExecutorInput(preprocess, taskRoot, {
+        data_uri: sample.train,
+        sample_train_rows: 500,
+        ...(claimCheck && { data_location: 'claim-check', claim_check_bucket: bucket }),
+      });
+      // The ExecutorOutput goes to a tmpfs filled to the last block: creating the file works, writing it fails.
+      (input.outputs as { outputFile: string }).outputFile = join(full, 'executor_output.json');
+      const script = [
+        'mount -t tmpfs -o size=16k tmpfs "$1" || exit 99',
+        'dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null',
+        '"$2" "$3" --executor-input "$4"; code=$?',
+        'echo "left in tmpfs: $(ls -A "$1" | tr "\\n" " ")"',
+        'exit $code',
+      ].join('; ');
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'unshare',
+          ['-rm', 'sh', '-c', script, 'sh', full, process.execPath, join(repoRoot, 'dist', 'preprocess.js'), JSON.stringify(input)],
+          { cwd: dir, env: { ...process.env, FLTS_QUIET: '1' } },
+          (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+      assert.equal(result.code, 1, JSON.stringify(result.stderr));
+      // Warnings about the data are a channel of their own; the failure is one line.
+      const failure = result.stderr.split('\n').filter((line) => line !== '' && !line.includes(' WARNING '));
+      assert.equal(failure.length, 1, result.stderr);
+      assert.match(failure[0]!, /^flts preprocess: ArtifactError: Cannot commit the outputs of preprocess: ENOSPC.*none was left in place\.$/);
+      assert.match(result.stdout, /left in tmpfs: filler $/m, 'no ExecutorOutput, not even a temporary one');
+      assert.deepEqual(await leftovers(taskRoot), [], 'no output artifact, staged or final');
+      if (claimCheck) assert.deepEqual(existsSync(bucket) ? await leftovers(bucket) : [], [], 'the objects this run checked in are removed again');
     });
-    assert.equal(result.code, 1, JSON.stringify(result.stderr));
-    // Warnings about the data are a channel of their own; the failure is one line.
-    const failure = result.stderr.split('\n').filter((line) => line !== '' && !line.includes(' WARNING '));
-    assert.equal(failure.length, 1, result.stderr);
-    assert.match(failure[0]!, /^flts preprocess: ArtifactError: Cannot commit the outputs of preprocess: ENOSPC.*none was left in place\.$/);
-    assert.match(result.stdout, /left in tmpfs: filler $/m, 'no ExecutorOutput, not even a temporary one');
-    assert.deepEqual(await leftovers(taskRoot), [], 'no output artifact, staged or final');
-  });
+  }
 });
