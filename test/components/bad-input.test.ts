@@ -88,7 +88,7 @@ describe('trainers on bad input', () => {
 
   it('a horizon below 1: exit 2 naming the parameter', async () => {
     const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { horizon: 0 }, splitsOf(full));
-    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "horizon" must be >= 1; got 0.');
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "horizon" must be >= 1 and <= 10000; got 0.');
   });
 
   it('size parameters beyond their documented bounds: exit 2 naming the parameter, before any work', async () => {
@@ -102,7 +102,7 @@ describe('trainers on bad input', () => {
 
   it('an input length below 1: exit 2 naming the parameter', async () => {
     const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: 0 }, splitsOf(full));
-    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1; got 0.');
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1 and <= 10000; got 0.');
   });
 
   it('non-finite values in the features: names the column and the row, and the MLflow run is FAILED', async () => {

@@ -402,7 +402,7 @@ describe('preprocess on bad input', () => {
     const run = await runOn(`time,down,up\n${rows(20)}`, { validation_fraction: 0.6, lags: -1 });
     assert.equal(
       run.stderr.trim(),
-      'flts preprocess: InvalidParameterError: Parameter "lags" must be >= 0; got -1. Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.6.',
+      'flts preprocess: InvalidParameterError: Parameter "lags" must be >= 0 and <= 1000; got -1. Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.6.',
     );
   });
 });

@@ -105,8 +105,11 @@ export function specOf(name: ComponentName): ComponentSpec {
   return componentSpecs.find((spec) => spec.name === name)!;
 }
 
-/** The mutations, each changing `doc` and saying what it did. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The mutations, each changing `doc` and saying what it did (an earlier one may have broken a whole section). */
 function mutate(doc: Doc, spec: ComponentSpec, rng: () => number, fx: Fixtures): string {
+  if (!isObject(doc.inputs.parameterValues) || !isObject(doc.inputs.artifacts) || !isObject(doc.outputs.artifacts)) return 'nothing more (a section is already broken)';
   const parameters = Object.keys(spec.inputs.parameters);
   const inputs = Object.keys(spec.inputs.artifacts);
   const outputs = Object.keys(doc.outputs.artifacts);
