@@ -20,6 +20,7 @@ import { runTrainer } from '../../components/trainer/run.js';
 import { localExecutorInput } from '../../shared/kfp/local-input.js';
 import { runComponent, type ComponentBody } from '../../shared/kfp/run.js';
 import type { ComponentSpec } from '../../shared/kfp/spec.js';
+import { createRandom } from '../../shared/models/recurrent/random.js';
 import { MODEL_ADAPTERS } from '../../shared/models/registry.js';
 import { repoRoot } from './python.js';
 import { sampleData } from './sample-data.js';
@@ -40,18 +41,6 @@ export interface CaseResult {
   code: number;
   /** Empty when the case ended as it must; else what was wrong. */
   violations: string[];
-}
-
-/** mulberry32: a small seeded generator, so that a failing case can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
@@ -194,7 +183,8 @@ export async function fuzzCase(component: ComponentName, seed: number, taskRoot:
   const spec = specOf(component);
   const base = fx.base[component];
   const input = JSON.parse(JSON.stringify(localExecutorInput(spec, taskRoot, base.parameters as never, base.artifacts as never))) as Doc;
-  const rng = random(seed);
+  // Seeded, so that a failing case can be replayed from its seed.
+  const rng = createRandom(seed);
   const count = 1 + Math.floor(rng() * 3);
   const mutations = Array.from({ length: count }, () => mutate(input, spec, rng, fx));
   return { input, mutations };
