@@ -7,6 +7,7 @@
  * | --- | --- |
  * | `FLTS_SHUTDOWN_GRACE` | seconds the hooks may take together before the process exits anyway (0.1–600, default 10; Kubernetes' own grace period is 30) |
  */
+import { numberFromEnv } from './env.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Something to undo when the process is stopped by a signal; should not throw (a failure is ignored). */
@@ -78,11 +79,6 @@ async function runHooks(graceMs: number): Promise<void> {
 }
 
 function graceFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env['FLTS_SHUTDOWN_GRACE'];
-  if (raw === undefined || raw.trim() === '') return 10_000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 600) {
-    throw new InvalidParameterError(`FLTS_SHUTDOWN_GRACE must be a number of seconds from 0.1 to 600; got "${raw}".`);
-  }
-  return seconds * 1000;
+  const range = { fallback: 10, min: 0.1, max: 600, unit: 'seconds' };
+  return numberFromEnv(env, 'FLTS_SHUTDOWN_GRACE', range, (message) => new InvalidParameterError(message)) * 1000;
 }

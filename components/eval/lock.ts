@@ -12,6 +12,7 @@
  * | `FLTS_PROMOTION_LOCK_WAIT` | seconds an eval waits for another eval's promotion before it fails (1–86400, default 600) |
  */
 import { randomUUID } from 'node:crypto';
+import { numberFromEnv } from '../../shared/env.js';
 import { FltsError, InvalidParameterError, StorageError } from '../../shared/errors.js';
 import { sleep } from '../../shared/retry.js';
 import type { ObjectStore } from '../../shared/store/index.js';
@@ -52,8 +53,9 @@ export interface LockOptions {
 /** Takes the promotion lock of `prefix` (the promotion bucket URI), waiting while another eval holds it. */
 export async function acquirePromotionLock(store: ObjectStore, prefix: string, options: LockOptions = {}): Promise<PromotionLock> {
   const env = options.env ?? process.env;
-  const ttlMs = options.ttlMs ?? seconds(env, 'FLTS_PROMOTION_LOCK_TTL', 300, 1, 3600) * 1000;
-  const waitMs = options.waitMs ?? seconds(env, 'FLTS_PROMOTION_LOCK_WAIT', 600, 1, 86_400) * 1000;
+  const invalid = (message: string) => new InvalidParameterError(message);
+  const ttlMs = options.ttlMs ?? numberFromEnv(env, 'FLTS_PROMOTION_LOCK_TTL', { fallback: 300, min: 1, max: 3600, unit: 'seconds' }, invalid) * 1000;
+  const waitMs = options.waitMs ?? numberFromEnv(env, 'FLTS_PROMOTION_LOCK_WAIT', { fallback: 600, min: 1, max: 86_400, unit: 'seconds' }, invalid) * 1000;
   const dir = `${prefix}/.lock`;
   const owner = randomUUID();
   const started = Date.now();
@@ -115,14 +117,4 @@ async function readIntent(store: ObjectStore, dir: string, number: number): Prom
 
 function pad(number: number): string {
   return String(number).padStart(8, '0');
-}
-
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidParameterError(`${name} must be a number of seconds from ${min} to ${max}; got "${raw}".`);
-  }
-  return value;
 }

@@ -22,6 +22,7 @@
  * are refused at once (`requireObjectEndpoint`): a MinIO server has no default address.
  */
 import { readFileSync } from 'node:fs';
+import { numberFromEnv } from '../env.js';
 import { StorageError } from '../errors.js';
 
 export interface S3Config {
@@ -70,8 +71,8 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     caBundle: caFile ? readCaBundle(caFile) : undefined,
     partSize: Math.round(partSizeMb * MIB),
     endpointConfigured: endpoint !== undefined,
-    requestTimeoutMs: secondsVariable(env, 'FLTS_S3_REQUEST_TIMEOUT', 30, 0.1, 3600) * 1000,
-    deadlineMs: secondsVariable(env, 'FLTS_S3_DEADLINE', 300, 0.1, 86_400) * 1000,
+    requestTimeoutMs: numberFromEnv(env, 'FLTS_S3_REQUEST_TIMEOUT', { fallback: 30, min: 0.1, max: 3600, unit: 'seconds' }, storageError) * 1000,
+    deadlineMs: numberFromEnv(env, 'FLTS_S3_DEADLINE', { fallback: 300, min: 0.1, max: 86_400, unit: 'seconds' }, storageError) * 1000,
     ...overrides,
   };
 }
@@ -135,15 +136,7 @@ function booleanVariable(env: NodeJS.ProcessEnv, name: string): boolean | undefi
   throw new StorageError('', `${name} must be true or false (or 1/0); got "${value}".`);
 }
 
-function secondsVariable(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new StorageError('', `${name} must be a number of seconds from ${min} to ${max}; got "${raw}".`);
-  }
-  return value;
-}
+const storageError = (message: string) => new StorageError('', message);
 
 function readCaBundle(path: string): string {
   try {

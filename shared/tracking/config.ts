@@ -15,6 +15,7 @@
  * | `FLTS_MLFLOW_RETRY_DEADLINE` | seconds all attempts of one call may take together (default 300) |
  * | `MLFLOW_S3_ENDPOINT_URL` + `AWS_*` | S3 access for runs whose artifact URI is `s3://` (see shared/store) |
  */
+import { numberFromEnv } from '../env.js';
 import { TrackingError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 
@@ -88,13 +89,7 @@ function authorizationHeader(env: NodeJS.ProcessEnv, uriUser: string, uriPasswor
 }
 
 function numberVariable(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new TrackingError(`${name} must be a number from ${min} to ${max}; got "${raw}".`);
-  }
-  return value;
+  return numberFromEnv(env, name, { fallback, min, max }, (message) => new TrackingError(message));
 }
 
 /** A URI safe to print: user-info replaced by `***`. */
