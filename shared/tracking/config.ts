@@ -71,7 +71,7 @@ export function httpSettings(trackingUri: string, env: NodeJS.ProcessEnv): HttpS
       baseDelayMs: factorS * 1000,
       maxDelayMs: MAX_BACKOFF_MS,
       jitterMs: numberVariable(env, 'MLFLOW_HTTP_REQUEST_BACKOFF_JITTER', DEFAULTS.jitterS, 0, 120) * 1000,
-      // At least 0.1 s: the deadline now also ends an attempt under way, so 0 would fail every call.
+      // At least 0.1 s: the deadline also ends the attempt under way, so 0 would fail every call.
       deadlineMs: numberVariable(env, 'FLTS_MLFLOW_RETRY_DEADLINE', DEFAULTS.deadlineS, 0.1, 86_400) * 1000,
     },
   };
