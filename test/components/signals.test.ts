@@ -103,3 +103,29 @@ describe('a trainer stopped by a signal mid-epoch', () => {
     });
   }
 });
+
+describe('the HTTP predictor (inference serve) stopped by a signal', () => {
+  it('SIGTERM once it serves: one line, exit 143', async () => {
+    const { trainedModels } = await import('../helpers/trained-models.js');
+    const { freePort } = await import('../services/process.js');
+    const model = (await trainedModels()).directories.prophet;
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'dist', 'inference.js'), 'serve', '--model', model, '--port', String(port), '--host', '127.0.0.1', '--download-dir', await tempDir()],
+      { cwd: repoRoot, env: { ...process.env, FLTS_QUIET: '1' } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = Date.now();
+    while (Date.now() - started < 120_000) {
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((reply) => reply.status === 200, () => false);
+      if (ready) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.deepEqual(errorLines(stderr).map((line) => line.replace(/;.*/, '')), ['flts inference serve: Interrupted: received SIGTERM'], stderr);
+  });
+});
