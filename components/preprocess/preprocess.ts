@@ -14,8 +14,9 @@ import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/confi
 import { checkMemory } from '../../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
 import { taskParameters } from '../../shared/series/task-parameters.js';
-import { bucketUri, checkIn, claimCheckMetadata, filesSha256 } from '../../shared/store/index.js';
+import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore, filesSha256 } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
+import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
 import { tableShape, type TableShape } from '../../shared/table/read-table.js';
 import { loadRawInput } from './inputs.js';
@@ -64,6 +65,8 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, { csv, check });
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
   const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log, { csv, check });
+  const rules = { mode: p.invalid_values, bound: p.value_bound, timeColumn: p.time_column };
+  for (const input of [train, test]) if (input) checkValues(input.table, input.source, rules, log);
 
   const config: PreprocessConfig = {
     ...camelOptions(p, CONFIG_PARAMETERS),
@@ -153,7 +156,10 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, name));
+    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, context.dataDigest, name), {
+      // A run that fails after this upload removes the object again (only if it is new: see checkIn).
+      created: (uri) => executor.onDiscard(() => defaultObjectStore().remove(uri)),
+    });
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

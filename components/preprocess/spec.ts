@@ -101,8 +101,9 @@ export const preprocessSpec = defineComponent({
         description: 'Number of lagged copies of the target to add as features (0 = none). Rows without a full lag history are dropped.',
         default: 0,
         min: 0,
+        max: 1000,
       },
-      lag_step: { type: 'NUMBER_INTEGER', description: 'Distance in time steps between lags.', default: 1, min: 1 },
+      lag_step: { type: 'NUMBER_INTEGER', description: 'Distance in time steps between lags.', default: 1, min: 1, max: 10_000 },
       scaler: {
         type: 'STRING',
         description:
@@ -144,6 +145,19 @@ export const preprocessSpec = defineComponent({
         enum: ['head', 'tail'],
       },
       hash_salt: { type: 'STRING', description: 'Extra text mixed into the config hash (upstream EXTRA_HASH_SALT).', default: '' },
+      invalid_values: {
+        type: 'STRING',
+        description:
+          'What an infinite value, or one beyond `value_bound` in magnitude, in the target or a feature does: "error" stops with the column, row and file; "gap" treats it as missing, so imputation fills it.',
+        default: 'error',
+        enum: ['error', 'gap'],
+      },
+      value_bound: {
+        type: 'NUMBER_DOUBLE',
+        description: 'Largest magnitude a target or feature value may have (see `invalid_values`).',
+        default: 1e15,
+        greaterThan: 0,
+      },
       identifier: lineageParameters.identifier,
       data_location: {
         type: 'STRING',

@@ -42,7 +42,7 @@ export async function runTrainerEvents(adapter: ModelAdapter): Promise<void> {
   });
 }
 
-/** The three split objects of one preprocess run, from the training split's key (`<scope>/<hash>/training_data.parquet`). */
+/** The three split objects of one preprocess run, from the training split's key (`<scope>/<config_hash>/<data_digest>/training_data.parquet`). */
 function splitObjects(object: string): Record<(typeof SPLITS)[number], string> {
   const match = /^(.*\/)?training_data\.parquet$/.exec(object);
   if (!match) {

@@ -154,6 +154,8 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     await executor.writeMetrics('metrics', metrics);
     await writeFile(executor.outputArtifact('report').path, reportHtml);
     executor.setOutput('run_id', run.runId);
+    // Outputs first: a run is FINISHED only when its outputs are in place (a full disk fails the commit, and the run).
+    await executor.commit();
     await run.end('FINISHED');
   } catch (error) {
     await run.setTags({ 'flts.error': String((error as Error).message ?? error).slice(0, 4000) }).catch(() => undefined);

@@ -24,6 +24,8 @@ export interface MinioServer {
   env: Record<string, string>;
   dataDir: string;
   logFile: string;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: it accepts connections and answers nothing (fault tests). */
+  freeze(frozen: boolean): void;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
   /** Takes the server down (SIGTERM), keeping its data and port: an outage until `up()`. */
@@ -85,6 +87,10 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
     },
     dataDir,
     logFile,
+    freeze: (frozen) => {
+      if (!service) throw new Error('MinIO is down; up() it before freezing it.');
+      service.freeze(frozen);
+    },
     stop: async () => {
       await service?.stop();
       rmSync(workDir, { recursive: true, force: true });

@@ -44,6 +44,8 @@ export interface MlflowServer {
   env: Record<string, string>;
   workDir: string;
   logFile: string;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: it accepts connections and answers nothing (fault tests). */
+  freeze(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
     env: clientEnv,
     workDir,
     logFile,
+    freeze: (frozen) => service.freeze(frozen),
     stop: async () => {
       await service.stop();
       rmSync(workDir, { recursive: true, force: true });

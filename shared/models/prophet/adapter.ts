@@ -16,13 +16,15 @@ import type { HolidaysTable, Prophet, ProphetOptions, SeasonalityArg } from './i
 
 const FLAVOR = 'prophet';
 
-const seasonalityDescription = (name: string, rule: string) => `${name} seasonality: "auto" (on when ${rule}), "true", "false", or a Fourier order such as "10".`;
+/** The largest Fourier order a seasonality may have: Prophet's defaults are 3 to 10, and each order adds two features per row. */
+const MAX_FOURIER_ORDER = 100;
+const seasonalityDescription = (name: string, rule: string) => `${name} seasonality: "auto" (on when ${rule}), "true", "false", or a Fourier order such as "10" (at most ${MAX_FOURIER_ORDER}).`;
 
 export const PROPHET_PARAMETERS = {
   growth: { type: 'STRING', description: 'Trend: "linear", "logistic" (needs `cap`) or "flat".', default: 'linear', enum: ['linear', 'logistic', 'flat'] },
   cap: { type: 'NUMBER_DOUBLE', description: 'Logistic growth only: carrying capacity in the units of the scaled target. Saved with the model.', optional: true },
   floor: { type: 'NUMBER_DOUBLE', description: 'Logistic growth only: saturating minimum in scaled target units (below `cap`). Saved with the model.', optional: true },
-  n_changepoints: { type: 'NUMBER_INTEGER', description: 'Number of potential trend changepoints.', default: 25, min: 0 },
+  n_changepoints: { type: 'NUMBER_INTEGER', description: 'Number of potential trend changepoints.', default: 25, min: 0, max: 1000 },
   changepoint_range: { type: 'NUMBER_DOUBLE', description: 'Fraction of the history in which changepoints are placed.', default: 0.8, greaterThan: 0, max: 1 },
   changepoint_prior_scale: {
     type: 'NUMBER_DOUBLE',
@@ -53,7 +55,7 @@ export const PROPHET_PARAMETERS = {
     default: [],
   },
   interval_width: { type: 'NUMBER_DOUBLE', description: 'Width of the uncertainty interval (0.8 = 10th to 90th percentile).', default: 0.8, greaterThan: 0, max: 0.999 },
-  uncertainty_samples: { type: 'NUMBER_INTEGER', description: 'Monte Carlo draws for the uncertainty interval (0 = no interval).', default: 1000, min: 0 },
+  uncertainty_samples: { type: 'NUMBER_INTEGER', description: 'Monte Carlo draws for the uncertainty interval (0 = no interval).', default: 1000, min: 0, max: 100_000 },
   seed: { type: 'NUMBER_INTEGER', description: 'Seed of the uncertainty simulation.', default: 42, min: 0 },
 } as const satisfies Record<string, InputParameterSpec>;
 
@@ -207,6 +209,8 @@ function seasonalityArg(name: string, text: string): SeasonalityArg {
   if (value === 'auto') return 'auto';
   if (value === 'true') return true;
   if (value === 'false') return false;
-  if (/^\d+$/.test(value) && Number(value) > 0) return Number(value);
-  throw new InvalidParameterError(`Parameter "${name}" must be "auto", "true", "false" or a positive Fourier order such as "10"; got ${JSON.stringify(text)}.`);
+  if (/^\d+$/.test(value) && Number(value) > 0 && Number(value) <= MAX_FOURIER_ORDER) return Number(value);
+  throw new InvalidParameterError(
+    `Parameter "${name}" must be "auto", "true", "false" or a Fourier order from 1 to ${MAX_FOURIER_ORDER} such as "10"; got ${JSON.stringify(text)}.`,
+  );
 }
