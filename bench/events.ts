@@ -61,7 +61,6 @@ const [train, test] = await Promise.all([readFile(sample.train), readFile(sample
 let chain: Chain | undefined;
 const lifecycle: Record<string, unknown> = {};
 const inference: Record<string, unknown> = {};
-let inferenceObject = '';
 try {
   chain = await startChain({ parameters: PARAMETERS, exactParameters: true });
   for (let i = 0; i < LIFECYCLES; i++) {
@@ -92,8 +91,6 @@ try {
   });
   const processed = (await readTopic(chain.kafka.brokers, 'inference-data', 1, 10_000))[0]!.value as { bucket: string; object: string };
   const bytes = await chain.store.readBytes(`s3://${processed.bucket}/${processed.object}`);
-  inferenceObject = join(await tempDir('flts-bench-events-'), 'inference_data.parquet');
-  await (await import('node:fs/promises')).writeFile(inferenceObject, bytes);
 
   // Inference claims, the defaults and one at a time: the same service restarted with other settings.
   for (const [variant, env] of [
@@ -151,10 +148,10 @@ const kfpPerLifecycle = (Date.now() - pipelineStart) / LIFECYCLES;
 
 // KFP mode: inference as a one-shot step per claim, with site-1's last model.
 const peerRoot = await tempDir('flts-bench-events-peer-');
-const model = await findModel(peerRoot);
+const { model, data: peerData } = await trainedPeer(peerRoot);
 const peerStart = Date.now();
 for (let i = 0; i < PEER_CLAIMS; i++) {
-  const run = await runLocally(inferenceSpec, join(peerRoot, `claim-${i}`), { mlflow_tracking_uri: join(peerRoot, 'mlruns'), identifier: `peer-${i}`, log_bucket: '' }, { inference_data: { uri: inferenceObject }, selected_model: { uri: model } });
+  const run = await runLocally(inferenceSpec, join(peerRoot, `claim-${i}`), { mlflow_tracking_uri: join(peerRoot, 'mlruns'), identifier: `peer-${i}`, log_bucket: '' }, { inference_data: { uri: peerData }, selected_model: { uri: model } });
   if (run.code !== 0) throw new Error(`peer inference ${i} exited ${run.code}: ${run.stderr}`);
 }
 const peerClaimsPerS = PEER_CLAIMS / ((Date.now() - peerStart) / 1000);
@@ -167,8 +164,8 @@ await recordResult('events', {
   inference: { ...inference, kfp_one_shot_claims_per_s: Number(peerClaimsPerS.toFixed(2)), ratio_event_over_one_shot: Number((batched.claims_per_s / peerClaimsPerS).toFixed(1)) },
 });
 
-/** A trained model directory for the one-shot peer: site-1's GRU from the local runner's outputs. */
-async function findModel(root: string): Promise<string> {
+/** For the one-shot peer: a GRU trained on the sample as in the chain, and its preprocessed held-out data. */
+async function trainedPeer(root: string): Promise<{ model: string; data: string }> {
   const prep = await runLocally((await import('../components/preprocess/spec.js')).preprocessSpec, join(root, 'prep'), { data_uri: sample.train, test_data_uri: sample.test });
   if (prep.code !== 0) throw new Error(prep.stderr);
   const { trainGruSpec } = await import('../components/train-gru/spec.js');
@@ -179,5 +176,5 @@ async function findModel(root: string): Promise<string> {
     inference_data: artifactOf(prep, 'inference_data'),
   });
   if (trained.code !== 0) throw new Error(trained.stderr);
-  return artifactOf(trained, 'model').uri;
+  return { model: artifactOf(trained, 'model').uri, data: artifactOf(prep, 'inference_data').uri };
 }
