@@ -88,7 +88,8 @@ export function parseCommandLine(argv: readonly string[], parameterNames: readon
     throw new UsageError(parseArgsMessage(error, parameterNames), { cause: error });
   }
   const common = { out: values.out!, params: values.param!, noCache: values['no-cache']!, cpus: undefined, sites: undefined };
-  if (values.help) return { ...common, data: undefined, testData: undefined, help: true };
+  // With --help, --sites only picks the pipeline whose parameters are listed.
+  if (values.help) return { ...common, data: undefined, testData: undefined, sites: values.sites === undefined ? undefined : [], help: true };
   const data = nonEmpty(values.data, '--data');
   const testData = nonEmpty(values['test-data'], '--test-data');
   if (testData !== undefined && data === undefined) {
