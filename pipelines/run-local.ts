@@ -176,7 +176,7 @@ export function helpText(ir: PipelineIr): string {
     '                          also the offline MLflow store <dir>/mlruns and object store <dir>/object-store unless',
     '                          MLFLOW_TRACKING_URI / FLTS_LOCAL_STORE are set, and the task cache <dir>/.cache',
     '  --cpus <n>              CPUs the tasks may use at once (default: all this process may use); the GRU/LSTM',
-    '                          trainers take up to half of them each, as threads',
+    '                          trainers take up to half of them each, as threads (unless FLTS_RNN_THREADS is set)',
     '  --no-cache              run every task, even those whose outputs an earlier identical task left in the cache',
     '  --param name=value      set a pipeline parameter (repeatable); the value is read as the parameter\'s type',
     '  -h, --help              this text',
