@@ -1,71 +1,87 @@
 /**
- * Preprocess throughput: our pipeline (read CSV → grid → impute → time features → train-only scaling → Parquet)
- * against pandas doing the same steps on the same file, in one run, reported as rows/s and a ratio. The input is
- * LesCorts.csv repeated (shifted in time) to a size where per-call overhead does not dominate.
+ * Preprocess throughput and memory: ours against pandas + pyarrow doing the same steps on the same file (read CSV
+ * → grid → time interpolation → time features → train-only scaling → Parquet), at several sizes, each side in a
+ * process of its own so that peak RSS is measured per run; reported as wall time, rows/s, peak RSS and the ratio.
+ * The input is LesCorts.csv repeated (shifted in time): ×25 = 172 k rows, ×290 = 2 M, ×2900 = 20 M rows.
+ * BENCH_PREPROCESS_COPIES picks the sizes (default "25,290"; the 20 M file is 3.9 GB, and needs ~19 GB for us,
+ * so it is run on its own, with FLTS_MEMORY_LIMIT set where the machine is shared).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
-import { writeParquet } from '../shared/table/parquet.js';
-import { readTableFile } from '../shared/table/read-table.js';
 import { sharedPath } from '../test/helpers/shared-data.js';
 import { python } from '../test/helpers/python.js';
 import { recordResult } from './record.js';
 
-const COPIES = Number(process.env['BENCH_PREPROCESS_COPIES'] ?? 25);
-const REPEATS = 3;
+const COPIES = (process.env['BENCH_PREPROCESS_COPIES'] ?? '25,290').split(',').map(Number);
 
 const source = sharedPath('data/flts/LesCorts.csv');
 if (!source) {
   console.log('bench/preprocess: skipped, ../shared/data/flts/LesCorts.csv is absent');
   process.exit(0);
 }
-const dir = await mkdtemp(join(tmpdir(), 'flts-bench-'));
-const input = join(dir, 'lescorts-x.csv');
-await writeFile(input, await replicate(source, COPIES));
 
-const options: PreprocessOptions = {
-  trainFile: 'lescorts-x.csv', testFile: '', timeColumn: 'time', targetColumn: 'down', featureColumns: [], frequency: '',
-  imputation: 'time', outlierMethod: 'none', outlierFactor: 1.5, timeFeatures: true, lags: 0, lagStep: 1, scaler: 'minmax',
-  validationFraction: 0.1, testFraction: 0.01, sampleTrainRows: 0, sampleTestRows: 0, sampleStrategy: 'head', hashSalt: '', maxGapSteps: 30,
-};
-
-let best = Infinity;
-let rows = 0;
-for (let i = 0; i < REPEATS; i++) {
-  const start = performance.now();
-  const { table } = await readTableFile(input);
-  const result = preprocessTables({ train: { table, source: input } }, options);
-  for (const split of ['train', 'validation'] as const) await writeFile(join(dir, `${split}.parquet`), writeParquet(result.splits[split], {}));
-  best = Math.min(best, (performance.now() - start) / 1000);
-  rows = table.rows;
+interface Side {
+  seconds?: number;
+  rows?: number;
+  rowsPerSecond?: number;
+  peakRssBytes: number;
+  refused?: string;
 }
-const peer = JSON.parse(execFileSync(python, [new URL('./preprocess_peer.py', import.meta.url).pathname, input, String(REPEATS)], { encoding: 'utf8' })) as {
-  seconds: number;
-  rows: number;
-};
+
+const sizes: { copies: number; rows: number; repeats: number; ours: Side; pandas: Side; ratio?: number }[] = [];
+for (const copies of COPIES) {
+  const dir = await mkdtemp(join(tmpdir(), 'flts-bench-'));
+  const input = join(dir, 'lescorts-x.csv');
+  await replicate(source, copies, input);
+  const repeats = copies <= 300 ? 3 : 1;
+  const ours = side(process.execPath, ['--import', 'tsx', new URL('./preprocess_ours.ts', import.meta.url).pathname, input, String(repeats)]);
+  const pandas = side(python, [new URL('./preprocess_peer.py', import.meta.url).pathname, input, String(repeats)]);
+  await rm(dir, { recursive: true, force: true });
+  const rows = ours.rows ?? pandas.rows ?? 0;
+  sizes.push({ copies, rows, repeats, ours, pandas, ...(ours.seconds && pandas.seconds ? { ratio: pandas.seconds / ours.seconds } : {}) });
+}
+
 await recordResult('preprocess', {
-  description: `LesCorts.csv ×${COPIES} (${rows} rows, 12 columns): read CSV → grid → time interpolation → time features → scale → Parquet; best of ${REPEATS}`,
-  ours: { seconds: best, rowsPerSecond: rows / best },
-  pandas: { seconds: peer.seconds, rowsPerSecond: peer.rows / peer.seconds },
-  ratio: peer.seconds / best,
+  description: 'LesCorts.csv repeated (12 columns): read CSV → grid → time interpolation → time features → scale → Parquet; best of `repeats`, each side in its own process',
+  sizes,
   ratioMeaning: 'pandas time / our time (> 1: we are faster)',
 });
+console.log(table());
 
-/** The CSV repeated `copies` times, each copy shifted past the previous one so timestamps stay unique. */
-async function replicate(path: string, copies: number): Promise<string> {
-  const [header, ...lines] = (await readFile(path, 'utf8')).trim().split('\n');
-  const first = Date.parse(`${lines[0]!.slice(0, 19).replace(' ', 'T')}Z`);
-  const last = Date.parse(`${lines[lines.length - 1]!.slice(0, 19).replace(' ', 'T')}Z`);
-  const span = last - first + 120_000;
-  const out = [header];
-  for (let c = 0; c < copies; c++) {
-    for (const line of lines) {
-      const t = new Date(Date.parse(`${line.slice(0, 19).replace(' ', 'T')}Z`) + c * span).toISOString().slice(0, 19).replace('T', ' ');
-      out.push(t + line.slice(19));
-    }
+/** Runs one side and reads its JSON line, with rows/s added. */
+function side(command: string, args: string[]): Side {
+  const result = JSON.parse(execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as Side;
+  if (result.seconds && result.rows) result.rowsPerSecond = result.rows / result.seconds;
+  return result;
+}
+
+/** The results as the README's Markdown table. */
+function table(): string {
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  const cell = (s: Side) => (s.refused ? 'refused (memory limit) | —' : `${s.seconds!.toFixed(2)} s | ${Math.round(s.rowsPerSecond!).toLocaleString('en')}`);
+  const lines = [
+    '| rows | ours: time | ours: rows/s | ours: peak RSS | pandas: time | pandas: rows/s | pandas: peak RSS | ratio |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const size of sizes) {
+    lines.push(`| ${size.rows.toLocaleString('en')} | ${cell(size.ours)} | ${gib(size.ours.peakRssBytes)} | ${cell(size.pandas)} | ${gib(size.pandas.peakRssBytes)} | ${size.ratio?.toFixed(2) ?? '—'} |`);
   }
-  return `${out.join('\n')}\n`;
+  return lines.join('\n');
+}
+
+/** The CSV repeated `copies` times into `path`, each copy shifted past the previous one so timestamps stay unique. */
+async function replicate(from: string, copies: number, path: string): Promise<void> {
+  const [header, ...lines] = (await readFile(from, 'utf8')).trim().split('\n');
+  const parse = (line: string) => Date.parse(`${line.slice(0, 19).replace(' ', 'T')}Z`);
+  const span = parse(lines[lines.length - 1]!) - parse(lines[0]!) + 120_000;
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  for (let c = 0; c < copies; c++) {
+    const chunk = lines.map((line) => new Date(parse(line) + c * span).toISOString().slice(0, 19).replace('T', ' ') + line.slice(19)).join('\n');
+    if (!out.write(`${chunk}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -2,9 +2,10 @@
 
 Steps: read CSV, parse time, sort, drop duplicate timestamps, regular grid (asfreq), time interpolation,
 cyclical time features, 90/10 train/validation split, min-max scaling fitted on train, Parquet out.
-Prints one JSON line: {"seconds": best of N, "rows": n}.
+Prints one JSON line: {"seconds": best of N, "rows": n, "peakRssBytes": the process's peak resident set}.
 """
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -21,8 +22,8 @@ def run(path: str, out_dir: str) -> int:
     df = df.asfreq(freq).astype('float64')
     df = df.interpolate(method='time', limit_direction='both')
     idx = df.index
-    for name, values, period in [('min_of_day', idx.hour * 60 + idx.minute, 1440), ('day_of_week', idx.dayofweek, 7),
-                                 ('day_of_year', idx.dayofyear, 365.25)]:
+    for name, values, period in [('min_of_day', idx.hour * 60 + idx.minute, 1440), ('day_of_week', idx.day_of_week, 7),
+                                 ('day_of_year', idx.day_of_year, 365.25)]:
         angle = np.asarray(values) * (2 * np.pi / period)
         df[f'{name}_sin'] = np.sin(angle)
         df[f'{name}_cos'] = np.cos(angle)
@@ -42,4 +43,5 @@ if __name__ == '__main__':
             start = time.perf_counter()
             rows = run(path, out)
             best = min(best, time.perf_counter() - start)
-    print(json.dumps({'seconds': best, 'rows': rows}))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+    print(json.dumps({'seconds': best, 'rows': rows, 'peakRssBytes': peak}))

@@ -437,7 +437,7 @@ class ChainWatch {
     if (topic.startsWith('DLQ-')) {
       this.#deadLetters.push({ topic, letter: value as DeadLetter });
     } else {
-      const milestone = this.#milestones.find((m) => m.topic === topic && (m.key === undefined || m.key === key) && !this.#reached.has(m));
+      const milestone = this.#milestones.find((m) => m.topic === topic && (m.key === undefined || key === m.key || key?.startsWith(`${m.key}:`)) && !this.#reached.has(m));
       if (milestone) {
         this.#reached.set(milestone, { key, value });
         console.log(`  ✔ ${milestone.service.padEnd(13)} ${milestone.what} on ${topic} after ${((Date.now() - this.#started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,7 @@
 /**
  * Bounded retries with exponential backoff and full jitter, shared by the object store and the MLflow client:
- * bounded both in attempts and in total time, and honouring a server's requested wait (Retry-After).
+ * bounded both in attempts and in total time (a hard deadline: an attempt still waiting when it passes is
+ * abandoned and its request aborted), and honouring a server's requested wait (Retry-After).
  */
 
 /** How often and how patiently to retry one operation. */
@@ -13,7 +14,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Random extra delay drawn uniformly from [0, jitterMs) and added to each delay, so that clients retrying together spread out. @default 250 */
   jitterMs: number;
-  /** Time budget of the whole operation in milliseconds: no retry starts once it would end after this. @default 60_000 */
+  /**
+   * Time budget of the whole operation in milliseconds: no retry starts once it would end after this, and an
+   * attempt still running when it passes is aborted (its signal fires) and the operation fails. @default 60_000
+   */
   deadlineMs: number;
 }
 
@@ -57,20 +61,38 @@ export interface RetryOptions {
   recover?: () => Promise<unknown>;
 }
 
-/** Runs `operation` until it succeeds, fails for good, or the policy's attempts or time run out. */
-export async function withRetries<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+/** The operation's time budget ran out while an attempt was still waiting for an answer. */
+export class DeadlineExceededError extends Error {
+  override name = 'DeadlineExceededError';
+  readonly deadlineMs: number;
+
+  constructor(deadlineMs: number) {
+    super(`no answer within the operation deadline of ${formatDuration(deadlineMs)}`);
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/**
+ * Runs `operation` until it succeeds, fails for good, or the policy's attempts or time run out. Each attempt
+ * gets a signal that fires when the deadline passes, to abort its request; the caller's `giveUp` then receives
+ * a DeadlineExceededError with reason "deadline reached".
+ */
+export async function withRetries<T>(operation: (attempt: number, signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, classify, giveUp } = options;
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      if (attempt > 1 && options.recover) {
-        const recovered = await options.recover();
-        if (recovered !== undefined) return recovered as T;
-      }
-      return await operation(attempt);
+      return await withinDeadline(policy.deadlineMs - (Date.now() - started), policy.deadlineMs, async (signal) => {
+        if (attempt > 1 && options.recover) {
+          const recovered = await options.recover();
+          if (recovered !== undefined) return recovered as T;
+        }
+        return operation(attempt, signal);
+      });
     } catch (error) {
-      const verdict = classify(error);
       const elapsedMs = Date.now() - started;
+      if (error instanceof DeadlineExceededError) throw giveUp(error, { attempts: attempt, elapsedMs, reason: 'deadline reached' });
+      const verdict = classify(error);
       if (!verdict.retryable) throw giveUp(error, { attempts: attempt, elapsedMs, reason: 'not retryable' });
       if (attempt > policy.retries) throw giveUp(error, { attempts: attempt, elapsedMs, reason: 'retries exhausted' });
       const delayMs = verdict.retryAfterMs ?? backoffDelay(attempt, policy);
@@ -80,6 +102,24 @@ export async function withRetries<T>(operation: (attempt: number) => Promise<T>,
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs);
     }
+  }
+}
+
+/** Runs `run`, rejecting with DeadlineExceededError (and aborting the signal it gave `run`) after `remainingMs`. */
+async function withinDeadline<T>(remainingMs: number, deadlineMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeadlineExceededError(deadlineMs);
+      controller.abort(error);
+      reject(error);
+    }, Math.max(0, remainingMs));
+  });
+  try {
+    return await Promise.race([run(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

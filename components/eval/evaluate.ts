@@ -5,16 +5,20 @@
  *
  * Order matters, because a failed eval — or one killed with no chance to clean up — must not leave a half
  * promotion that claims more than happened:
- *   1. decide, touching nothing;
- *   2. read MLflow: the winner's run, the version the alias points at now (to put it back), and a version
- *      already registered for the winning run, found by searching the registry;
+ *   1. decide, touching nothing: each candidate verified first (verify.ts: files load through their adapter,
+ *      type, finite non-negative metrics, run id and model URI consistent with MLflow), rejected ones named;
+ *   2. take the bucket's promotion lock (lock.ts; an eval that died holding it has its promotion repaired),
+ *      then read MLflow: the version the alias points at now (to put it back), and a version already
+ *      registered for the winning run, found by searching the registry — under the lock, so two evals racing
+ *      never register one run twice, and alias and current.json move together;
  *   3. stage the local outputs (the executor moves them into place only when eval succeeds);
  *   4. write the promotion history entry: a new file of its own, harmless if orphaned;
  *   5. MLflow: the eval run; the winner's run tagged promoted, on the finished run directly (it is never
  *      resumed, so its status and end time stay, and a killed eval cannot leave it RUNNING); a version
  *      registered unless step 2 found one (so re-running eval reuses it, however the earlier eval ended);
- *   6. move the alias;
+ *   6. record the intent beside the lock, then move the alias;
  *   7. write the current.json pointers, last, so that they never name a promotion the alias did not get.
+ * A SIGTERM/SIGINT stops the promotion at the next step boundary and takes it back (within FLTS_SHUTDOWN_GRACE).
  * When a step after 4 fails, what was done is taken back, newest first: the alias pointed at its previous
  * version again (or removed, if it had none), the winner's promoted tags put back as they were (deleted where
  * they did not exist), the eval run ended FAILED, the pointers restored and the history entry removed. A
@@ -23,13 +27,16 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, messageOf } from '../../shared/errors.js';
+import { DataError, FltsError, messageOf } from '../../shared/errors.js';
+import { onShutdown, stopRequested } from '../../shared/shutdown.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { trainedModelMetadata, type TrainedModelMetadata } from '../../shared/models/trained-model.js';
 import { SKILL_METRICS } from '../../shared/series/metric-names.js';
-import { bucketUri, defaultObjectStore } from '../../shared/store/index.js';
+import { bucketUri, defaultObjectStore, type ObjectStore } from '../../shared/store/index.js';
 import { openTracking, type RunRecord, type TrackedRun, type Tracker } from '../../shared/tracking/index.js';
+import { acquirePromotionLock, type PromotionIntent, type PromotionLock } from './lock.js';
+import { verifyCandidate } from './verify.js';
 import { applyGates, describeGates, GATES, requireEligible, type GateSettings } from './gate.js';
 import { writePromotionHistory, type PromotionRecord } from './promotion.js';
 import { aliasTarget, existingVersion, restoreAlias } from './registry.js';
@@ -47,17 +54,31 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   const p = executor.parameters;
   const log = new Logger('eval');
 
-  // 1. Decide, touching nothing.
-  const given: Candidate[] = INPUTS.flatMap((input) => {
+  // 1. Decide, touching nothing: every candidate verified (files, type, metrics, run), then ranked.
+  const offered: Candidate[] = INPUTS.flatMap((input) => {
     const artifact = executor.inputArtifact(input);
     return artifact ? [{ input, artifact, metadata: trainedModelMetadata(input, artifact.metadata, artifact.path) }] : [];
   });
-  if (given.length < p.min_models) {
-    throw new DataError(`Eval needs at least ${p.min_models} candidate model(s) (min_models); got ${given.length}: ${given.map((g) => g.input).join(', ') || 'none'}.`);
-  }
   if (p.config_hash) {
-    const other = given.find(({ metadata }) => metadata.config_hash !== p.config_hash);
+    const other = offered.find(({ metadata }) => metadata.config_hash !== p.config_hash);
     if (other) throw new DataError(`Input artifact "${other.input}" was trained on config ${other.metadata.config_hash}, not the config_hash parameter ${p.config_hash}.`);
+  }
+  const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
+  const runs = new Map<string, RunRecord>();
+  const rejections: string[] = [];
+  for (const candidate of offered) {
+    const verdict = await verifyCandidate(candidate.input, candidate.artifact.path, candidate.metadata, tracker);
+    if (verdict.ok) runs.set(candidate.input, verdict.run);
+    else {
+      rejections.push(verdict.reason);
+      log.warn(verdict.reason);
+    }
+  }
+  const given = offered.filter(({ input }) => runs.has(input));
+  if (given.length < p.min_models) {
+    throw new DataError(
+      `Eval needs at least ${p.min_models} candidate model(s) (min_models); got ${given.length}: ${given.map((g) => g.input).join(', ') || 'none'}.${rejections.length > 0 ? ` ${rejections.join(' ')}` : ''}`,
+    );
   }
   const weights = { rmse: p.rmse_weight, mae: p.mae_weight, mse: p.mse_weight };
   const ranked = rankCandidates(given, weights, p.score_units);
@@ -106,10 +127,54 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     }),
   };
 
-  // 2. Read MLflow: the tracking store, the winner's run, where the alias points now, and a version already registered for the run.
-  const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
-  const winnerRun = await tracker.getRun(winner.run_id);
+  // 2. One promotion at a time per bucket (repairing one whose eval died holding the lock), then read MLflow:
+  // where the alias points now, and a version already registered for the run — under the lock, so that two evals
+  // never both register the same run.
+  const winnerRun = runs.get(winner.input)!;
   const registry = p.registered_model_name ? { name: p.registered_model_name, alias: p.alias } : undefined;
+  const store = defaultObjectStore();
+  const prefix = p.promotion_bucket ? bucketUri(p.promotion_bucket).replace(/\/+$/, '') : undefined;
+  const lock = prefix ? await acquirePromotionLock(store, prefix) : undefined;
+  if (lock?.abandoned) await repairAbandoned(lock.abandoned, tracker, store, log);
+  // A signal waits for the promotion to finish or be taken back (checkpoints below) and the lock to be released,
+  // within the grace period.
+  const section = (async () => {
+    try {
+      await promote({ executor, p, log, tracker, registry, winner, winnerRun, chosen, given, ranked, gates, record, store, prefix, lock });
+    } finally {
+      await lock?.release().catch((error: unknown) => log.warn('could not release the promotion lock', { reason: messageOf(error) }));
+    }
+  })();
+  const release = onShutdown(() => section.catch(() => undefined));
+  try {
+    await section;
+  } finally {
+    release();
+  }
+}
+
+interface Promotion {
+  executor: EvalExecutor;
+  p: EvalExecutor['parameters'];
+  log: Logger;
+  tracker: Tracker;
+  registry: { name: string; alias: string } | undefined;
+  winner: ScoredCandidate;
+  winnerRun: RunRecord;
+  chosen: Candidate;
+  given: Candidate[];
+  ranked: ScoredCandidate[];
+  gates: GateSettings;
+  record: PromotionRecord;
+  store: ObjectStore;
+  prefix: string | undefined;
+  lock: PromotionLock | undefined;
+}
+
+/** Steps 2 to 7 (see the top of this file), under the promotion lock. */
+async function promote(context: Promotion): Promise<void> {
+  const { executor, p, log, tracker, registry, winner, winnerRun, chosen, given, ranked, gates, record, store, prefix, lock } = context;
+  const configHash = record.config_hash;
   const previousVersion = registry ? await aliasTarget(tracker, registry.name, registry.alias) : undefined;
   let version = registry ? await existingVersion(tracker, registry.name, winnerRun, winner.model_uri, previousVersion) : undefined;
   if (registry) {
@@ -122,7 +187,7 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   await stageOutputs(executor, record, chosen, given);
 
   // 4. The promotion history entry: a file of its own, taken back if anything after it fails.
-  const records = p.promotion_bucket ? await writePromotionHistory(defaultObjectStore(), bucketUri(p.promotion_bucket).replace(/\/+$/, ''), record) : undefined;
+  const records = prefix ? await writePromotionHistory(store, prefix, record) : undefined;
   if (records) log.info('promotion history written', { to: records.historyUri });
 
   // 5. MLflow: the eval run, the winner's run tagged, the version registered if new.
@@ -145,6 +210,7 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     });
     await evalRun.logMetrics(evalMetrics(ranked));
 
+    checkpoint();
     await tagPromoted(tracker, winnerRun, record, undo);
     if (registry && !version) {
       version = await tracker.registerModel(winner.model_uri, registry.name, {
@@ -157,15 +223,19 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
       await stageOutputs(executor, record, chosen, given);
     }
     await logRecord(evalRun, record);
+    checkpoint();
     await evalRun.end('FINISHED');
 
-    // 6. The alias.
+    // 6. The alias, once the intent is on record for a repair should this eval die before step 7.
+    if (records) await lock?.writeIntent({ record, pointerUris: records.pointerUris });
+    checkpoint();
     if (registry && version) {
       // Pushed first: a move whose reply was lost may have happened all the same.
       undo.push('the alias', () => restoreAlias(tracker, registry.name, registry.alias, previousVersion));
       await tracker.setAlias(registry.name, registry.alias, version.version);
       log.info('alias moved', { model: registry.name, version: version.version, alias: registry.alias, from: previousVersion?.version ?? 'none' });
     }
+    checkpoint();
     // 7. The current.json pointers, last.
     if (records) {
       await records.writePointers(record);
@@ -174,6 +244,28 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   } catch (error) {
     await undo.run();
     throw error;
+  }
+}
+
+/** Stops a promotion between steps once a signal arrived: the caller's catch takes back what was done. */
+function checkpoint(): void {
+  const signal = stopRequested();
+  if (signal) throw new FltsError(`eval was stopped by ${signal} during the promotion; what it had done is taken back.`);
+}
+
+/**
+ * Completes the promotion of an eval that died holding the lock: when the alias already points at the version
+ * it promoted, the current.json pointers are written to say so (they are the last step, so they lag behind).
+ * When the alias had not moved, the pointers never changed and nothing needs doing.
+ */
+async function repairAbandoned(intent: PromotionIntent, tracker: Tracker, store: ObjectStore, log: Logger): Promise<void> {
+  const registered = intent.record.registered_model;
+  const target = registered?.version ? await aliasTarget(tracker, registered.name, registered.alias) : undefined;
+  if (registered?.version && target?.version === registered.version) {
+    for (const uri of intent.pointerUris) await store.writeJson(uri, intent.record);
+    log.warn('repaired an abandoned promotion: the alias had moved, current.json now says so', { run_id: intent.record.run_id, version: registered.version });
+  } else {
+    log.info('an earlier eval died holding the promotion lock before moving the alias; nothing to repair', { run_id: intent.record.run_id });
   }
 }
 
@@ -208,7 +300,7 @@ async function stageOutputs(executor: EvalExecutor, record: PromotionRecord, cho
   });
   await writeFile(executor.outputArtifact('promotion_metadata').path, `${JSON.stringify(record, null, 2)}\n`);
   executor.setMetadata('promotion_metadata', { model_type: record.model_type, run_id: record.run_id, score: record.score, config_hash: record.config_hash });
-  await writeFile(executor.outputArtifact('report').path, evalReport(record, given.map(({ input, metadata }) => ({ input, metadata }))));
+  await writeFile(executor.outputArtifact('report').path, await evalReport(record, given.map(({ input, metadata }) => ({ input, metadata }))));
   executor.setOutput('selected_model_type', record.model_type);
   executor.setOutput('selected_run_id', record.run_id);
 }

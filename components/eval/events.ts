@@ -35,7 +35,7 @@ export async function runEvalEvents(): Promise<void> {
       const kind = trainedModelKind(event);
       if (event.status !== 'SUCCESS' || !kind || !expected.includes(kind)) return [];
       if (!event.config_hash) throw new DataError(`The "${event.operation}" event has no config_hash; eval's completion gate is kept per (identifier, config hash).`);
-      const identifier = String((event as { identifier?: unknown }).identifier ?? context.parameters['identifier'] ?? '');
+      const identifier = event.identifier ?? String(context.parameters['identifier'] ?? '');
       const lifecycle = `${context.ledgerRoot}/lifecycles/${encodeURIComponent(event.config_hash)}/${encodeURIComponent(scopeOf(identifier))}`;
       // The first candidate of a kind stands: a retrained run of the same lifecycle does not replace it.
       const candidate: Candidate = { kind, run_id: event.run_id, experiment: event.experiment };

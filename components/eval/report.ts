@@ -1,12 +1,21 @@
 /** The eval leaderboard as an HTML page: every candidate's score and held-out metrics next to the naive baselines. */
 import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
+import { barChart } from '../../shared/report/chart.js';
 import { page, paragraph, section, table } from '../../shared/report/html.js';
 import { metricName } from '../../shared/series/metric-names.js';
 import type { PromotionRecord } from './promotion.js';
 
-export function evalReport(record: PromotionRecord, candidates: { input: string; metadata: TrainedModelMetadata }[]): string {
+export async function evalReport(record: PromotionRecord, candidates: { input: string; metadata: TrainedModelMetadata }[]): Promise<string> {
   const metric = (metadata: Record<string, unknown>, key: string) => (typeof metadata[key] === 'number' ? (metadata[key] as number) : NaN);
   const baseline = (candidates[0]?.metadata ?? {}) as unknown as Record<string, unknown>;
+  const baselines = ['persistence', 'seasonal_naive', 'linear'] as const;
+  const rmseChart = await barChart(
+    [
+      ...record.candidates.map((candidate) => ({ label: candidate.model_type, value: candidates.find((c) => c.input === candidate.input)!.metadata.test_rmse_original, color: '#1f77b4' })),
+      ...baselines.map((name) => ({ label: `${name} (baseline)`, value: metric(baseline, metricName(name, 'rmse', 'original')), color: '#999' })),
+    ],
+    { xTitle: 'RMSE on the held-out targets, original units (lower is better)' },
+  );
   return page(`Eval: ${record.model_type.toUpperCase()} selected`, [
     section(
       'Leaderboard',
@@ -34,6 +43,7 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
         `Score = ${record.weights.rmse}·RMSE + ${record.weights.mae}·MAE + ${record.weights.mse}·MSE in ${record.units} units, on the same held-out (origin, step) targets for every model; lower is better.`,
         'muted',
       ),
+      rmseChart,
       ...(record.gate
         ? [paragraph(`Promotion gate: ${gateText(record.gate)}; skill = 1 − RMSE / RMSE_baseline on the same targets.`, 'muted')]
         : []),
@@ -42,7 +52,7 @@ export function evalReport(record: PromotionRecord, candidates: { input: string;
       'Baselines on the same targets',
       table(
         ['baseline', 'RMSE', 'MAE', 'RMSE (original)', 'MAE (original)'],
-        (['persistence', 'seasonal_naive', 'linear'] as const).map((name) => [
+        baselines.map((name) => [
           name,
           metric(baseline, metricName(name, 'rmse')),
           metric(baseline, metricName(name, 'mae')),

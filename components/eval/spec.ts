@@ -31,9 +31,10 @@ export const evalSpec = defineComponent({
       },
       min_models: {
         type: 'NUMBER_INTEGER',
-        description: 'Fail unless at least this many candidate models were given.',
+        description: 'Fail unless at least this many candidate models were given (and passed verification).',
         default: 1,
         min: 1,
+        max: 3,
       },
       min_skill_vs_persistence: {
         type: 'NUMBER_DOUBLE',

@@ -88,6 +88,8 @@ export async function startStage<T>(options: {
   topic: (topics: Topics) => string;
   parse: (json: unknown, topic: string) => T;
   handle: (message: InboundMessage<T>, context: StageContext) => ReturnType<Handler<T>>;
+  /** Messages handled side by side unless `FLTS_EVENTS_CONCURRENCY` says otherwise. @default 1 */
+  concurrency?: number;
 }): Promise<void> {
   const context = stageContext();
   const topic = options.topic(context.topics);
@@ -102,6 +104,7 @@ export async function startStage<T>(options: {
     kafka,
     parse: options.parse,
     handle: (message) => options.handle(message, context),
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     ...serviceSettingsFromEnv(),
   });
 }

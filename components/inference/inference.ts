@@ -9,7 +9,7 @@ import { DataError } from '../../shared/errors.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { forecastFuture, type FutureForecast } from '../../shared/models/future.js';
-import { loadModel } from '../../shared/models/registry.js';
+import { loadModel, type LoadedModel } from '../../shared/models/registry.js';
 import { evaluateForecaster, evaluationMetrics, type EvaluationReport } from '../../shared/series/evaluation.js';
 import { checkFramePerManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
@@ -21,13 +21,31 @@ import { openTracking } from '../../shared/tracking/index.js';
 import { inferenceReport } from './report.js';
 import type { inferenceSpec } from './spec.js';
 
-export async function runInference(executor: Executor<typeof inferenceSpec>): Promise<void> {
+/** A model lent to one inference call; `release` when done with it. */
+export interface ModelLease {
+  model: LoadedModel;
+  release(): void;
+}
+
+/**
+ * Where inference gets the model in `directory` from. By default it is loaded for the call and freed afterwards;
+ * event mode lends one loaded champion to every claim, its forecasts micro-batched across them.
+ */
+export type ModelSource = (directory: string, declaredType: unknown, log: Logger) => Promise<ModelLease>;
+
+const loadForOneCall: ModelSource = async (directory, declaredType, log) => {
+  const model = await loadModel(directory, declaredType, { log });
+  return { model, release: () => model.dispose() };
+};
+
+export async function runInference(executor: Executor<typeof inferenceSpec>, models: ModelSource = loadForOneCall): Promise<void> {
   const p = executor.parameters;
   const log = new Logger('inference');
   const modelArtifact = executor.requireInputArtifact('selected_model');
   const dataArtifact = executor.requireInputArtifact('inference_data');
   const data = await readDataset(await resolveClaim(dataArtifact), '"inference_data"');
-  const model = await loadModel(modelArtifact.path, modelArtifact.metadata['model_type'], { log });
+  const lease = await models(modelArtifact.path, modelArtifact.metadata['model_type'], log);
+  const { model } = lease;
   try {
     const { manifest } = model;
     checkFramePerManifest(manifest, data.frame, 'Input "inference_data"');
@@ -73,7 +91,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
     };
     executor.setMetadata('predictions', { rows: predictions.time.length, columns: ['time', ...predictions.names], model_type: model.modelType, run_id: runId, config_hash: manifest.configHash });
     await executor.writeMetrics('metrics', metrics);
-    await writeFile(executor.outputArtifact('report').path, inferenceReport(model.modelType, data.frame, manifest, backtest, future));
+    await writeFile(executor.outputArtifact('report').path, await inferenceReport(model.modelType, data.frame, manifest, backtest, future));
 
     const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
     const run = await tracker.startRun({ runName: `inference-${model.modelType}`, tags: { 'flts.model_run_id': runId, 'flts.config_hash': manifest.configHash, 'flts.identifier': p.identifier } });
@@ -96,7 +114,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>): Pr
       log.info('logged', { to: uri });
     }
   } finally {
-    model.dispose();
+    lease.release();
   }
 }
 

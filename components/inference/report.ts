@@ -3,10 +3,12 @@ import type { EvaluationReport } from '../../shared/series/evaluation.js';
 import type { SeriesFrame } from '../../shared/series/frame.js';
 import type { PreprocessingManifest } from '../../shared/series/manifest.js';
 import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
-import { lineChart, page, paragraph, section, table } from '../../shared/report/html.js';
+import { columnUnit, lineChart, type ChartOptions } from '../../shared/report/chart.js';
+import { page, paragraph, section, table } from '../../shared/report/html.js';
 import type { FutureForecast } from '../../shared/models/future.js';
 
-export function inferenceReport(modelType: string, data: SeriesFrame, manifest: PreprocessingManifest, backtest: EvaluationReport | undefined, future: FutureForecast | undefined): string {
+export async function inferenceReport(modelType: string, data: SeriesFrame, manifest: PreprocessingManifest, backtest: EvaluationReport | undefined, future: FutureForecast | undefined): Promise<string> {
+  const axes: ChartOptions = { x: 'time', yTitle: manifest.target, unit: columnUnit(manifest.target) };
   const scale = columnScale(manifest.scaler, manifest.target);
   const actual = unscaleValues(data.columns[manifest.target]!, scale);
   const sections: string[] = [];
@@ -31,7 +33,7 @@ export function inferenceReport(modelType: string, data: SeriesFrame, manifest: 
             (backtest.interval ? ` Interval (${Math.round(backtest.interval.width * 100)} % nominal): ${(backtest.interval.coverage * 100).toFixed(1)} % of actuals inside.` : ''),
           'muted',
         ),
-        lineChart([{ label: 'actual', x: data.time, y: actual, color: '#444' }, { label: 'forecast, step 1', x: time, y: step1, color: '#1f77b4' }, ...band], { timeAxis: true }),
+        await lineChart([{ label: 'actual', x: data.time, y: actual, color: '#444' }, { label: 'forecast, step 1', x: time, y: step1, color: '#1f77b4' }, ...band], axes),
       ),
     );
   }
@@ -43,13 +45,13 @@ export function inferenceReport(modelType: string, data: SeriesFrame, manifest: 
     sections.push(
       section(
         `Forecast past the data (${values.length} steps)`,
-        lineChart(
+        await lineChart(
           [
             { label: 'actual', x: data.time.subarray(tail), y: actual.subarray(tail), color: '#444' },
             { label: 'forecast', x: future.time, y: values, color: '#1f77b4' },
             ...(lower && upper ? intervalLines(future.time, lower, upper, undefined) : []),
           ],
-          { timeAxis: true },
+          axes,
         ),
         table(
           ['time', 'forecast', 'lower', 'upper'],

@@ -24,6 +24,7 @@ export const inferenceSpec = defineComponent({
         description: 'Forecast mode: steps to forecast past the end of the data (recursively beyond the model horizon). 0 = the model horizon.',
         default: 0,
         min: 0,
+        max: 100_000,
       },
       log_bucket: {
         type: 'STRING',

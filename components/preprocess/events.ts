@@ -2,7 +2,7 @@
  * Preprocess as a Kafka service: a `raw-data` claim (ours: `{"bucket","object","test_object"?,"identifier"}`) names a
  * raw file, and optionally its held-out file, in object storage. Preprocess runs on them with the claim check on,
  * once per source object whatever the redeliveries, and publishes upstream's `training-data` and `inference-data`
- * claims for the Parquet it stored (`processed-data/<scope>/<config_hash>/…`).
+ * claims for the Parquet it stored (`processed-data/<scope>/<config_hash>/<data_digest>/…`).
  */
 import { inferenceDataClaim, parseRawDataClaim, trainingDataClaim } from '../../shared/events/index.js';
 import { parseLocation } from '../../shared/store/index.js';

@@ -1,6 +1,6 @@
 /**
  * Where preprocess finds its raw files: an input artifact (KFP-native bytes or a claim check) or a URI
- * parameter (local path, file://, s3://, minio://), read whole into memory with its name for the config hash.
+ * parameter (local path, file://, s3://, minio://), read into a table with its name for the config hash.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from '../../shared/log.js';
 import type { InputArtifact } from '../../shared/kfp/executor.js';
 import { defaultObjectStore, parseLocation, resolveClaim } from '../../shared/store/index.js';
+import type { CsvOptions } from '../../shared/table/csv.js';
 import { readTableFile, type ReadTable } from '../../shared/table/read-table.js';
 
 export interface RawInput extends ReadTable {
@@ -15,6 +16,15 @@ export interface RawInput extends ReadTable {
   fileName: string;
   /** What errors call it: the artifact or parameter and where it points. */
   source: string;
+  /** The local file it was read from (for the data digest). */
+  path: string;
+}
+
+export interface ReadOptions {
+  /** The CSV dialect and time column (shared/table/csv.ts). */
+  csv?: CsvOptions;
+  /** Called with the local file before it is read: may refuse it (a file too large for memory). */
+  check?: (path: string, source: string) => Promise<void>;
 }
 
 /** The raw file from `artifact` if given, else from `uri`; undefined when neither is set. */
@@ -23,12 +33,15 @@ export async function loadRawInput(
   uri: string,
   names: { artifact: string; parameter: string },
   log: Logger,
+  read: ReadOptions = {},
 ): Promise<RawInput | undefined> {
   if (artifact) {
     if (uri) log.warn(`Both the "${names.artifact}" artifact and "${names.parameter}" are set; using the artifact.`);
     const path = await resolveClaim(artifact);
-    const read = await readTableFile(path, `input artifact "${names.artifact}" (${artifact.uri})`);
-    return { ...read, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"` };
+    const source = `input artifact "${names.artifact}" (${artifact.uri})`;
+    await read.check?.(path, source);
+    const table = await readTableFile(path, source, read.csv);
+    return { ...table, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"`, path };
   }
   if (!uri) return undefined;
   const location = parseLocation(uri);
@@ -39,6 +52,8 @@ export async function loadRawInput(
     path = join(await mkdtemp(join(tmpdir(), 'flts-raw-')), basename(location.key) || 'data');
     await defaultObjectStore().download(uri, path);
   }
-  const read = await readTableFile(path, `${names.parameter} ${uri}`);
-  return { ...read, fileName: basename(uri), source: `${names.parameter} ${uri}` };
+  const source = `${names.parameter} ${uri}`;
+  await read.check?.(path, source);
+  const table = await readTableFile(path, source, read.csv);
+  return { ...table, fileName: basename(uri), source, path };
 }

@@ -3,7 +3,6 @@
  * artifact paths, or checked in to a bucket with a pointer at the artifact path), the scaler, a report, and
  * the lineage parameters.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,14 @@ import type { Executor } from '../../shared/kfp/executor.js';
 import { camelOptions } from '../../shared/kfp/parameters.js';
 import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
+import { checkMemory } from '../../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
 import { taskParameters } from '../../shared/series/task-parameters.js';
-import { bucketUri, checkIn, claimCheckMetadata } from '../../shared/store/index.js';
+import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore, filesSha256 } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
+import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
+import { tableShape, type TableShape } from '../../shared/table/read-table.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
 import type { preprocessSpec } from './spec.js';
@@ -52,9 +54,19 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const log = new Logger('preprocess');
   const featureColumns = checkFeatureColumns(p.feature_columns);
 
-  const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log);
+  // How CSV input is read: the dialect, and the time column parsed as it is read (in `time_format`). Each file
+  // is measured before it is read, and refused when the files so far would not fit in memory.
+  const csv = { delimiter: p.csv_delimiter, decimal: p.decimal, timeColumn: p.time_column, timeFormat: p.time_format };
+  const shapes: (TableShape & { source: string })[] = [];
+  const check = async (path: string, source: string) => {
+    shapes.push({ ...(await tableShape(path, source, csv)), source });
+    checkMemory(shapes, { timeFeatures: p.time_features, lags: p.lags });
+  };
+  const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, { csv, check });
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
-  const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log);
+  const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log, { csv, check });
+  const rules = { mode: p.invalid_values, bound: p.value_bound, timeColumn: p.time_column };
+  for (const input of [train, test]) if (input) checkValues(input.table, input.source, rules, log);
 
   const config: PreprocessConfig = {
     ...camelOptions(p, CONFIG_PARAMETERS),
@@ -66,12 +78,12 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
     throw new InvalidParameterError(`Parameter "outlier_factor" must be < 0.5 for "percentile" clipping (it is the lower quantile); got ${p.outlier_factor}.`);
   }
   const { json: configJson, hash: configHash } = hashConfig(config);
-  const dataDigest = createHash('sha256').update(train.bytes).update(test?.bytes ?? new Uint8Array()).digest('hex');
+  const dataDigest = await filesSha256(test ? [train.path, test.path] : [train.path]);
 
   const started = performance.now();
   const result = preprocessTables(
     { train: { table: train.table, source: train.source }, test: test && { table: test.table, source: test.source } },
-    { ...config, maxGapSteps: p.max_gap_steps },
+    { ...config, maxGapSteps: p.max_gap_steps, timeFormat: p.time_format },
   );
   const shortHeldOut = shortHeldOutWarning(result);
   if (shortHeldOut) result.summary.warnings.push(shortHeldOut);
@@ -94,7 +106,7 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const scaler = { format: 'flts-scaler/1', target: result.target, features: result.columns, ...result.scaler };
   await writeFile(executor.outputArtifact('scaler').path, `${JSON.stringify(scaler, null, 2)}\n`);
   executor.setMetadata('scaler', { method: result.scaler.method, target: result.target, columns: result.columns, config_hash: configHash });
-  await writeFile(executor.outputArtifact('report').path, preprocessReport(result, { configHash, dataDigest, config: configJson }));
+  await writeFile(executor.outputArtifact('report').path, await preprocessReport(result, { configHash, dataDigest, config: configJson }));
   executor.setMetadata('report', { warnings: result.summary.warnings.length });
 
   executor.setOutput('config_hash', configHash);
@@ -144,7 +156,10 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
     await writeDataset(local, dataset);
-    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, name));
+    const pointer = await checkIn(local, bucketUri(context.bucket), claimCheckKey(context.identifier, context.configHash, context.dataDigest, name), {
+      // A run that fails after this upload removes the object again (only if it is new: see checkIn).
+      created: (uri) => executor.onDiscard(() => defaultObjectStore().remove(uri)),
+    });
     await writeFile(output.path, `${JSON.stringify({ claim_check: pointer }, null, 2)}\n`);
     Object.assign(metadata, claimCheckMetadata(pointer), { bytes: pointer.size });
   } else {

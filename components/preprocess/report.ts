@@ -2,9 +2,10 @@
 import type { PreprocessResult } from '../../shared/preprocess/pipeline.js';
 import { concatFrames } from '../../shared/series/frame.js';
 import { formatTimestamp } from '../../shared/series/timestamps.js';
-import { lineChart, list, page, paragraph, section, table } from '../../shared/report/html.js';
+import { columnUnit, lineChart } from '../../shared/report/chart.js';
+import { list, page, paragraph, section, table } from '../../shared/report/html.js';
 
-export function preprocessReport(result: PreprocessResult, lineage: { configHash: string; dataDigest: string; config: string }): string {
+export async function preprocessReport(result: PreprocessResult, lineage: { configHash: string; dataDigest: string; config: string }): Promise<string> {
   const { summary } = result;
   const splits = ['train', 'validation', 'test'] as const;
   const all = concatFrames(splits.map((split) => result.unscaled[split]));
@@ -26,7 +27,7 @@ export function preprocessReport(result: PreprocessResult, lineage: { configHash
     ),
     section(
       `Target "${result.target}" (original units)`,
-      lineChart([{ label: result.target, x: all.time, y: target }], { timeAxis: true }),
+      await lineChart([{ label: result.target, x: all.time, y: target }], { x: 'time', yTitle: result.target, unit: columnUnit(result.target) }),
       paragraph(`Split boundaries after ${boundaries[0]} and ${boundaries[0]! + boundaries[1]!} rows.`, 'muted'),
     ),
     section('Warnings', summary.warnings.length ? list(summary.warnings, 'warn') : paragraph('None.', 'muted')),

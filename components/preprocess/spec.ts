@@ -32,7 +32,28 @@ export const preprocessSpec = defineComponent({
         description: 'The held-out period when no `raw_test_data` artifact is given (same forms as `data_uri`). Empty: split by time.',
         default: '',
       },
-      time_column: { type: 'STRING', description: 'Name of the timestamp column (ISO 8601; naive times are UTC).', default: DEFAULT_COLUMNS.time },
+      csv_delimiter: {
+        type: 'STRING',
+        description: 'Field delimiter of CSV input, one character such as "," ";" "\\t" or "|". Empty: sniffed from the first lines (the one of , ; tab | that splits every line into as many fields as the header).',
+        default: '',
+      },
+      decimal: {
+        type: 'STRING',
+        description: 'Decimal separator of numbers in CSV input. Empty: "," when the delimiter is not a comma and the first lines show decimal commas (such as 3,25) and no decimal points; else ".".',
+        default: '',
+        enum: ['', '.', ','],
+      },
+      time_column: {
+        type: 'STRING',
+        description: 'Name of the timestamp column. Matched exactly, else ignoring case and surrounding spaces when one column matches so.',
+        default: DEFAULT_COLUMNS.time,
+      },
+      time_format: {
+        type: 'STRING',
+        description:
+          'Layout of the timestamps, strftime-style: %Y %y %m %d %H %M %S %f (fraction of a second) %z (Z, +01:00, +0100, +01), such as "%d/%m/%Y %H:%M". Empty: ISO 8601 dates and date-times with an optional offset; times without an offset are UTC.',
+        default: '',
+      },
       target_column: { type: 'STRING', description: 'Name of the column to forecast.', default: DEFAULT_COLUMNS.target },
       feature_columns: {
         type: 'LIST',
@@ -80,8 +101,9 @@ export const preprocessSpec = defineComponent({
         description: 'Number of lagged copies of the target to add as features (0 = none). Rows without a full lag history are dropped.',
         default: 0,
         min: 0,
+        max: 1000,
       },
-      lag_step: { type: 'NUMBER_INTEGER', description: 'Distance in time steps between lags.', default: 1, min: 1 },
+      lag_step: { type: 'NUMBER_INTEGER', description: 'Distance in time steps between lags.', default: 1, min: 1, max: 10_000 },
       scaler: {
         type: 'STRING',
         description:
@@ -123,6 +145,19 @@ export const preprocessSpec = defineComponent({
         enum: ['head', 'tail'],
       },
       hash_salt: { type: 'STRING', description: 'Extra text mixed into the config hash (upstream EXTRA_HASH_SALT).', default: '' },
+      invalid_values: {
+        type: 'STRING',
+        description:
+          'What an infinite value, or one beyond `value_bound` in magnitude, in the target or a feature does: "error" stops with the column, row and file; "gap" treats it as missing, so imputation fills it.',
+        default: 'error',
+        enum: ['error', 'gap'],
+      },
+      value_bound: {
+        type: 'NUMBER_DOUBLE',
+        description: 'Largest magnitude a target or feature value may have (see `invalid_values`).',
+        default: 1e15,
+        greaterThan: 0,
+      },
       identifier: lineageParameters.identifier,
       data_location: {
         type: 'STRING',

@@ -36,12 +36,13 @@ export async function runTrainerEvents(adapter: ModelAdapter): Promise<void> {
         }),
       );
       const event = trainingSucceeded(kind, result);
-      return [{ topic: context.topics.modelTraining, key: event.key, value: { ...event.value, identifier } }];
+      // Upstream's key, plus the series: lifecycles spread over the partitions, so that eval's members share them.
+      return [{ topic: context.topics.modelTraining, key: `${event.key}:${identifier}`, value: { ...event.value, identifier } }];
     },
   });
 }
 
-/** The three split objects of one preprocess run, from the training split's key (`<scope>/<hash>/training_data.parquet`). */
+/** The three split objects of one preprocess run, from the training split's key (`<scope>/<config_hash>/<data_digest>/training_data.parquet`). */
 function splitObjects(object: string): Record<(typeof SPLITS)[number], string> {
   const match = /^(.*\/)?training_data\.parquet$/.exec(object);
   if (!match) {

@@ -1,8 +1,9 @@
 /** A trainer's HTML report: held-out metrics next to the baselines, error per step, forecast against actual. */
-import { lineChart, page, paragraph, section, table } from '../../shared/report/html.js';
+import { columnUnit, lineChart } from '../../shared/report/chart.js';
+import { page, paragraph, section, table } from '../../shared/report/html.js';
 import type { EvaluationReport, ForecastScores } from '../../shared/series/evaluation.js';
 
-export function trainerReport(modelType: string, report: EvaluationReport, extraSections: string[], lineage: { runId: string; configHash: string }): string {
+export async function trainerReport(modelType: string, report: EvaluationReport, extraSections: string[], lineage: { runId: string; configHash: string }): Promise<string> {
   const { task } = report;
   const rows: [string, ForecastScores | null][] = [
     [modelType.toUpperCase(), report.model],
@@ -43,13 +44,13 @@ export function trainerReport(modelType: string, report: EvaluationReport, extra
     ),
     section(
       `Forecast against actual, ${task.horizon > 1 ? `steps 1 and ${task.horizon}` : 'step 1'} (original units)`,
-      lineChart(
+      await lineChart(
         [
           { label: 'actual', x: first.time, y: first.actual, color: '#444' },
           { label: 'forecast, step 1', x: first.time, y: first.forecast },
           ...(task.horizon > 1 ? [{ label: `forecast, step ${task.horizon}`, x: last.time, y: last.forecast, dashed: true }] : []),
         ],
-        { timeAxis: true },
+        { x: 'time', yTitle: task.target, unit: columnUnit(task.target) },
       ),
     ),
     ...(report.interval

@@ -23,10 +23,11 @@ import { rowCount } from '../../shared/series/frame.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../../shared/series/manifest.js';
 import { metricName, SKILL_METRICS, type HeldOutMetrics } from '../../shared/series/metric-names.js';
 import type { taskParameters } from '../../shared/series/task-parameters.js';
-import { resolveClaim } from '../../shared/store/index.js';
+import { claimCheckFromMetadata, resolveClaim } from '../../shared/store/index.js';
 import { readDataset, type Dataset } from '../../shared/table/dataset.js';
 import { openTracking, type MetricPoint } from '../../shared/tracking/index.js';
 import { toYaml, type YamlValue } from '../../shared/tracking/yaml.js';
+import { splitInputs } from './datasets.js';
 import { trainerReport } from './report.js';
 import { frontDoor } from '../front-door.js';
 import { trainerSpec, type TrainerSpec } from './spec.js';
@@ -36,6 +37,8 @@ export interface TrainerData {
   train: Dataset;
   validation: Dataset;
   test: Dataset;
+  /** Where each split was read from: its claim-check URI, else its artifact URI. */
+  sources: { train: string; validation: string; test: string };
   /** target, all columns as features, input length, horizon, frequency, scaler, config hash. */
   manifest: PreprocessingManifest;
   task: EvaluationTask;
@@ -83,6 +86,13 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
   log.info('mlflow run', { run_id: run.runId, tracking: tracker.trackingUri });
   let model: FittedModel | undefined;
   try {
+    await run.logInputs(
+      splitInputs([
+        { dataset: data.train, uri: data.sources.train },
+        { dataset: data.validation, uri: data.sources.validation },
+        { dataset: data.test, uri: data.sources.test },
+      ]),
+    );
     await run.logParams({
       model_type: modelType,
       config_hash: data.manifest.configHash,
@@ -116,7 +126,7 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     await model.save(output.path);
     const logged = await run.logModel(output.path, 'model', { flavor: model.flavor, metadata: { config_hash: data.manifest.configHash, model_type: modelType } });
     await writeAtomically(join(output.path, 'MLmodel'), toYaml(logged.mlmodel as Record<string, YamlValue>));
-    const reportHtml = trainerReport(adapter.label, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
+    const reportHtml = await trainerReport(adapter.label, report, model.reportSections, { runId: run.runId, configHash: data.manifest.configHash });
     // logArtifact names the artifact after the file, so report.html goes in a temporary directory of its own.
     const reportDir = await mkdtemp(join(tmpdir(), 'flts-report-'));
     try {
@@ -144,6 +154,8 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     await executor.writeMetrics('metrics', metrics);
     await writeFile(executor.outputArtifact('report').path, reportHtml);
     executor.setOutput('run_id', run.runId);
+    // Outputs first: a run is FINISHED only when its outputs are in place (a full disk fails the commit, and the run).
+    await executor.commit();
     await run.end('FINISHED');
   } catch (error) {
     await run.setTags({ 'flts.error': String((error as Error).message ?? error).slice(0, 4000) }).catch(() => undefined);
@@ -163,7 +175,12 @@ async function loadTrainerData(executor: Executor<TrainerSpec>, p: CommonParamet
     const artifact = executor.requireInputArtifact(name);
     return readDataset(await resolveClaim(artifact), `"${name}"`);
   };
+  const source = (name: 'training_data' | 'validation_data' | 'inference_data') => {
+    const artifact = executor.requireInputArtifact(name);
+    return claimCheckFromMetadata(artifact.metadata)?.uri ?? artifact.uri;
+  };
   const [train, validation, test] = [await read('training_data'), await read('validation_data'), await read('inference_data')];
+  const sources = { train: source('training_data'), validation: source('validation_data'), test: source('inference_data') };
   for (const [name, dataset] of [['validation_data', validation], ['inference_data', test]] as const) {
     if (dataset.info.configHash !== train.info.configHash) {
       throw new DataError(`Input "${name}" comes from preprocess config ${dataset.info.configHash}, "training_data" from ${train.info.configHash}; give all three splits of one preprocess run.`);
@@ -193,7 +210,7 @@ async function loadTrainerData(executor: Executor<TrainerSpec>, p: CommonParamet
     scaler: manifest.scaler,
   };
   checkHeldOutScorable(task);
-  return { train, validation, test, manifest, task };
+  return { train, validation, test, sources, manifest, task };
 }
 
 /**

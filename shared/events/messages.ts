@@ -29,7 +29,7 @@ export interface RawDataClaim {
   v?: number;
 }
 
-/** Claim check of the processed training data; topic `training-data`, key `train-claim`. */
+/** Claim check of the processed training data; topic `training-data`, key `train-claim:<identifier>`. */
 export interface TrainingDataClaim {
   bucket: string;
   object: string;
@@ -44,7 +44,7 @@ export interface TrainingDataClaim {
   operation?: string;
 }
 
-/** Claim check of the processed test data; topic `inference-data`, key `inference-claim`. */
+/** Claim check of the processed test data; topic `inference-data`, key `inference-claim:<identifier>`. */
 export interface InferenceDataClaim {
   bucket: string;
   object: string;
@@ -56,9 +56,13 @@ export interface InferenceDataClaim {
 }
 
 /** A trainer's start or success event; topic `model-training`, key `trained-<KIND>` on success. */
-export type ModelTrainingEvent =
+export type ModelTrainingEvent = (
   | { operation: string; status: 'RUNNING'; experiment: string; run_name: string; config_hash?: string }
-  | { operation: string; status: 'SUCCESS'; experiment: string; run_name: string; run_id: string; config_hash?: string };
+  | { operation: string; status: 'SUCCESS'; experiment: string; run_name: string; run_id: string; config_hash?: string }
+) & {
+  /** Ours, beside upstream's fields: the lifecycle's series, which eval's completion gate and promotion are kept per. */
+  identifier?: string;
+};
 
 /** Eval's promotion; topic `model-selected`, key `promotion`. */
 export interface ModelSelected {
@@ -155,8 +159,10 @@ export function parseModelTrainingEvent(value: unknown, topic = 'model-training'
   const status = fields.oneOf('status', ['RUNNING', 'SUCCESS'] as const);
   const common = { operation: fields.text('operation'), experiment: fields.text('experiment'), run_name: fields.text('run_name') };
   const configHash = fields.optionalText('config_hash');
+  const identifier = fields.optionalText('identifier');
   const event: ModelTrainingEvent = status === 'SUCCESS' ? { ...common, status, run_id: fields.text('run_id') } : { ...common, status };
   if (configHash !== undefined) event.config_hash = configHash;
+  if (identifier !== undefined) event.identifier = identifier;
   return event;
 }
 
@@ -208,17 +214,21 @@ export function rawDataClaim(claim: RawDataClaim): { key: string; value: RawData
   return { key: 'raw-claim', value: { ...claim, v: 1 } };
 }
 
-/** `train-claim` on `training-data`: `{"bucket","object","size","v":1,"identifier","config_hash"}`. */
+/**
+ * `train-claim:<identifier>` on `training-data`: `{"bucket","object","size","v":1,"identifier","config_hash"}`. Upstream
+ * keyed every claim `train-claim`, which put them all on one partition, so that one member of a group did all the
+ * work; keyed per series, series spread over the partitions and each series' claims stay in order.
+ */
 export function trainingDataClaim(claim: { bucket: string; object: string; size: number; identifier: string; config_hash?: string }): { key: string; value: TrainingDataClaim } {
   const value: TrainingDataClaim = { bucket: claim.bucket, object: claim.object, size: claim.size, v: 1, identifier: claim.identifier };
   if (claim.config_hash !== undefined) value.config_hash = claim.config_hash;
-  return { key: 'train-claim', value };
+  return { key: `train-claim:${claim.identifier}`, value };
 }
 
-/** `inference-claim` on `inference-data`, with upstream's `object_key` and `operation`. */
+/** `inference-claim:<identifier>` on `inference-data` (per series, as the training claim), with upstream's `object_key` and `operation`. */
 export function inferenceDataClaim(claim: { bucket: string; object: string; size: number; identifier: string }): { key: string; value: InferenceDataClaim } {
   return {
-    key: 'inference-claim',
+    key: `inference-claim:${claim.identifier}`,
     value: { bucket: claim.bucket, object: claim.object, object_key: claim.object, size: claim.size, operation: 'post: test data', v: 1, identifier: claim.identifier },
   };
 }

@@ -90,6 +90,11 @@ export function parseExecutorInput(text: string): ExecutorInput {
 function artifactLists(map: JsonObject, where: string): Record<string, RuntimeArtifact[]> {
   const result: Record<string, RuntimeArtifact[]> = {};
   for (const [name, value] of Object.entries(map)) {
+    // {} , [] and null are how a backend says "not provided" (reference/kfp-contract.md); a number, text or
+    // boolean is a malformed entry, and dropping it silently would, for eval, drop a candidate.
+    if (value !== null && !Array.isArray(value) && !isObject(value)) {
+      throw new ExecutorInputError(`${where}.${name} must be an object with an "artifacts" list; received ${kindOf(value)}.`);
+    }
     const list = isObject(value) ? value['artifacts'] : undefined;
     if (list === undefined || list === null) {
       result[name] = [];

@@ -3,11 +3,12 @@
  * that appear under their final names only when the whole component succeeded, and the ExecutorOutput JSON
  * (reference/kfp-contract.md §0, §7). Components never touch the raw ExecutorInput.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ArtifactError, ExecutorInputError, InvalidArtifactError, InvalidParameterError } from '../errors.js';
-import { writeAtomically } from '../files.js';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { ArtifactError, ExecutorInputError, FltsError, InvalidArtifactError, InvalidParameterError, messageOf } from '../errors.js';
+import { temporaryPath } from '../files.js';
+import { stopRequested } from '../shutdown.js';
 import { artifactPath, mountedPath, sanitizeMetadata, unwrapMetadata } from './artifacts.js';
 import type { ExecutorInput, RuntimeArtifact } from './executor-input.js';
 import { coerceParameter, resolveParameters } from './parameters.js';
@@ -45,6 +46,11 @@ export class Executor<S extends ComponentSpec> {
   readonly #outputParameters = new Map<string, JsonValue>();
   readonly #mountRoot: string;
   readonly #outputFile: string;
+  /** Set once `commit` has put everything in place; `discard` then removes the committed outputs too. */
+  #committed = false;
+  /** What `discard` undoes besides the outputs (objects written elsewhere for them), newest first. */
+  readonly #undo: (() => Promise<unknown>)[] = [];
+  #committing: Promise<void> | undefined;
 
   /**
    * Validates everything the ExecutorInput says against `spec`; throws before any work is done.
@@ -57,10 +63,17 @@ export class Executor<S extends ComponentSpec> {
     if (!input.outputFile) {
       throw new ExecutorInputError('The ExecutorInput has no outputs.outputFile; KFP always sets it, and the ExecutorOutput must be written there.');
     }
+    if (!isAbsolute(input.outputFile)) {
+      throw new ExecutorInputError(`outputs.outputFile must be an absolute path; got "${input.outputFile}" (KFP always sends one).`);
+    }
     this.#outputFile = mountedPath(input.outputFile, this.#mountRoot);
+    if (isDirectorySync(this.#outputFile)) {
+      throw new ExecutorInputError(`outputs.outputFile ${input.outputFile} is a directory; it must name the file the ExecutorOutput is written to.`);
+    }
     this.parameters = resolveParameters(spec, input);
     this.#resolveInputs();
     this.#resolveOutputs(options.stagingTag ?? `partial-${process.pid}`);
+    this.#checkNoAliases();
   }
 
   /** Where the ExecutorOutput JSON is written. */
@@ -121,10 +134,15 @@ export class Executor<S extends ComponentSpec> {
   }
 
   /**
-   * Moves every staged output to its final path and writes the ExecutorOutput. Throws, leaving no output
-   * in place, when a declared output is missing.
+   * Commits the component's work: every declared output must be staged; the ExecutorOutput is written first
+   * under a temporary name, the staged outputs are moved to their final paths, and the ExecutorOutput is renamed
+   * into place last. A failure at any step (ENOSPC included) removes what was moved, so either everything is in
+   * place or nothing is. Idempotent; refused once a signal is stopping the process.
    */
   async commit(): Promise<void> {
+    if (this.#committed) return;
+    const signal = stopRequested();
+    if (signal) throw new FltsError(`${this.spec.name} was stopped by ${signal} before it committed its outputs.`);
     const missing: string[] = [];
     for (const [name, output] of this.#outputs) {
       if (!existsSync(output.path)) missing.push(`artifact "${name}"`);
@@ -135,12 +153,34 @@ export class Executor<S extends ComponentSpec> {
     if (missing.length > 0) {
       throw new ArtifactError(missing[0]!, `${this.spec.name} finished without writing its output ${missing.join(', ')}.`);
     }
+    this.#committing = this.#moveIntoPlace();
+    await this.#committing;
+  }
 
-    for (const output of this.#outputs.values()) {
-      await rm(output.finalPath, { recursive: true, force: true });
-      await rename(output.path, output.finalPath);
+  async #moveIntoPlace(): Promise<void> {
+    const stagedOutputFile = temporaryPath(this.#outputFile);
+    const moved: string[] = [];
+    try {
+      await writeFile(stagedOutputFile, `${JSON.stringify(this.#executorOutput())}\n`);
+      for (const output of this.#outputs.values()) {
+        await rm(output.finalPath, { recursive: true, force: true });
+        await rename(output.path, output.finalPath);
+        moved.push(output.finalPath);
+      }
+      await rename(stagedOutputFile, this.#outputFile);
+      this.#committed = true;
+    } catch (cause) {
+      for (const path of [stagedOutputFile, ...moved]) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+      throw new ArtifactError('outputs', `Cannot commit the outputs of ${this.spec.name}: ${messageOf(cause)}; none was left in place.`, { cause });
     }
-    await writeAtomically(this.#outputFile, `${JSON.stringify(this.#executorOutput())}\n`);
+  }
+
+  /**
+   * Registers `step` to run if the component fails or is stopped (best effort): for what an output wrote outside
+   * its own path, e.g. the claim-check objects behind a dataset artifact.
+   */
+  onDiscard(step: () => Promise<unknown>): void {
+    this.#undo.push(step);
   }
 
   /** Removes every staged output; called when the component fails. */
@@ -148,6 +188,19 @@ export class Executor<S extends ComponentSpec> {
     for (const output of this.#outputs.values()) {
       await rm(output.path, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Undoes everything this executor wrote, committed or not: for a process stopped by a signal, whose task
+   * fails, so that its outputs (complete or not) are not left behind. Waits for a commit under way.
+   */
+  async discard(): Promise<void> {
+    await this.#committing?.catch(() => undefined);
+    await this.abort();
+    for (const step of this.#undo.splice(0).reverse()) await step().catch(() => undefined);
+    if (!this.#committed) return;
+    for (const output of this.#outputs.values()) await rm(output.finalPath, { recursive: true, force: true });
+    await rm(this.#outputFile, { force: true });
   }
 
   #executorOutput(): JsonObject {
@@ -199,6 +252,31 @@ export class Executor<S extends ComponentSpec> {
     }
   }
 
+  /**
+   * Refuses an output that would overwrite an input (an input artifact, or a local file named by a parameter) or
+   * another output, before anything is written.
+   */
+  #checkNoAliases(): void {
+    const taken = new Map<string, string>();
+    const claim = (path: string, what: string, isOutput: boolean) => {
+      const key = resolve(path);
+      for (const [other, owner] of taken) {
+        if (other === key || isInside(key, other) || isInside(other, key)) {
+          if (!isOutput && !owner.startsWith('output')) continue;
+          throw new ExecutorInputError(`${what} (${path}) and ${owner} (${other}) are the same path or one contains the other; each output needs a place of its own.`);
+        }
+      }
+      taken.set(key, what);
+    };
+    for (const [name, artifacts] of this.#inputs) for (const artifact of artifacts) claim(artifact.path, `input artifact "${name}"`, false);
+    for (const [name, value] of Object.entries(this.parameters as Record<string, unknown>)) {
+      // Files only: a directory parameter (a local bucket, an mlruns root) may well hold outputs.
+      if (typeof value === 'string' && isAbsolute(value) && isFileSync(value)) claim(value, `the file of parameter "${name}"`, false);
+    }
+    for (const [name, output] of this.#outputs) claim(output.finalPath, `output artifact "${name}"`, true);
+    claim(this.#outputFile, 'outputs.outputFile', true);
+  }
+
   /** Creates the parent directories of every output and checks that they are writable, before any work. */
   async prepareOutputs(): Promise<void> {
     const parents = new Map<string, string>();
@@ -217,6 +295,27 @@ export class Executor<S extends ComponentSpec> {
       }
     }
     for (const output of this.#outputs.values()) await rm(output.path, { recursive: true, force: true });
+  }
+}
+
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+function isFileSync(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectorySync(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

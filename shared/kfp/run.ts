@@ -6,6 +6,7 @@
 import { FltsError, messageOf } from '../errors.js';
 import { executorInputText, parseExecutorInput, type ExecutorInput } from './executor-input.js';
 import { Executor } from './executor.js';
+import { exitOnSignals, onShutdown, SIGNAL_EXIT_CODES, stopRequested } from '../shutdown.js';
 import type { ComponentSpec } from './spec.js';
 
 export type ComponentBody<S extends ComponentSpec> = (executor: Executor<S>) => Promise<void>;
@@ -23,6 +24,8 @@ export async function runComponent<S extends ComponentSpec>(
     await executeComponent(spec, body, parseExecutorInput(executorInputText(argv)));
     return 0;
   } catch (error) {
+    // Stopped by a signal: its handler has printed the one line and sets the exit code.
+    if (stopRequested()) return SIGNAL_EXIT_CODES[stopRequested()!];
     process.stderr.write(`${failureLine(spec.name, error)}\n`);
     if (process.env['FLTS_DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return error instanceof FltsError ? error.exitCode : 1;
@@ -35,14 +38,21 @@ export async function runComponent<S extends ComponentSpec>(
  */
 export async function executeComponent<S extends ComponentSpec>(spec: S, body: ComponentBody<S>, input: ExecutorInput): Promise<void> {
   let executor: Executor<S> | undefined;
+  let release = () => undefined as void;
   try {
     executor = new Executor(spec, input);
+    const staged = executor;
+    // A signal (shared/shutdown.ts) removes what this run wrote, whether or not it had committed yet.
+    release = onShutdown(() => staged.discard());
     await executor.prepareOutputs();
     await body(executor);
     await executor.commit();
   } catch (error) {
-    await executor?.abort().catch(() => undefined);
+    // discard, not abort: a body that committed early (a trainer, before ending its run) and then failed leaves nothing.
+    await executor?.discard().catch(() => undefined);
     throw error;
+  } finally {
+    release();
   }
 }
 
@@ -58,8 +68,20 @@ export function failureLine(component: string, error: unknown): string {
   return line.replace(/\s*\n\s*/g, ' ');
 }
 
-/** Entry point helper: runs the component and sets the process exit code. */
+/**
+ * Entry point helper: runs the component and sets the process exit code. SIGTERM or SIGINT end it cleanly:
+ * one stderr line, staged (or committed) outputs removed, an open MLflow run marked KILLED, exit 143 or 130.
+ */
 export function main<S extends ComponentSpec>(spec: S, body: ComponentBody<S>): void {
+  try {
+    exitOnSignals({
+      line: (signal, code) => `flts ${spec.name}: Interrupted: received ${signal}; outputs removed, MLflow run (if any) marked KILLED, exit ${code}.`,
+    });
+  } catch (error) {
+    process.stderr.write(`${failureLine(spec.name, error)}\n`);
+    process.exitCode = error instanceof FltsError ? error.exitCode : 1;
+    return;
+  }
   runComponent(spec, body).then(
     (code) => {
       process.exitCode = code;

@@ -20,6 +20,8 @@ import type { PreprocessConfig } from './config.js';
 export interface PreprocessOptions extends PreprocessConfig {
   /** Gaps longer than this many steps are reported as warnings. */
   maxGapSteps: number;
+  /** strftime-style layout of a time column still in text (see shared/series/timestamps.ts); empty or absent: ISO 8601. */
+  timeFormat?: string;
 }
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -76,7 +78,7 @@ export interface PreprocessInputs {
 /** Runs the whole pipeline; `inputs.test` is the held-out period when upstream-style files are given. */
 export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOptions): PreprocessResult {
   const warnings: string[] = [];
-  const choice = { timeColumn: options.timeColumn, targetColumn: options.targetColumn, featureColumns: options.featureColumns };
+  const choice = { timeColumn: options.timeColumn, targetColumn: options.targetColumn, featureColumns: options.featureColumns, timeFormat: options.timeFormat ?? '' };
 
   const train = frameFromTable(inputs.train.table, choice, inputs.train.source);
   const test = inputs.test ? frameFromTable(inputs.test.table, choice, inputs.test.source) : undefined;
@@ -262,10 +264,11 @@ function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: Prep
   all = { ...all, names: [...all.names, ...names], columns };
   let dropped = 0;
   const result = mapSplits(resplit(all, splits), (frame) => {
-    const keep: number[] = [];
-    for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep.push(i);
-    dropped += frame.time.length - keep.length;
-    return keep.length === frame.time.length ? frame : takeRows(frame, keep);
+    const keep = new Uint32Array(frame.time.length);
+    let kept = 0;
+    for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep[kept++] = i;
+    dropped += frame.time.length - kept;
+    return kept === frame.time.length ? frame : takeRows(frame, keep.subarray(0, kept));
   });
   const leadingRows = splits.train.time.length > 0 && result.train.time.length > 0
     ? splits.train.time.findIndex((t) => t === result.train.time[0])
@@ -320,7 +323,8 @@ function checkRows(splits: Record<SplitName, SeriesFrame>, options: PreprocessOp
 }
 
 function isConstant(values: Float64Array): boolean {
-  return values.every((v) => v === values[0]);
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
 }
 
 function columnStats(values: Float64Array, missing: number): ColumnStats {
@@ -331,7 +335,9 @@ function columnStats(values: Float64Array, missing: number): ColumnStats {
     if (v > max) max = v;
   }
   const mean = finiteMean(values);
-  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length);
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
+  const variance = squares / Math.max(1, values.length);
   return { min, max, mean, std: Math.sqrt(variance), missing };
 }
 

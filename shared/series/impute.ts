@@ -62,9 +62,10 @@ export function countMissing(values: ArrayLike<number>): number {
 
 /** `frame` without the rows where any column is NaN. */
 export function dropMissingRows(frame: SeriesFrame): { frame: SeriesFrame; dropped: number } {
-  const keep: number[] = [];
+  const keep = new Uint32Array(frame.time.length);
+  let kept = 0;
   for (let i = 0; i < frame.time.length; i++) {
-    if (frame.names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep.push(i);
+    if (frame.names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep[kept++] = i;
   }
-  return { frame: takeRows(frame, keep), dropped: frame.time.length - keep.length };
+  return { frame: takeRows(frame, keep.subarray(0, kept)), dropped: frame.time.length - kept };
 }

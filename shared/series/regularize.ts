@@ -25,13 +25,14 @@ export interface Regularized {
 /** Sorts by time (stable) and keeps the first row of each timestamp. */
 export function sortAndDeduplicate(frame: SeriesFrame): { frame: SeriesFrame; duplicates: number } {
   if (isStrictlyIncreasing(frame.time)) return { frame, duplicates: 0 };
-  const order = Array.from(frame.time.keys()).sort((a, b) => frame.time[a]! - frame.time[b]! || a - b);
-  const keep: number[] = [];
+  // Row indices in typed arrays, here and below: off the JavaScript heap, 4 bytes a row.
+  const order = Uint32Array.from(frame.time.keys()).sort((a, b) => frame.time[a]! - frame.time[b]! || a - b);
+  const keep = new Uint32Array(order.length);
+  let kept = 0;
   for (const index of order) {
-    const last = keep[keep.length - 1];
-    if (last === undefined || frame.time[index] !== frame.time[last]) keep.push(index);
+    if (kept === 0 || frame.time[index] !== frame.time[keep[kept - 1]!]) keep[kept++] = index;
   }
-  return { frame: takeRows(frame, keep), duplicates: order.length - keep.length };
+  return { frame: takeRows(frame, keep.subarray(0, kept)), duplicates: order.length - kept };
 }
 
 /** Reindexes a sorted, duplicate-free frame onto the grid first + k·step. */
@@ -39,25 +40,31 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
   const n = frame.time.length;
   if (n === 0) return { frame, duplicates: 0, offGrid: 0, gaps: [], inserted: 0 };
   const start = frame.time[0]!;
-  const onGrid: number[] = [];
-  let offGrid = 0;
-  for (let i = 0; i < n; i++) {
-    if ((frame.time[i]! - start) % stepMs === 0) onGrid.push(i);
-    else offGrid++;
-  }
+  const onGridRows = new Uint32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) if ((frame.time[i]! - start) % stepMs === 0) onGridRows[count++] = i;
+  const onGrid = onGridRows.subarray(0, count);
+  const offGrid = n - count;
   const last = frame.time[onGrid[onGrid.length - 1]!]!;
   const length = Math.round((last - start) / stepMs) + 1;
   const time = new Float64Array(length);
   for (let k = 0; k < length; k++) time[k] = start + k * stepMs;
-  const columns: Record<string, Float64Array> = {};
-  for (const name of frame.names) columns[name] = new Float64Array(length).fill(NaN);
+  // Each on-grid row's slot first, then one tight copy loop per column.
+  const slots = new Uint32Array(onGrid.length);
   const gaps: Gap[] = [];
   let previous = -1;
-  for (const i of onGrid) {
-    const k = Math.round((frame.time[i]! - start) / stepMs);
-    for (const name of frame.names) columns[name]![k] = frame.columns[name]![i]!;
+  for (let r = 0; r < onGrid.length; r++) {
+    const k = Math.round((frame.time[onGrid[r]!]! - start) / stepMs);
+    slots[r] = k;
     if (previous >= 0 && k - previous > 1) gaps.push({ after: time[previous]!, before: time[k]!, missing: k - previous - 1 });
     previous = k;
+  }
+  const columns: Record<string, Float64Array> = {};
+  for (const name of frame.names) {
+    const source = frame.columns[name]!;
+    const target = new Float64Array(length).fill(NaN);
+    for (let r = 0; r < slots.length; r++) target[slots[r]!] = source[onGrid[r]!]!;
+    columns[name] = target;
   }
   return {
     frame: { time, names: [...frame.names], columns },
@@ -74,7 +81,7 @@ function isStrictlyIncreasing(time: Float64Array): boolean {
 }
 
 /** The rows at `indices`, in that order (copies). */
-export function takeRows(frame: SeriesFrame, indices: readonly number[]): SeriesFrame {
+export function takeRows(frame: SeriesFrame, indices: ArrayLike<number>): SeriesFrame {
   const time = Float64Array.from(indices, (i) => frame.time[i]!);
   const columns: Record<string, Float64Array> = {};
   for (const name of frame.names) {

@@ -42,6 +42,11 @@ export interface ClaimCheckOptions {
   store?: ObjectStore;
   /** Decides what a bare bucket name means (see bucket.ts): S3 when object storage is configured here. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Told the URI when this check-in created the object (it did not exist before), so that a run that fails later
+   * can remove what it added — and only that: an object already there belongs to an earlier run of the same data.
+   */
+  created?: (uri: string) => void;
 }
 
 /**
@@ -58,7 +63,9 @@ export async function checkIn(
   const store = options.store ?? defaultObjectStore();
   const uri = childUri(parseLocation(prefixUri(bucketOrUriPrefix, options.env ?? process.env)), key);
   const sha256 = await fileSha256(localPath);
+  const existed = options.created ? await store.exists(uri) : true;
   const { size } = await store.upload(localPath, uri);
+  if (!existed) options.created?.(uri);
   const location = parseLocation(uri);
   return location.kind === 'object'
     ? { uri, bucket: location.bucket, key: location.key, size, sha256 }
@@ -123,12 +130,19 @@ export async function resolveClaim(artifact: ClaimableArtifact, options: Resolve
 }
 
 /** Lower-case hex SHA-256 of a local file, streamed. */
-export async function fileSha256(path: string): Promise<string> {
+export function fileSha256(path: string): Promise<string> {
+  return filesSha256([path]);
+}
+
+/** Lower-case hex SHA-256 of local files' bytes one after the other, streamed (never whole in memory). */
+export async function filesSha256(paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  try {
-    await pipeline(createReadStream(path), hash);
-  } catch (cause) {
-    throw new StorageError(path, `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+  for (const path of paths) {
+    try {
+      await pipeline(createReadStream(path), hash, { end: false });
+    } catch (cause) {
+      throw new StorageError(path, `Cannot read ${path}: ${(cause as Error).message}`, { cause });
+    }
   }
   return hash.digest('hex');
 }

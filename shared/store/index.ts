@@ -22,6 +22,7 @@ export {
   claimCheckMetadata,
   claimCheckFromMetadata,
   fileSha256,
+  filesSha256,
   CLAIM_CHECK_KEYS,
   type ClaimCheck,
   type ClaimableArtifact,

@@ -8,9 +8,13 @@ export function scopeOf(identifier: string): string {
   return identifier || 'global';
 }
 
-/** `processed-data/<scope>/<config_hash>/<split>.parquet`: one preprocess run's split, by claim check. */
-export function claimCheckKey(identifier: string, configHash: string, split: string): string {
-  return `${scopeOf(identifier)}/${configHash}/${split}.parquet`;
+/**
+ * `processed-data/<scope>/<config_hash>/<data_digest>/<split>.parquet`: one preprocess run's split, by claim check.
+ * The data digest (sha256 of the raw input bytes) is part of the key because the config hash does not cover the
+ * data: another file preprocessed with the same identifier and config must not overwrite this run's objects.
+ */
+export function claimCheckKey(identifier: string, configHash: string, dataDigest: string, split: string): string {
+  return `${scopeOf(identifier)}/${configHash}/${dataDigest}/${split}.parquet`;
 }
 
 /**
@@ -19,7 +23,12 @@ export function claimCheckKey(identifier: string, configHash: string, split: str
  */
 export function promotionKeys(identifier: string, configHash: string, timestamp: string): { history: string; pointers: string[] } {
   const scope = scopeOf(identifier);
-  return { history: `${scope}/${configHash}/promotion-${timestamp.replaceAll(':', '-')}.json`, pointers: [`${scope}/current.json`, 'current.json'] };
+  return { history: `${scope}/${configHash}/promotion-${timestamp.replaceAll(':', '-')}.json`, pointers: [currentPromotionKey(identifier), 'current.json'] };
+}
+
+/** `model-promotion/<scope>/current.json`: the last promotion of one series (what event-mode inference serves it with). */
+export function currentPromotionKey(identifier: string): string {
+  return `${scopeOf(identifier)}/current.json`;
 }
 
 /** `inference-logs/<scope>/<YYYYMMDD>/<time>-<run>.jsonl`: one object per inference call (no shared file to append to). */

@@ -34,9 +34,9 @@ export class LocalFiles implements Backend<LocalLocation> {
   }
 
   async createIfAbsent(location: LocalLocation, bytes: Buffer): Promise<boolean> {
-    await mkdir(dirname(location.path), { recursive: true });
     const temp = temporaryPath(location.path);
     try {
+      await mkdir(dirname(location.path), { recursive: true });
       await writeFile(temp, bytes);
       // link(2) fails with EEXIST when the name is taken, so the complete file appears under it or nothing does.
       await link(temp, location.path);

@@ -15,11 +15,14 @@
  * | `MINIO_INSECURE_TLS` | `true` to skip TLS certificate checks (self-signed test clusters only) |
  * | `AWS_CA_BUNDLE` | PEM file of extra CA certificates to trust |
  * | `FLTS_S3_PART_SIZE_MB` | multipart part size in MiB (5–5120, default 16): the most memory one upload buffers |
+ * | `FLTS_S3_REQUEST_TIMEOUT` | seconds one request may go without any bytes arriving before it is abandoned and retried (0.1–3600, default 30) |
+ * | `FLTS_S3_DEADLINE` | seconds one operation (all attempts of one request, or one whole download) may take (0.1–86400, default 300) |
  *
  * Without any endpoint variable, `s3://` URIs go to AWS S3 itself (`s3.amazonaws.com`, TLS), and `minio://` URIs
  * are refused at once (`requireObjectEndpoint`): a MinIO server has no default address.
  */
 import { readFileSync } from 'node:fs';
+import { numberFromEnv } from '../env.js';
 import { StorageError } from '../errors.js';
 
 export interface S3Config {
@@ -40,6 +43,10 @@ export interface S3Config {
   partSize: number;
   /** True when an endpoint was configured (else AWS S3 is assumed). */
   endpointConfigured: boolean;
+  /** Milliseconds a request may go without receiving a byte before it is aborted (and retried). @default 30_000 */
+  requestTimeoutMs: number;
+  /** Milliseconds one operation may take with all its retries; then it fails naming the endpoint. @default 300_000 */
+  deadlineMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -64,6 +71,8 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     caBundle: caFile ? readCaBundle(caFile) : undefined,
     partSize: Math.round(partSizeMb * MIB),
     endpointConfigured: endpoint !== undefined,
+    requestTimeoutMs: numberFromEnv(env, 'FLTS_S3_REQUEST_TIMEOUT', { fallback: 30, min: 0.1, max: 3600, unit: 'seconds' }, storageError) * 1000,
+    deadlineMs: numberFromEnv(env, 'FLTS_S3_DEADLINE', { fallback: 300, min: 0.1, max: 86_400, unit: 'seconds' }, storageError) * 1000,
     ...overrides,
   };
 }
@@ -126,6 +135,8 @@ function booleanVariable(env: NodeJS.ProcessEnv, name: string): boolean | undefi
   if (/^(false|0|no)$/i.test(value)) return false;
   throw new StorageError('', `${name} must be true or false (or 1/0); got "${value}".`);
 }
+
+const storageError = (message: string) => new StorageError('', message);
 
 function readCaBundle(path: string): string {
   try {

@@ -1,10 +1,14 @@
 /**
  * The object store's S3/MinIO backend, on the `minio` client: bounded retries with backoff on transient
- * faults, buckets created on first write, streamed multipart uploads that are aborted on failure (so a failed
+ * faults, a timeout on every request that stops receiving bytes and a deadline on every operation (so a hung
+ * server fails the operation, naming the endpoint, instead of hanging it), buckets created on first write, streamed multipart uploads that are aborted on failure (so a failed
  * upload never leaves an object), and downloads to a temporary file renamed into place.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { Agent as HttpsAgent } from 'node:https';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -14,7 +18,7 @@ import { StorageError } from '../errors.js';
 import { compareText, type Backend, type ListedObject } from './backend.js';
 import { writeAtomically } from '../files.js';
 import type { ObjectLocation } from './location.js';
-import { formatDuration, networkErrorCode, withRetries, type RetryPolicy, type RetryStats, type Verdict } from '../retry.js';
+import { DeadlineExceededError, formatDuration, networkErrorCode, withRetries, type RetryPolicy, type RetryStats, type Verdict } from '../retry.js';
 import { endpointLabel, type S3Config } from './s3-config.js';
 
 /** S3 error codes that describe a passing state of the server rather than a wrong request. */
@@ -46,6 +50,7 @@ export class S3Objects implements Backend<ObjectLocation> {
       secretKey: config.secretKey ?? '',
       ...(config.sessionToken !== undefined && { sessionToken: config.sessionToken }),
       region: config.region,
+      transport: timedTransport(config.useSSL ? https : http, config.requestTimeoutMs),
       // A fixed part size bounds the memory one upload buffers; the client would otherwise pick ~550 MB parts
       // for a stream of unknown length.
       partSize: config.partSize,
@@ -203,9 +208,12 @@ export class S3Objects implements Backend<ObjectLocation> {
     this.#knownBuckets.add(location.bucket);
   }
 
-  /** Runs one request under the retry policy and turns its final failure into a StorageError. */
+  /**
+   * Runs one request under the retry policy and turns its final failure into a StorageError. The operation's
+   * deadline signal reaches the client's requests through `operationSignal` (the client takes no signal).
+   */
   #attempt<T>(action: string, location: ObjectLocation, operation: () => Promise<T>): Promise<T> {
-    return withRetries(operation, {
+    return withRetries((_attempt, signal) => operationSignal.run(signal, operation), {
       policy: this.#retry,
       classify,
       giveUp: (error, stats) => this.#storageError(action, location, error, stats),
@@ -219,7 +227,13 @@ export class S3Objects implements Backend<ObjectLocation> {
     const where = `${location.uri} at ${this.endpoint}`;
     const tries = stats.attempts > 1 ? `; gave up after ${stats.attempts} attempts in ${formatDuration(stats.elapsedMs)}` : '';
     let message: string;
-    if (network) {
+    if (error instanceof DeadlineExceededError) {
+      message =
+        `The S3 endpoint ${this.endpoint} gave ${error.message} to ${action} ${location.uri} ` +
+        `(FLTS_S3_DEADLINE; each request at most ${formatDuration(this.#config.requestTimeoutMs)} without a byte, FLTS_S3_REQUEST_TIMEOUT)${tries}.`;
+    } else if (network === 'ETIMEDOUT' && isRequestTimeout(error)) {
+      message = `The S3 endpoint ${this.endpoint} sent nothing for ${formatDuration(this.#config.requestTimeoutMs)} (FLTS_S3_REQUEST_TIMEOUT) to ${action} ${location.uri}${tries}.`;
+    } else if (network) {
       message = `Cannot reach the S3 endpoint ${this.endpoint} to ${action} ${location.uri}: ${network}${tries}.`;
     } else if (code === 'NoSuchBucket') {
       message = `Bucket "${location.bucket}" does not exist (${action} ${where}).`;
@@ -239,6 +253,37 @@ export class S3Objects implements Backend<ObjectLocation> {
       throw new StorageError(location.uri, `${location.uri} names a bucket or a prefix, not an object; add an object key.`);
     }
   }
+}
+
+/** The deadline signal of the operation whose requests are being made (see `#attempt`). */
+const operationSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** Error of a request that received nothing for the request timeout; retryable like any ETIMEDOUT. */
+class RequestTimeoutError extends Error {
+  override name = 'RequestTimeoutError';
+  readonly code = 'ETIMEDOUT';
+}
+
+function isRequestTimeout(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof RequestTimeoutError) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The `transport` the minio client makes its requests with: Node's own, plus an idle timeout on each request
+ * (no byte sent or received for `timeoutMs`, e.g. a frozen server) and the current operation's deadline signal.
+ */
+function timedTransport(base: typeof http | typeof https, timeoutMs: number): Pick<typeof http, 'request'> {
+  const request = (options: http.RequestOptions, callback?: (response: http.IncomingMessage) => void): http.ClientRequest => {
+    const signal = operationSignal.getStore();
+    const outgoing = base.request({ ...options, ...(signal && { signal }) }, callback);
+    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new RequestTimeoutError(`no byte within ${formatDuration(timeoutMs)}`)));
+    return outgoing;
+  };
+  return { request: request as typeof http.request };
 }
 
 /** Retry network faults and the S3 codes of an overloaded or starting server; nothing else. */

@@ -19,7 +19,7 @@ export interface StoreOptions {
   s3?: Partial<S3Config>;
   /** Where S3 settings are read from. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Retries of S3 requests on network faults and overloaded-server replies. @default DEFAULT_RETRY_POLICY (5 attempts, ≤ 60 s) */
+  /** Retries of S3 requests on network faults and overloaded-server replies. @default DEFAULT_RETRY_POLICY (5 attempts), deadline FLTS_S3_DEADLINE */
   retry?: Partial<RetryPolicy>;
 }
 
@@ -173,7 +173,7 @@ export class ObjectStore {
     this.#s3Config ??= s3ConfigFromEnv(this.#options.env ?? process.env, this.#options.s3);
     const explicitHost = this.#options.s3?.host !== undefined;
     requireObjectEndpoint(location.scheme, location.uri, { endpointConfigured: this.#s3Config.endpointConfigured || explicitHost });
-    this.#s3 ??= new S3Objects(this.#s3Config, { ...DEFAULT_RETRY_POLICY, ...this.#options.retry });
+    this.#s3 ??= new S3Objects(this.#s3Config, { ...DEFAULT_RETRY_POLICY, deadlineMs: this.#s3Config.deadlineMs, ...this.#options.retry });
     return this.#s3;
   }
 }

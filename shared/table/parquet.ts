@@ -112,3 +112,89 @@ function timestampVector(ms: Float64Array): arrow.Vector {
     }),
   );
 }
+
+/**
+ * The row and column counts a Parquet file's footer records (`FileMetaData`, Thrift compact protocol: field 2 the
+ * schema, whose leaf elements are the columns, field 3 num_rows), without decoding any data; `footer` is the
+ * metadata bytes before the trailing length and "PAR1".
+ */
+export function parquetShape(footer: Uint8Array): { rows: number; columns: number } {
+  let at = 0;
+  const varint = (): bigint => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = footer[at++];
+      if (byte === undefined) throw new RangeError('Parquet footer ends early');
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7n;
+    }
+  };
+  const zigzag = (): bigint => {
+    const n = varint();
+    return (n >> 1n) ^ -(n & 1n);
+  };
+  const skip = (type: number): void => {
+    if (type === 1 || type === 2) return;
+    if (type === 3) at += 1;
+    else if (type === 4 || type === 5 || type === 6) varint();
+    else if (type === 7) at += 8;
+    else if (type === 8) {
+      const length = Number(varint()); // read before `at +=` reads `at`
+      at += length;
+    }
+    else if (type === 9 || type === 10) {
+      const header = footer[at++]!;
+      const size = header >> 4 === 15 ? Number(varint()) : header >> 4;
+      for (let i = 0; i < size; i++) skip(header & 0x0f);
+    } else if (type === 11) {
+      const size = Number(varint());
+      if (size > 0) {
+        const types = footer[at++]!;
+        for (let i = 0; i < size; i++) {
+          skip(types >> 4);
+          skip(types & 0x0f);
+        }
+      }
+    } else if (type === 12) struct(() => false);
+    else throw new RangeError(`unknown Thrift type ${type}`);
+  };
+  /** Reads a struct's fields, handing each (id, type) to `read`, which returns true when it consumed the value. */
+  const struct = (read: (id: number, type: number) => boolean): void => {
+    let id = 0;
+    for (;;) {
+      const header = footer[at++];
+      if (header === undefined) throw new RangeError('Parquet footer ends early');
+      if (header === 0) return;
+      const delta = header >> 4;
+      const type = header & 0x0f;
+      id = delta === 0 ? Number(zigzag()) : id + delta;
+      if (!read(id, type)) skip(type);
+    }
+  };
+  let rows = 0;
+  let columns = 0;
+  struct((id, type) => {
+    if (id === 3 && type === 6) {
+      rows = Number(zigzag());
+      return true;
+    }
+    if (id === 2 && type === 9) {
+      const header = footer[at++]!;
+      const size = header >> 4 === 15 ? Number(varint()) : header >> 4;
+      for (let i = 0; i < size; i++) {
+        // A schema element with num_children (field 5) is the root or a group; the others are leaf columns.
+        let group = false;
+        struct((field) => {
+          if (field === 5) group = true;
+          return false;
+        });
+        if (!group) columns++;
+      }
+      return true;
+    }
+    return false;
+  });
+  return { rows, columns };
+}

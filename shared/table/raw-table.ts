@@ -3,6 +3,7 @@
  * numbers, timestamps or text. CSV gives text columns whose numeric ones are recognised here; Parquet gives
  * typed columns.
  */
+import { DataError } from '../errors.js';
 
 export type RawColumn =
   | { kind: 'number'; values: Float64Array }
@@ -14,6 +15,24 @@ export interface RawTable {
   names: string[];
   columns: Record<string, RawColumn>;
   rows: number;
+  /** For text files: the line (1-based) on which data row `row` (0-based) starts, for errors. */
+  lineOf?: (row: number) => number;
+}
+
+/** "row 4 (line 5)" for data row index 3: the row as errors name it, with its line when the file has lines. */
+export function rowLabel(table: Pick<RawTable, 'lineOf'>, row: number): string {
+  return table.lineOf ? `row ${row + 1} (line ${table.lineOf(row)})` : `row ${row + 1}`;
+}
+
+/**
+ * The column of `names` that a parameter's `wanted` names: the exact name, else the one name that equals it
+ * ignoring case and surrounding spaces (a header written "Time" or " down" by another tool); undefined otherwise.
+ */
+export function findColumn(names: readonly string[], wanted: string): string | undefined {
+  if (names.includes(wanted)) return wanted;
+  const key = wanted.trim().toLowerCase();
+  const matches = names.filter((name) => name.trim().toLowerCase() === key);
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 /** Texts a CSV writer uses for a missing number (pandas writes "", numpy "nan"). */
@@ -60,4 +79,10 @@ export function numericValues(column: RawColumn): Float64Array | undefined {
     converted.set(column, values);
   }
   return values ?? undefined;
+}
+
+/** The error for a time column field that is not a timestamp, at `label` (see `rowLabel`). */
+export function unparseableTimestamp(source: string, column: string, label: string, text: string, format: string): DataError {
+  const expected = format === '' ? 'ISO 8601 such as "2018-03-28 15:56:00" (naive times are UTC), or set "time_format"' : `the time_format ${JSON.stringify(format)}`;
+  return new DataError(`${source}: time column "${column}" has an unparseable timestamp in ${label}: ${JSON.stringify(text)}; expected ${expected}.`);
 }

@@ -12,9 +12,10 @@
  * | `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` | seconds; the n-th retry waits factor·2^(n−1), capped at 120 s (default 2) |
  * | `MLFLOW_HTTP_REQUEST_BACKOFF_JITTER` | seconds of uniform random extra wait (default 1.0) |
  * | `MLFLOW_HTTP_REQUEST_TIMEOUT` | seconds one request may take (default 120) |
- * | `FLTS_MLFLOW_RETRY_DEADLINE` | seconds all attempts of one call may take together (default 300) |
+ * | `FLTS_MLFLOW_RETRY_DEADLINE` | seconds all attempts of one call may take together, the attempt under way included (0.1–86400, default 300) |
  * | `MLFLOW_S3_ENDPOINT_URL` + `AWS_*` | S3 access for runs whose artifact URI is `s3://` (see shared/store) |
  */
+import { numberFromEnv } from '../env.js';
 import { TrackingError } from '../errors.js';
 import type { RetryPolicy } from '../retry.js';
 
@@ -70,7 +71,8 @@ export function httpSettings(trackingUri: string, env: NodeJS.ProcessEnv): HttpS
       baseDelayMs: factorS * 1000,
       maxDelayMs: MAX_BACKOFF_MS,
       jitterMs: numberVariable(env, 'MLFLOW_HTTP_REQUEST_BACKOFF_JITTER', DEFAULTS.jitterS, 0, 120) * 1000,
-      deadlineMs: numberVariable(env, 'FLTS_MLFLOW_RETRY_DEADLINE', DEFAULTS.deadlineS, 0, 86_400) * 1000,
+      // At least 0.1 s: the deadline also ends the attempt under way, so 0 would fail every call.
+      deadlineMs: numberVariable(env, 'FLTS_MLFLOW_RETRY_DEADLINE', DEFAULTS.deadlineS, 0.1, 86_400) * 1000,
     },
   };
 }
@@ -88,13 +90,7 @@ function authorizationHeader(env: NodeJS.ProcessEnv, uriUser: string, uriPasswor
 }
 
 function numberVariable(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new TrackingError(`${name} must be a number from ${min} to ${max}; got "${raw}".`);
-  }
-  return value;
+  return numberFromEnv(env, name, { fallback, min, max }, (message) => new TrackingError(message));
 }
 
 /** A URI safe to print: user-info replaced by `***`. */

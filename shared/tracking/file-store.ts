@@ -14,7 +14,8 @@ import { artifactRepository, type ArtifactRepository } from './artifacts.js';
 import type { BatchRequest, KeyValue } from './batch.js';
 import { appendHistory, historyEntry } from './mlmodel.js';
 import type { TrackingStore } from './tracking-store.js';
-import type { MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
+import { datasetEntity, datasetInputTags } from './datasets.js';
+import type { DatasetInput, MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
 import { parseFlatYaml, toYaml, type YamlValue } from './yaml.js';
 
 /** RunStatus as the FileStore's meta.yaml stores it (mlflow.entities.RunStatus). */
@@ -46,10 +47,13 @@ export class FileTrackingStore implements TrackingStore {
    * that processes racing to create the same experiment pick the same directory; `mkdir` lets exactly one of
    * them create it.
    */
-  async ensureExperiment(name: string): Promise<{ id: string; name: string }> {
+  async ensureExperiment(name: string, tags: KeyValue[]): Promise<{ id: string; name: string }> {
     await this.#ensureRoot();
     const existing = await this.#findExperiment(name);
-    if (existing) return { id: existing, name };
+    if (existing) {
+      await this.#writeExperimentTags(existing, tags, false);
+      return { id: existing, name };
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const id = attempt === 0 ? numericId(name) : numericId(`${name}/${randomBytes(8).toString('hex')}`);
       const directory = join(this.root, id);
@@ -61,6 +65,7 @@ export class FileTrackingStore implements TrackingStore {
         continue; // an id collision with another name: try a random one
       }
       await this.#writeExperiment(id, name);
+      await this.#writeExperimentTags(id, tags, true);
       return { id, name };
     }
     throw new TrackingError(`Cannot create experiment "${name}" in ${this.root}: no free experiment id.`);
@@ -138,6 +143,27 @@ export class FileTrackingStore implements TrackingStore {
     await rm(file, { force: true }).catch((error: unknown) => {
       throw this.#error(`delete tag "${key}" of run ${runId}`, error);
     });
+  }
+
+  /**
+   * The FileStore's `log_inputs`: the dataset once per experiment in `datasets/<md5(name + digest)>/meta.yaml`, and
+   * the run's link to it in `inputs/<md5(dataset id + run id)>/meta.yaml`; either that exists already is kept.
+   * Porting note: MLflow writes the input's `destination_id` as the dataset id (a slip; its reader ignores the
+   * field); we write the run id, which is what the field means.
+   */
+  async logInputs(runId: string, datasets: readonly DatasetInput[]): Promise<void> {
+    const runDirectory = await this.#runDirectory(runId);
+    const experimentDirectory = dirname(runDirectory);
+    for (const input of datasets) {
+      const entity = datasetEntity(input);
+      const datasetId = md5(entity.name, entity.digest);
+      const datasetFile = join(experimentDirectory, 'datasets', datasetId, 'meta.yaml');
+      if (!(await exists(datasetFile))) await writeAtomically(datasetFile, toYaml({ ...entity }));
+      const inputFile = join(runDirectory, 'inputs', md5(datasetId, runId), 'meta.yaml');
+      if (await exists(inputFile)) continue;
+      const tags = Object.fromEntries(datasetInputTags(input).map((tag) => [tag.key, tag.value]));
+      await writeAtomically(inputFile, toYaml({ source_type: 'DATASET', source_id: datasetId, destination_type: 'RUN', destination_id: runId, tags }));
+    }
   }
 
   async recordLoggedModel(runId: string, mlmodel: Record<string, unknown>): Promise<void> {
@@ -305,6 +331,14 @@ export class FileTrackingStore implements TrackingStore {
     );
   }
 
+  /** Experiment tags are files `<experiment>/tags/<key>` holding the raw value; `overwrite` false keeps existing ones. */
+  async #writeExperimentTags(id: string, tags: KeyValue[], overwrite: boolean): Promise<void> {
+    for (const tag of tags) {
+      const file = join(this.root, id, 'tags', ...tag.key.split('/'));
+      if (overwrite || !(await exists(file))) await writeAtomically(file, tag.value);
+    }
+  }
+
   async #findExperiment(name: string): Promise<string | undefined> {
     for (const entry of await readdir(this.root)) {
       if (!/^\d+$/.test(entry)) continue;
@@ -457,6 +491,13 @@ async function readTree(root: string, prefix = ''): Promise<[string, string][]> 
 
 async function readYaml(path: string): Promise<Record<string, string | number | boolean | null>> {
   return parseFlatYaml(await readFile(path, 'utf8'));
+}
+
+/** The hex MD5 of the parts' UTF-8 bytes in a row, as the FileStore names dataset and input directories. */
+function md5(...parts: string[]): string {
+  const hash = createHash('md5');
+  for (const part of parts) hash.update(part, 'utf8');
+  return hash.digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {

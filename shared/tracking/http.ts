@@ -5,7 +5,7 @@
  * code says the request itself is wrong. Failures become a TrackingError naming server, method and call.
  */
 import { TrackingError } from '../errors.js';
-import { formatDuration, networkErrorCode, parseRetryAfter, withRetries, type RetryStats, type Verdict } from '../retry.js';
+import { DeadlineExceededError, formatDuration, networkErrorCode, parseRetryAfter, withRetries, type RetryStats, type Verdict } from '../retry.js';
 import type { HttpSettings } from './config.js';
 
 /** A request body fetch accepts (Node's global fetch; the DOM lib is not loaded). */
@@ -91,10 +91,10 @@ export class MlflowHttp {
   async call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<T> {
     const url = `${this.#settings.baseUrl}/api/2.0/mlflow/${path}${queryString(options.query)}`;
     const body = options.body === undefined ? undefined : encodeJson(options.body);
-    const response = await this.#withRetries(`${method} ${path}`, options, async () => {
+    const response = await this.#withRetries(`${method} ${path}`, options, async (signal) => {
       const reply = await this.#fetch(method, url, body === undefined ? undefined : () => body, {
         ...(body !== undefined && { 'Content-Type': 'application/json' }),
-      });
+      }, signal);
       return parseJson(await reply.text());
     });
     return response as T;
@@ -102,13 +102,22 @@ export class MlflowHttp {
 
   /** A raw request to a URL on this server (artifact upload and download); the response is checked for success. */
   async send(method: HttpMethod, url: string, request: RawRequest): Promise<Response> {
-    return this.#withRetries(`${method} ${request.label}`, {}, () =>
-      this.#fetch(method, url, request.body, request.headers ?? {}),
+    return this.#withRetries(`${method} ${request.label}`, {}, (signal) =>
+      this.#fetch(method, url, request.body, request.headers ?? {}, signal),
     );
   }
 
-  /** One attempt: fetch with auth and timeout; a non-2xx reply becomes an AttemptFailure. */
-  async #fetch(method: HttpMethod, url: string, body: (() => RequestBody) | undefined, headers: Record<string, string>): Promise<Response> {
+  /**
+   * One attempt: fetch with auth, the per-request timeout and the operation's deadline (`signal`); a non-2xx
+   * reply becomes an AttemptFailure.
+   */
+  async #fetch(
+    method: HttpMethod,
+    url: string,
+    body: (() => RequestBody) | undefined,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Response> {
     let response: Response;
     try {
       const init: RequestInit & { duplex?: 'half' } = {
@@ -118,7 +127,7 @@ export class MlflowHttp {
           ...headers,
           ...(this.#settings.authorization !== undefined && { Authorization: this.#settings.authorization }),
         },
-        signal: AbortSignal.timeout(this.#settings.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.#settings.timeoutMs), signal]),
       };
       if (body) {
         init.body = body();
@@ -141,9 +150,9 @@ export class MlflowHttp {
     throw new AttemptFailure(response.status, errorCode, detail, parseRetryAfter(response.headers.get('retry-after')));
   }
 
-  #withRetries<T>(call: string, options: Pick<CallOptions, 'recover' | 'once'>, attempt: () => Promise<T>): Promise<T> {
+  #withRetries<T>(call: string, options: Pick<CallOptions, 'recover' | 'once'>, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { recover, once } = options;
-    return withRetries(attempt, {
+    return withRetries((_attempt, signal) => attempt(signal), {
       policy: once ? { ...this.#settings.retry, retries: 0 } : this.#settings.retry,
       classify,
       giveUp: (error, stats) => this.#trackingError(call, error, stats),
@@ -160,7 +169,10 @@ export class MlflowHttp {
   #trackingError(call: string, error: unknown, stats: RetryStats): Error {
     if (error instanceof TrackingError) return error;
     const failure = error instanceof AttemptFailure ? error : undefined;
-    const detail = failure?.detail ?? (error as Error)?.message ?? String(error);
+    const detail =
+      error instanceof DeadlineExceededError
+        ? `${error.message} (FLTS_MLFLOW_RETRY_DEADLINE; each request at most ${formatDuration(this.#settings.timeoutMs)}, MLFLOW_HTTP_REQUEST_TIMEOUT)`
+        : failure?.detail ?? (error as Error)?.message ?? String(error);
     const tries =
       stats.attempts > 1 || stats.reason === 'deadline reached'
         ? ` (gave up after ${stats.attempts} attempt${stats.attempts > 1 ? 's' : ''} in ${formatDuration(stats.elapsedMs)}${

@@ -52,7 +52,9 @@ export type {
   ModelVersion,
   RegisterOptions,
   SearchModelVersionsOptions,
+  DatasetInput,
 } from './types.js';
+export { DATASET_CONTEXT_TAG } from './datasets.js';
 export { parseIndirectUri, type IndirectUri } from './model-uri.js';
 export { BATCH_LIMITS, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, splitBatches, validateKey } from './batch.js';
 export { httpSettings, trackingUriFrom, redactUri, type HttpSettings } from './config.js';

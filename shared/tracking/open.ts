@@ -31,13 +31,19 @@ export interface OpenTrackingOptions {
 /** The default offline directory, relative to the working directory. */
 export const DEFAULT_MLRUNS_DIR = 'mlruns';
 
+/**
+ * Set on the experiments we create (and added to existing ones that lack them). MLflow 3's UI opens an experiment
+ * without a kind in its GenAI view ("Evaluation runs"); ours are model training.
+ */
+const EXPERIMENT_TAGS = [{ key: 'mlflow.experimentKind', value: 'custom_model_development' }];
+
 /** Opens the tracking store named by the tracking URI and binds a tracker to the experiment. */
 export async function openTracking(options: OpenTrackingOptions = {}): Promise<Tracker> {
   const env = options.env ?? process.env;
   const warn = options.logger && ((message: string, fields: Record<string, string | number>) => options.logger!.warn(message, fields));
   const store = trackingStore(trackingUriFrom(options.trackingUri, env), env, warn);
   const name = options.experiment?.trim() || env['MLFLOW_EXPERIMENT_NAME']?.trim() || 'Default';
-  const experiment = await store.ensureExperiment(name);
+  const experiment = await store.ensureExperiment(name, EXPERIMENT_TAGS);
   return new ExperimentTracker(store, experiment, env);
 }
 

@@ -10,13 +10,15 @@ import type { BatchRequest, KeyValue } from './batch.js';
 import type { HttpSettings } from './config.js';
 import { decodeDouble, MlflowHttp, type RetryWarning } from './http.js';
 import type { TrackingStore } from './tracking-store.js';
-import type { MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
+import { datasetEntity, datasetInputTags } from './datasets.js';
+import type { DatasetInput, MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
 
 interface WireExperiment {
   experiment_id: string;
   name: string;
   artifact_location?: string;
   lifecycle_stage?: string;
+  tags?: KeyValue[];
 }
 
 interface WireRunInfo {
@@ -73,18 +75,30 @@ export class RestTrackingStore implements TrackingStore {
    * The experiment named `name`, created if missing. Race-safe: when another client creates it first, the
    * create fails with RESOURCE_ALREADY_EXISTS and the lookup is repeated (reference §1.3 "Get-or-create recipe").
    */
-  async ensureExperiment(name: string): Promise<{ id: string; name: string }> {
-    const existing = await this.getExperimentByName(name);
-    if (existing) return checkActive(existing, this.http.server);
-    try {
-      const { experiment_id } = await this.http.call<{ experiment_id: string }>('POST', 'experiments/create', { body: { name } });
-      return { id: experiment_id, name };
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
-      const winner = await this.getExperimentByName(name);
-      if (!winner) throw error;
-      return checkActive(winner, this.http.server);
+  async ensureExperiment(name: string, tags: KeyValue[]): Promise<{ id: string; name: string }> {
+    let existing = await this.getExperimentByName(name);
+    if (!existing) {
+      try {
+        const { experiment_id } = await this.http.call<{ experiment_id: string }>('POST', 'experiments/create', { body: { name, tags } });
+        return { id: experiment_id, name };
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+        existing = await this.getExperimentByName(name);
+        if (!existing) throw error;
+      }
     }
+    const experiment = checkActive(existing, this.http.server);
+    const present = new Set((existing.tags ?? []).map((tag) => tag.key));
+    for (const tag of tags.filter((t) => !present.has(t.key))) {
+      await this.http.call('POST', 'experiments/set-experiment-tag', { body: { experiment_id: experiment.id, key: tag.key, value: tag.value } });
+    }
+    return experiment;
+  }
+
+  /** `runs/log-inputs`; the server keeps one input per (dataset, run), so a retried request adds nothing. */
+  async logInputs(runId: string, datasets: readonly DatasetInput[]): Promise<void> {
+    const body = { run_id: runId, datasets: datasets.map((input) => ({ tags: datasetInputTags(input), dataset: datasetEntity(input) })) };
+    await this.http.call('POST', 'runs/log-inputs', { body });
   }
 
   /**

@@ -6,13 +6,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TrackingError } from '../errors.js';
+import { onShutdown, stopRequested } from '../shutdown.js';
 import { createStore } from '../store/index.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { checkedPoint, metricPoints, paramEntries, splitBatches, tagEntries, type BatchRequest } from './batch.js';
 import { mlmodelDocument } from './mlmodel.js';
 import { joinArtifactUri, trimSlashes } from './model-uri.js';
 import type { TrackingStore } from './tracking-store.js';
-import type { LogModelOptions, LoggedModel, MetricOptions, MetricPoint, ParamValue, RunInfo, RunStatus, TrackedRun } from './types.js';
+import type { DatasetInput, LogModelOptions, LoggedModel, MetricOptions, MetricPoint, ParamValue, RunInfo, RunStatus, TrackedRun } from './types.js';
 import { toYaml } from './yaml.js';
 
 export class Run implements TrackedRun {
@@ -22,9 +23,13 @@ export class Run implements TrackedRun {
   readonly artifactUri: string;
   readonly #store: TrackingStore;
   #artifacts: ArtifactRepository | undefined;
+  /** Unregisters the shutdown hook that marks the run KILLED. */
+  readonly #releaseSignalHook: () => void;
 
-  constructor(store: TrackingStore, info: RunInfo) {
+  /** @param options.endOnSignal mark the run KILLED if SIGTERM/SIGINT stops the process before `end` (shared/shutdown.ts). */
+  constructor(store: TrackingStore, info: RunInfo, options: { endOnSignal?: boolean } = {}) {
     this.#store = store;
+    this.#releaseSignalHook = options.endOnSignal ? onShutdown(() => this.end('KILLED')) : () => undefined;
     this.runId = info.runId;
     this.experimentId = info.experimentId;
     this.runName = info.runName;
@@ -45,6 +50,10 @@ export class Run implements TrackedRun {
 
   async setTags(tags: Record<string, string>): Promise<void> {
     await this.#send({ metrics: [], params: [], tags: tagEntries(tags) });
+  }
+
+  async logInputs(datasets: readonly DatasetInput[]): Promise<void> {
+    if (datasets.length > 0) await this.#store.logInputs(this.runId, datasets);
   }
 
   async logArtifact(localFile: string, artifactDir = ''): Promise<string> {
@@ -86,6 +95,9 @@ export class Run implements TrackedRun {
     if (!['FINISHED', 'FAILED', 'KILLED'].includes(status)) {
       throw new TrackingError(`A run ends as FINISHED, FAILED or KILLED; got ${JSON.stringify(status)}.`);
     }
+    // Once a signal stops the process the run ends KILLED (the shutdown hook), whatever the work still running says.
+    if (stopRequested() && status !== 'KILLED') return;
+    this.#releaseSignalHook();
     await this.#store.updateRun(this.runId, status, Date.now());
   }
 

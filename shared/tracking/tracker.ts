@@ -43,13 +43,13 @@ export class ExperimentTracker implements Tracker {
   async startRun(options: StartRunOptions = {}): Promise<TrackedRun> {
     const tags = tagEntries({ ...this.#defaultTags(), ...options.tags });
     const info = await this.#store.createRun(this.experimentId, options.runName, tags, options.startTime ?? Date.now());
-    return new Run(this.#store, info);
+    return new Run(this.#store, info, { endOnSignal: true });
   }
 
   async resumeRun(runId: string): Promise<TrackedRun> {
     const { info } = await this.#store.getRun(runId);
     if (info.status !== 'RUNNING') await this.#store.updateRun(runId, 'RUNNING', undefined);
-    return new Run(this.#store, info);
+    return new Run(this.#store, info, { endOnSignal: true });
   }
 
   getRun(runId: string): Promise<RunRecord> {

@@ -5,19 +5,24 @@
  */
 import type { ArtifactRepository } from './artifacts.js';
 import type { BatchRequest, KeyValue } from './batch.js';
-import type { MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
+import type { DatasetInput, MetricPoint, ModelVersion, RunInfo, RunRecord, RunStatus } from './types.js';
 
 export interface TrackingStore {
   readonly kind: 'rest' | 'offline';
   /** Without credentials. */
   readonly trackingUri: string;
-  /** The experiment named `name`, created if missing, safely when several processes race to create it. */
-  ensureExperiment(name: string): Promise<{ id: string; name: string }>;
+  /**
+   * The experiment named `name`, created if missing (with `tags`), safely when several processes race to create it;
+   * an existing experiment gets those of `tags` it lacks (a value someone set is kept).
+   */
+  ensureExperiment(name: string, tags: KeyValue[]): Promise<{ id: string; name: string }>;
   createRun(experimentId: string, runName: string | undefined, tags: KeyValue[], startTime: number): Promise<RunInfo>;
   getRun(runId: string): Promise<RunRecord>;
   updateRun(runId: string, status: RunStatus, endTime: number | undefined): Promise<void>;
   /** One request's worth of entities (within BATCH_LIMITS). */
   logBatch(runId: string, batch: BatchRequest): Promise<void>;
+  /** Links the run to datasets (MLflow dataset entities and run inputs); an input already logged is a no-op. */
+  logInputs(runId: string, datasets: readonly DatasetInput[]): Promise<void>;
   /** Adds an MLmodel document to the run's `mlflow.log-model.history` tag. */
   recordLoggedModel(runId: string, mlmodel: Record<string, unknown>): Promise<void>;
   metricHistory(runId: string, key: string): Promise<MetricPoint[]>;

@@ -107,6 +107,27 @@ export interface RegisterOptions {
 }
 
 /** A run being recorded. All methods send (or write) at once; nothing is buffered until `end`. */
+/**
+ * A dataset a run read, as MLflow's dataset entity (`mlflow.entities.Dataset`) and the run input that links it:
+ * MLflow shows it under the run's "Datasets" and in the experiment's lineage.
+ */
+export interface DatasetInput {
+  /** At most 500 characters. */
+  name: string;
+  /** Identifies the data (with `name`); at most 36 characters, MLflow's limit. */
+  digest: string;
+  /** Where the data is: an `s3://`, `file://` or other URI. */
+  sourceUri: string;
+  /** The columns in order, with MLflow's column types (`double`, `long`, `string`, `datetime`, …). */
+  schema: { name: string; type: string }[];
+  /** Facts about the data MLflow shows as its profile, e.g. `{ num_rows: 1500 }`. */
+  profile: Record<string, string | number>;
+  /** What the run used it for: MLflow's `mlflow.data.context` input tag (`training`, `validation`, `testing`, …). */
+  context: string;
+  /** More input tags. */
+  tags?: Record<string, string>;
+}
+
 export interface TrackedRun {
   readonly runId: string;
   readonly experimentId: string;
@@ -120,6 +141,8 @@ export interface TrackedRun {
   /** Logs many points at once (e.g. a whole training history), batched within MLflow's limits. */
   logMetricPoints(points: readonly MetricPoint[]): Promise<void>;
   setTags(tags: Record<string, string>): Promise<void>;
+  /** Logs the datasets the run read as its inputs (MLflow `log_inputs`); logging one again is a no-op. */
+  logInputs(datasets: readonly DatasetInput[]): Promise<void>;
   /** Uploads one file into `artifactDir` (relative, "/"-separated; default: the artifact root). Returns its artifact path. */
   logArtifact(localFile: string, artifactDir?: string): Promise<string>;
   /** Uploads a directory's files, recursively, into `artifactDir`. Returns their artifact paths. */

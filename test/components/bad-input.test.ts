@@ -88,12 +88,21 @@ describe('trainers on bad input', () => {
 
   it('a horizon below 1: exit 2 naming the parameter', async () => {
     const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { horizon: 0 }, splitsOf(full));
-    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "horizon" must be >= 1; got 0.');
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "horizon" must be >= 1 and <= 10000; got 0.');
+  });
+
+  it('size parameters beyond their documented bounds: exit 2 naming the parameter, before any work', async () => {
+    const gru = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { hidden_size: 200_000 }, splitsOf(full));
+    assert.equal(await failure(gru, 2), 'flts train-gru: InvalidParameterError: Parameter "hidden_size" must be >= 1 and <= 4096; got 200000.');
+    const prophet = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { weekly_seasonality: '100000' }, splitsOf(full));
+    assert.match(await failure(prophet, 2), /Parameter "weekly_seasonality" must be "auto", "true", "false" or a Fourier order from 1 to 100 such as "10"; got "100000"\./);
+    const inference = await runLocally(inferenceSpec, join(await tempDir(), 'task'), { inference_length: 10_000_000 }, {});
+    assert.match(await failure(inference, 2), /Parameter "inference_length" must be >= 0 and <= 100000; got 10000000\./);
   });
 
   it('an input length below 1: exit 2 naming the parameter', async () => {
     const run = await runLocally(trainGruSpec, join(await tempDir(), 'task'), { input_length: 0 }, splitsOf(full));
-    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1; got 0.');
+    assert.equal(await failure(run, 2), 'flts train-gru: InvalidParameterError: Parameter "input_length" must be >= 1 and <= 10000; got 0.');
   });
 
   it('non-finite values in the features: names the column and the row, and the MLflow run is FAILED', async () => {
@@ -142,7 +151,7 @@ describe('trainers on bad input', () => {
     const mode = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { seasonality_mode: 'geometric' }, splitsOf(full));
     assert.match(await failure(mode, 2), /Parameter "seasonality_mode" must be one of "additive", "multiplicative"; got "geometric"\./);
     const daily = await runLocally(trainProphetSpec, join(await tempDir(), 'task'), { daily_seasonality: 'sometimes' }, splitsOf(full));
-    assert.match(await failure(daily, 2), /Parameter "daily_seasonality" must be "auto", "true", "false" or a positive Fourier order/);
+    assert.match(await failure(daily, 2), /Parameter "daily_seasonality" must be "auto", "true", "false" or a Fourier order from 1 to 100/);
   });
 
   it('Prophet with a regressor the data lacks, and the MLflow run is FAILED', async () => {

@@ -9,16 +9,20 @@
  * visible in the component's log.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalSpec } from '../../components/eval/spec.js';
+import { localExecutorInput } from '../../shared/kfp/local-input.js';
 import type { JsonObject } from '../../shared/kfp/spec.js';
 import type { ModelType } from '../../shared/models/registry.js';
 import { openTracking, type Tracker } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
 import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { repoRoot } from '../helpers/python.js';
+import { trainedModels } from '../helpers/trained-models.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
 import { startBrokenProxy, type BrokenProxy } from '../tracking/broken-proxy.js';
 
@@ -37,24 +41,23 @@ interface Candidate {
 
 /**
  * A trained model as a trainer leaves it: a finished MLflow run with the model logged (MLmodel included), and
- * the `model` artifact whose metadata carries the held-out metrics. Only the metadata matters to eval's
- * ranking, so the model files are small stand-ins.
+ * the `model` artifact whose metadata carries the held-out metrics. The model files are a real model of that kind
+ * (eval checks that they load); the metrics are the test's own.
  */
 async function trainedModel(tracker: Tracker, root: string, type: ModelType, rmse: number): Promise<Candidate> {
-  const run = await tracker.startRun({ runName: `train-${type}` });
+  const models = await trainedModels();
+  const run = await tracker.startRun({ runName: `train-${type}`, tags: { 'flts.model_type': type } });
   const directory = join(root, `${type}-${run.runId}`);
-  await mkdir(directory, { recursive: true });
-  await writeFile(join(directory, type === 'prophet' ? 'prophet.json' : 'model.json'), '{}');
-  await writeFile(join(directory, 'manifest.json'), '{}');
+  await cp(models.directories[type], directory, { recursive: true, filter: (source) => basename(source) !== 'MLmodel' });
   const flavor = type === 'prophet' ? { name: 'prophet', config: { model_file: 'prophet.json' } } : { name: 'tfjs_layers', config: { model_file: 'model.json', cell: type } };
-  const logged = await run.logModel(directory, 'model', { flavor, metadata: { config_hash: 'cafe', model_type: type } });
+  const logged = await run.logModel(directory, 'model', { flavor, metadata: { config_hash: models.configHash, model_type: type } });
   await writeFile(join(directory, 'MLmodel'), toYaml(logged.mlmodel as never));
   await run.end('FINISHED');
   const metadata: JsonObject = {
     model_type: type,
     run_id: run.runId,
     model_uri: logged.modelUri,
-    config_hash: 'cafe',
+    config_hash: models.configHash,
     input_length: 12,
     horizon: 3,
     targets: 300,
@@ -229,7 +232,8 @@ function promotionCases(setup: () => Setup): void {
     const first = await runEval(t, [gru], { alias });
     assert.match(await failed(first, 1), /^flts eval: StorageError: .*current\.json/);
     assert.equal(await hasAlias(s, alias), false, 'the alias was removed again');
-    assert.deepEqual(await filesUnder(bucket), ['current.json/blocked'], 'no pointer and no history entry left');
+    // The promotion lock's objects (.lock/) stay: one small record per promotion, released.
+    assert.deepEqual((await filesUnder(bucket)).filter((file) => !file.startsWith('.lock/')), ['current.json/blocked'], 'no pointer and no history entry left');
     assert.equal((await s.tracker.getRun(gru.runId)).tags['promoted'], undefined);
 
     // A promotion that works (reusing the version the failed eval registered), then one whose pointers fail.
@@ -240,7 +244,7 @@ function promotionCases(setup: () => Setup): void {
     const before = {
       alias: await champion(s, alias),
       scope: await readFile(join(bucket, 'global', 'current.json'), 'utf8'),
-      files: await filesUnder(bucket),
+      files: (await filesUnder(bucket)).filter((file) => !file.startsWith('.lock/')),
     };
     assert.equal(before.alias.version, artifactOf(ok, 'selected_model').metadata!['registered_version']);
 
@@ -251,7 +255,11 @@ function promotionCases(setup: () => Setup): void {
     assert.match(line, /^flts eval: StorageError: .*current\.json/);
     assert.deepEqual(await champion(s, alias), before.alias, 'the alias is back on the previous version');
     assert.equal(await readFile(join(bucket, 'global', 'current.json'), 'utf8'), before.scope, 'the scope pointer is put back');
-    assert.deepEqual(await filesUnder(bucket), [...before.files.filter((file) => file !== 'current.json'), 'current.json/blocked'].sort(), 'the history entry is removed');
+    assert.deepEqual(
+      (await filesUnder(bucket)).filter((file) => !file.startsWith('.lock/')),
+      [...before.files.filter((file) => file !== 'current.json'), 'current.json/blocked'].sort(),
+      'the history entry is removed',
+    );
     const lstmRun = await s.tracker.getRun(lstm.runId);
     assert.deepEqual(lstmRun.info, lstmBefore, 'the training run is as the trainer left it');
     assert.equal(lstmRun.tags['promoted'], undefined, 'a tag that did not exist before is deleted, not set to "false"');
@@ -375,6 +383,127 @@ describe('eval promotion on a real MLflow server', () => {
     await mlflow?.stop();
   });
   promotionCases(() => state);
+
+  describe('verifies each candidate before scoring it, and names why one is rejected', () => {
+    /** Runs eval on `bad` alone (exit 2, nothing promoted), then beside a good candidate (the good one wins, the bad one named). */
+    async function rejected(bad: Candidate, reason: RegExp): Promise<void> {
+      const before = await promotionState(state);
+      const line = await failed(await runEval(state, [bad]), 2);
+      assert.match(line, /^flts eval: DataError: Eval needs at least 1 candidate model\(s\) \(min_models\); got 0: none\. Input ".*" is rejected: /);
+      assert.match(line, reason);
+      assert.deepEqual(await promotionState(state), before, 'no version, alias move or record');
+      const good = await trainedModel(state.tracker, state.root, bad.input === 'gru_model' ? 'lstm' : 'gru', 0.15);
+      const run = succeeded(await runEval(state, [bad, good]));
+      assert.equal(run.output!.parameterValues!['selected_run_id'], good.runId);
+      assert.match(run.stderr, reason);
+    }
+
+    it('a model directory without its weights', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      for (const file of await readdir(gru.artifact.uri)) if (file.endsWith('.bin')) await rm(join(gru.artifact.uri, file));
+      await rejected(gru, /Input "gru_model" is rejected: its model does not load: .*lacks/);
+    });
+
+    it('a Prophet model labelled lstm', async () => {
+      const prophet = await trainedModel(state.tracker, state.root, 'prophet', 0.01);
+      const labelled = { input: 'lstm_model' as const, runId: prophet.runId, artifact: { uri: prophet.artifact.uri, metadata: { ...prophet.artifact.metadata, model_type: 'lstm' } } };
+      await rejected(labelled, /Input "lstm_model" is rejected: its model does not load: .*labelled lstm by the artifact metadata \(model_type\) but prophet/);
+    });
+
+    it('a CSV file given as a model', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      const csv = join(state.root, `not-a-model-${gru.runId}.csv`);
+      await writeFile(csv, 'time,down\n2020-01-01,1\n');
+      await rejected({ ...gru, artifact: { uri: csv, metadata: gru.artifact.metadata } }, /Input "gru_model" is rejected: .*not-a-model-.*\.csv is not a model directory/);
+    });
+
+    it('a negative held-out metric', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_rmse: -1 } } }, /rejected: its metadata says test_rmse = -1; held-out errors are finite and non-negative/);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_mse_original: -0.5 } } }, /rejected: its metadata says test_mse_original = -0\.5;/);
+    });
+
+    it('a run id or model URI of another run', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      const other = await trainedModel(state.tracker, state.root, 'gru', 0.5);
+      await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, model_uri: `runs:/${other.runId}/model` } } }, /rejected: its model_uri "runs:\/\w+\/model" is not runs:\/\w+\/… of its run_id/);
+      await rejected(
+        { ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, run_id: other.runId, model_uri: `runs:/${other.runId}/model` } } },
+        /rejected: its MLmodel file names run \w+, its metadata run \w+; the model files belong to another run/,
+      );
+    });
+  });
+
+  it('two evals racing for 20 rounds: alias and both current.json always agree, never two versions for one run', async () => {
+    const counts = { inconsistent: 0, duplicates: 0 };
+    for (let round = 1; round <= 20; round++) {
+      const a = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+      const b = await trainedModel(state.tracker, state.root, 'prophet', 0.2);
+      // Odd rounds: the same winner (a) from both; even rounds: a different winner each.
+      const [first, second] = await Promise.all([runEval(state, [a]), runEval(state, round % 2 === 1 ? [a, b] : [b])]);
+      succeeded(first);
+      succeeded(second);
+      const alias = await champion(state);
+      const pointers = await Promise.all(['current.json', 'global/current.json'].map((file) => readJson(join(state.bucket, file))));
+      const agree = pointers.every((pointer) => pointer['run_id'] === alias.runId && (pointer['registered_model'] as { version: string }).version === alias.version);
+      if (!agree) counts.inconsistent += 1;
+      const versions = await state.versions();
+      for (const runId of [a.runId, b.runId]) if (versions.filter((v) => v.runId === runId).length > 1) counts.duplicates += 1;
+    }
+    assert.deepEqual(counts, { inconsistent: 0, duplicates: 0 });
+  });
+
+  it('SIGTERM right after the alias moved: exit 143, one line, and the alias and current.json still agree', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    succeeded(await runEval(state, [gru]));
+    const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.01);
+    const taskRoot = join(await tempDir('flts-eval-task-'), 'task');
+    const input = localExecutorInput(evalSpec, taskRoot, { mlflow_tracking_uri: state.tracking, promotion_bucket: state.bucket }, { gru_model: gru.artifact, lstm_model: lstm.artifact });
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'eval.js'), '--executor-input', JSON.stringify(input)], { cwd: repoRoot, env: { ...process.env, ...state.env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/alias moved/.test(stdout) && !child.killed) child.kill('SIGTERM');
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(stopped.code, 143, stopped.stderr);
+    const lines = stopped.stderr.split('\n').filter((line) => line.startsWith('flts eval:'));
+    assert.deepEqual(lines.map((line) => line.replace(/;.*/, '')), ['flts eval: Interrupted: received SIGTERM'], stopped.stderr);
+    assert.deepEqual(existsSync(taskRoot) ? await readdir(taskRoot) : [], [], 'no outputs');
+    const alias = await champion(state);
+    for (const file of ['current.json', 'global/current.json']) {
+      const pointer = await readJson(join(state.bucket, file));
+      assert.equal(pointer['run_id'], alias.runId, `${file} names the run the alias points at`);
+      assert.equal((pointer['registered_model'] as { version: string }).version, alias.version, file);
+    }
+  });
+
+  it('repairs a promotion whose eval died holding the lock after moving the alias (current.json caught up)', async () => {
+    const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);
+    succeeded(await runEval(state, [gru]));
+    // What an eval killed (SIGKILL) between moving the alias and writing current.json leaves: the alias on a new
+    // version, an expired lock with its intent, no release, the pointers one promotion behind.
+    const lstm = await trainedModel(state.tracker, state.root, 'lstm', 0.05);
+    const version = await state.tracker.registerModel(String(lstm.artifact.metadata['model_uri']), MODEL);
+    await state.tracker.setAlias(MODEL, 'champion', version.version);
+    const lockDir = join(state.bucket, '.lock');
+    const numbers = (await readdir(lockDir)).filter((name) => name.startsWith('lock-')).map((name) => Number(name.slice(5, 13)));
+    const next = String(Math.max(...numbers) + 1).padStart(8, '0');
+    const record = { ...(await readJson(join(state.bucket, 'current.json'))), run_id: lstm.runId, model_type: 'lstm', registered_model: { name: MODEL, alias: 'champion', version: version.version } };
+    await writeFile(join(lockDir, `lock-${next}.json`), JSON.stringify({ owner: 'dead', number: Number(next), acquired_at: '', expires_at: Date.now() - 1 }));
+    await writeFile(join(lockDir, `intent-${next}.json`), JSON.stringify({ record, pointerUris: [join(state.bucket, 'global', 'current.json'), join(state.bucket, 'current.json')] }));
+    assert.notEqual((await readJson(join(state.bucket, 'current.json')))['run_id'], (await champion(state)).runId, 'the half-finished state: they disagree');
+
+    // The next eval, waiting for the lock, finds it expired and repairs first, then promotes its own winner.
+    const later = await trainedModel(state.tracker, state.root, 'prophet', 0.09);
+    const run = succeeded(await runEval(state, [later]));
+    assert.match(run.stderr, /repaired an abandoned promotion: the alias had moved, current\.json now says so/);
+    assert.equal((await readJson(join(state.bucket, 'current.json')))['run_id'], (await champion(state)).runId);
+  });
 
   it('shows MLflow retries in its log (the component logger is the tracking client\'s)', async () => {
     const gru = await trainedModel(state.tracker, state.root, 'gru', 0.1);

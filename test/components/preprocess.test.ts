@@ -167,8 +167,9 @@ describe('preprocess with the claim check to a real MinIO', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     const hash = run.output!.parameterValues!['config_hash'];
+    const digest = run.output!.parameterValues!['data_digest'];
     const metadata = artifactOf(run, 'training_data').metadata!;
-    assert.equal(metadata['claim_check_uri'], `s3://processed-data/site-a/${hash}/training_data.parquet`);
+    assert.equal(metadata['claim_check_uri'], `s3://processed-data/site-a/${hash}/${digest}/training_data.parquet`);
     const pointer = JSON.parse(await readFile(artifactOf(run, 'training_data').uri, 'utf8'));
     assert.equal(pointer.claim_check.uri, metadata['claim_check_uri']);
 
@@ -181,6 +182,53 @@ describe('preprocess with the claim check to a real MinIO', () => {
     const expected = await readDataset(artifactOf(native, 'training_data').uri, 'training_data');
     assert.deepEqual(dataset.frame, expected.frame, 'the claimed object holds what the KFP-native artifact holds');
     assert.equal(dataset.info.configHash, hash);
+  });
+
+  it('keys the objects by the data digest too, so another file with the same identifier and config overwrites nothing', async () => {
+    // Same file name (so the same config hash), other rows: the second run must not replace the first run's objects.
+    const [firstDir, secondDir] = [await tempDir(), await tempDir()];
+    const text = await readFile(sample.train, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    await writeFile(join(firstDir, 'site.csv'), text);
+    await writeFile(join(secondDir, 'site.csv'), `${lines.slice(0, -50).join('\n')}\n`);
+    const parameters = { test_data_uri: sample.test, data_location: 'claim-check', identifier: 'site-collide' };
+    const first = await runLocally(preprocessSpec, await tempDir(), { ...parameters, data_uri: join(firstDir, 'site.csv') }, {}, minio.env);
+    const second = await runLocally(preprocessSpec, await tempDir(), { ...parameters, data_uri: join(secondDir, 'site.csv') }, {}, minio.env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(first.output!.parameterValues!['config_hash'], second.output!.parameterValues!['config_hash'], 'the config hash does not cover the data');
+    const [a, b] = [artifactOf(first, 'training_data').metadata!, artifactOf(second, 'training_data').metadata!];
+    assert.notEqual(a['claim_check_uri'], b['claim_check_uri']);
+
+    const { resolveClaim, createStore } = await import('../../shared/store/index.js');
+    const store = createStore({ env: minio.env });
+    const local = await resolveClaim({ name: 'training_data', path: artifactOf(first, 'training_data').uri, metadata: a }, { store });
+    assert.equal((await readDataset(local, 'training_data')).frame.time.length, a['rows'], "the first run's data is intact and passes its checksum");
+  });
+
+  it('fails within its deadline, naming the endpoint, when MinIO is frozen during the upload; nothing is written', async () => {
+    const taskRoot = await tempDir();
+    minio.freeze(true);
+    const started = Date.now();
+    let run: LocalRunResult;
+    try {
+      run = await runLocally(
+        preprocessSpec,
+        taskRoot,
+        { data_uri: sample.train, test_data_uri: sample.test, data_location: 'claim-check', identifier: 'site-frozen' },
+        {},
+        { ...minio.env, FLTS_S3_REQUEST_TIMEOUT: '1', FLTS_S3_DEADLINE: '4' },
+      );
+    } finally {
+      minio.freeze(false);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(seconds < 60, `bounded by the deadline, not by the frozen server (took ${seconds} s)`);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0]!, new RegExp(`StorageError: .*${minio.endpoint.replace(/[.:/]/g, '\\$&')}.*(FLTS_S3_DEADLINE|FLTS_S3_REQUEST_TIMEOUT)`));
+    assert.deepEqual(await readdir(taskRoot), [], 'no output, staged or final, and no ExecutorOutput');
   });
 
   it('reads its raw input from a minio:// URI', async () => {
@@ -282,7 +330,39 @@ describe('preprocess on bad input', () => {
 
   it('an unparseable timestamp, showing the first bad row', async () => {
     const run = await runOn(`time,down,up\n${rows(3)}\n03/01/2024 00:04,1,2\nnot a time,1,2`);
-    assert.match(run.stderr, /time column "time" has an unparseable timestamp in row 4: "03\/01\/2024 00:04"; expected ISO 8601/);
+    assert.match(run.stderr, /time column "time" has an unparseable timestamp in row 4 \(line 5\): "03\/01\/2024 00:04"; expected ISO 8601/);
+  });
+
+  it('a header without rows, said as such', async () => {
+    const run = await runOn('time,down,up\n');
+    assert.match(run.stderr, /^flts preprocess: DataError: data_uri .*raw\.csv has a header but no data rows\.$/m);
+  });
+
+  for (const [cell, shown] of <[string, string][]>[
+    ['Infinity', 'Infinity'],
+    ['-1e308', '-1e+308'],
+  ]) {
+    it(`a target of ${cell}: an error naming the column, row and file (invalid_values="error", the default)`, async () => {
+      const run = await runOn(`time,down,up\n${rows(20)}\n2024-01-01 00:20:00,${cell},1\n${rows(20, 21)}`);
+      assert.match(
+        run.stderr,
+        new RegExp(`^flts preprocess: DataError: Column "down" of data_uri .*raw\\.csv holds ${shown.replace('+', '\\+')} in data row 21; values must be finite and within ±1000000000000000 \\(value_bound\\)`, 'm'),
+      );
+    });
+  }
+
+  it('a feature beyond value_bound with invalid_values="gap": imputed, every split finite, a warning', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'raw.csv');
+    await writeFile(path, `time,down,up\n${rows(200)}\n2024-01-01 03:20:00,5,1e308\n2024-01-01 03:21:00,Infinity,3\n${rows(200, 202)}`);
+    const run = await runLocally(preprocessSpec, join(dir, 'task'), { data_uri: path, invalid_values: 'gap' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /WARNING Column "down" of data_uri .*: 1 infinite or out-of-range value\(s\)/);
+    assert.match(run.stderr, /WARNING Column "up" of data_uri .*: 1 infinite or out-of-range value\(s\)/);
+    for (const name of ['training_data', 'validation_data', 'inference_data']) {
+      const { frame } = await readDataset(artifactOf(run, name).uri, name);
+      for (const column of frame.names) assert.ok(frame.columns[column]!.every(Number.isFinite), `${name}.${column} is finite`);
+    }
   });
 
   it('an all-missing target', async () => {
@@ -299,7 +379,7 @@ describe('preprocess on bad input', () => {
   it('a requested feature column that is not numeric', async () => {
     const body = Array.from({ length: 10 }, (_, i) => `2024-01-01 00:0${i}:00,${i},${i === 3 ? 'high' : i}`).join('\n');
     const run = await runOn(`time,down,up\n${body}`, { feature_columns: ['up'] });
-    assert.match(run.stderr, /DataError: data_uri .*: feature column "up" is not numeric: row 4 holds "high"\.$/m);
+    assert.match(run.stderr, /DataError: data_uri .*: feature column "up" is not numeric: row 4 \(line 5\) holds "high"\.$/m);
   });
 
   it('a duplicate column name', async () => {
@@ -322,7 +402,7 @@ describe('preprocess on bad input', () => {
     const run = await runOn(`time,down,up\n${rows(20)}`, { validation_fraction: 0.6, lags: -1 });
     assert.equal(
       run.stderr.trim(),
-      'flts preprocess: InvalidParameterError: Parameter "lags" must be >= 0; got -1. Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.6.',
+      'flts preprocess: InvalidParameterError: Parameter "lags" must be >= 0 and <= 1000; got -1. Parameter "validation_fraction" must be > 0 and <= 0.5; got 0.6.',
     );
   });
 });

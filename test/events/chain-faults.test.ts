@@ -1,12 +1,14 @@
 /**
  * Faults in the chain of Kafka services, on the real broker, MinIO and MLflow: a trainer SIGKILLed in the middle of
  * training is started again; its claim comes back (never committed), the dead consumer's lease runs out, and the
- * claim is trained once — one FINISHED run of that kind, one promotion, one inference log line.
+ * claim is trained once — one FINISHED run of that kind, one promotion, one inference log line. MLflow or MinIO
+ * down: bounded retries, then the dead-letter topic naming the server, and nothing recorded as done, so that the
+ * dead letters replayed once the server is back are each done once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startChain, type Chain } from './chain-helpers.js';
-import { readTopic, waitFor } from './kafka-helpers.js';
+import { readTopic, send, waitFor } from './kafka-helpers.js';
 
 describe('a trainer killed with SIGKILL mid-training', { timeout: 600_000 }, () => {
   let chain: Chain;
@@ -31,7 +33,7 @@ describe('a trainer killed with SIGKILL mid-training', { timeout: 600_000 }, () 
     const runs = await runsOf(chain.mlflow.url, 'flts-lstm');
     assert.equal(runs.filter((status) => status === 'FINISHED').length, 1, `LSTM runs: ${runs.join(', ')}`);
     const trained = await readTopic(chain.kafka.brokers, 'model-training', 3, 10_000);
-    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU', 'trained-LSTM', 'trained-PROPHET']);
+    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU:site-a', 'trained-LSTM:site-a', 'trained-PROPHET:site-a']);
     assert.equal((await readTopic(chain.kafka.brokers, 'model-selected', 2, 5_000)).length, 1, 'one promotion');
     assert.equal((await chain.store.list('s3://inference-logs/')).length, 1, 'one inference log line');
   });
@@ -73,5 +75,41 @@ describe('the MLflow server down while claims arrive', { timeout: 600_000 }, () 
     }
     assert.deepEqual((await readTopic(chain.kafka.brokers, 'model-training', 1, 3_000)).length, 0, 'no training event');
     assert.deepEqual((await readTopic(chain.kafka.brokers, 'model-selected', 1, 1_000)).length, 0, 'no promotion');
+  });
+});
+
+describe('MinIO down while the trainers take their claims, then back', { timeout: 600_000 }, () => {
+  let chain: Chain;
+
+  before(async () => {
+    chain = await startChain({ env: { FAILURE_MAX_RETRIES: '2' } });
+    await chain.sendRawClaim();
+    await readTopic(chain.kafka.brokers, 'training-data', 1, 240_000);
+    await chain.minio.down();
+  });
+
+  after(async () => chain?.stop());
+
+  it('dead-letters the claims after bounded retries, naming the server, with nothing recorded as done: replayed once MinIO is back, each is trained once', async () => {
+    const dead = await readTopic(chain.kafka.brokers, 'DLQ-training-data', 3, 300_000);
+    assert.equal(dead.length, 3, `expected the three trainers' dead letters; the services said:\n${chain.output()}`);
+    for (const letter of dead) {
+      const value = letter.value as { reason: string; error: string };
+      assert.equal(value.reason, 'failed');
+      assert.match(value.error, new RegExp(`MinIO|S3|object stor|127\\.0\\.0\\.1:${chain.minio.port}`, 'i'));
+    }
+    assert.equal((await readTopic(chain.kafka.brokers, 'model-training', (found) => found.some((m) => (m.value as { status: string }).status === 'SUCCESS'), 2_000)).length, 0, 'no trainer finished');
+
+    await chain.minio.up();
+    // What an operator does with a dead-letter topic once the cause is gone: send the original payloads again.
+    await send(chain.kafka.brokers, 'training-data', dead.map((letter) => (letter.value as { payload: unknown }).payload));
+    const performance = await readTopic(chain.kafka.brokers, 'performance-eval', 1, 420_000);
+    assert.equal(performance.length, 1, `no performance-eval after the replay; the services said:\n${chain.output()}`);
+    for (const experiment of ['flts-gru', 'flts-lstm', 'flts-prophet']) {
+      const finished = (await runsOf(chain.mlflow.url, experiment)).filter((status) => status === 'FINISHED');
+      assert.equal(finished.length, 1, `${experiment}: one FINISHED run`);
+    }
+    assert.equal((await readTopic(chain.kafka.brokers, 'model-selected', 2, 5_000)).length, 1, 'one promotion');
+    assert.equal((await chain.store.list('s3://inference-logs/')).length, 1, 'one inference log object');
   });
 });

@@ -27,15 +27,25 @@ export interface Chain {
   store: ObjectStore;
   /** The services' output so far, for failure messages. */
   output(): string;
-  /** Starts `service` (again); resolves at once. */
+  /** Everything one process said, by its tag: "inference" for the first member, "inference#1" for the second, … */
+  outputOf(tag: string): string;
+  /** Starts a member of `service`'s consumer group (again); resolves at once. */
   start(service: Service, extraEnv?: Record<string, string>): ChildProcess;
-  /** The running process of `service`. */
+  /** The process of `service` started last. */
   process(service: Service): ChildProcess;
+  /** Every process of `service` started so far, in order (their output is tagged `[service#i]`). */
+  processes(service: Service): ChildProcess[];
   sendRawClaim(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startChain(options: { parameters?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<Chain> {
+/**
+ * `parameters` go over CHAIN_PARAMETERS, or replace them with `exactParameters`; `replicas`: members started per
+ * consumer group (each service's group shares its topic's partitions).
+ */
+export async function startChain(
+  options: { parameters?: Record<string, unknown>; exactParameters?: boolean; env?: Record<string, string>; replicas?: number } = {},
+): Promise<Chain> {
   const [kafka, minio] = await Promise.all([startKafka(), startMinio()]);
   const mlflow = await startMlflow({ artifacts: 's3', minio });
   const store = createStore({ env: minio.env });
@@ -47,21 +57,30 @@ export async function startChain(options: { parameters?: Record<string, unknown>
     ...kafka.env,
     ...minio.env,
     ...mlflow.env,
-    FLTS_PARAMETERS: JSON.stringify({ ...CHAIN_PARAMETERS, ...options.parameters }),
+    FLTS_PARAMETERS: JSON.stringify({ ...(!options.exactParameters && CHAIN_PARAMETERS), ...options.parameters }),
     FLTS_EVENTS_HTTP_PORT: '0',
     FLTS_QUIET: '1',
     ...options.env,
   };
   const lines: string[] = [];
-  const children = new Map<Service, ChildProcess>();
+  const byTag = new Map<string, string[]>();
+  const children = new Map<Service, ChildProcess[]>();
   const start = (service: Service, extraEnv: Record<string, string> = {}) => {
+    const members = children.get(service) ?? [];
+    const tag = members.length === 0 ? service : `${service}#${members.length}`;
     const child = spawn(process.execPath, [`dist/${service}.js`, 'kafka'], { cwd: repoRoot, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => lines.push(`[${service}] ${chunk}`));
-    child.stderr.on('data', (chunk: Buffer) => lines.push(`[${service}] ${chunk}`));
-    children.set(service, child);
+    const own: string[] = byTag.get(tag) ?? [];
+    byTag.set(tag, own);
+    const take = (chunk: Buffer) => {
+      lines.push(`[${tag}] ${chunk}`);
+      own.push(chunk.toString());
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    children.set(service, [...members, child]);
     return child;
   };
-  for (const service of SERVICES) start(service);
+  for (let replica = 0; replica < (options.replicas ?? 1); replica++) for (const service of SERVICES) start(service);
   const output = () => lines.join('').slice(-6000);
   await waitFor("the services to create the chain's topics", async () => (await listTopics(kafka.brokers)).includes('DLQ-raw-data'), 60_000).catch((error: Error) => {
     throw new Error(`${error.message} The services said:\n${output()}`);
@@ -72,11 +91,13 @@ export async function startChain(options: { parameters?: Record<string, unknown>
     mlflow,
     store,
     output,
+    outputOf: (tag) => (byTag.get(tag) ?? []).join(''),
     start,
-    process: (service) => children.get(service)!,
+    process: (service) => children.get(service)!.at(-1)!,
+    processes: (service) => [...children.get(service)!],
     sendRawClaim: () => send(kafka.brokers, 'raw-data', [RAW_CLAIM]),
     stop: async () => {
-      const running = [...children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
+      const running = [...children.values()].flat().filter((child) => child.exitCode === null && child.signalCode === null);
       for (const child of running) child.kill('SIGTERM');
       await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
       await mlflow.stop();

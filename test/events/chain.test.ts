@@ -27,19 +27,19 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
 
   it("publishes upstream's training-data and inference-data claims for the processed Parquet", async () => {
     const [training] = await readTopic(chain.kafka.brokers, 'training-data', 1);
-    assert.equal(training!.key, 'train-claim');
+    assert.equal(training!.key, 'train-claim:site-a');
     const claim = training!.value as Record<string, unknown>;
     assert.deepEqual(Object.keys(claim).sort(), ['bucket', 'config_hash', 'identifier', 'object', 'size', 'v']);
     assert.equal(claim['bucket'], 'processed-data');
     assert.match(String(claim['object']), /^site-a\/[0-9a-f]{64}\/training_data\.parquet$/);
     const [inference] = await readTopic(chain.kafka.brokers, 'inference-data', 1);
-    assert.equal(inference!.key, 'inference-claim');
+    assert.equal(inference!.key, 'inference-claim:site-a');
     assert.equal((inference!.value as Record<string, unknown>)['operation'], 'post: test data');
   });
 
   it('trains all three kinds once and promotes once: model-selected in upstream\'s shape, the alias on the winner', async () => {
     const trained = await readTopic(chain.kafka.brokers, 'model-training', 3);
-    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU', 'trained-LSTM', 'trained-PROPHET']);
+    assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU:site-a', 'trained-LSTM:site-a', 'trained-PROPHET:site-a']);
     assert.equal(selected.length, 1);
     const promotion = selected[0]!.value as Record<string, unknown>;
     assert.equal(selected[0]!.key, 'promotion');

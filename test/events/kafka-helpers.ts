@@ -14,6 +14,8 @@ export interface ReadMessage {
   headers: Record<string, string>;
   partition: number;
   offset: bigint;
+  /** When its producer sent it (epoch ms). */
+  timestamp: number;
 }
 
 export function settings(brokers: string[], clientId = 'flts-test'): KafkaSettings {
@@ -72,7 +74,7 @@ export async function readTopic(brokers: string[], topic: string, count: number 
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of message.headers) headers[k] = v;
-        found.push({ key: message.key ?? undefined, value, text: message.value, headers, partition: message.partition, offset: message.offset });
+        found.push({ key: message.key ?? undefined, value, text: message.value, headers, partition: message.partition, offset: message.offset, timestamp: Number(message.timestamp) });
         if (enough(found)) {
           clearTimeout(timer);
           resolve();

@@ -62,6 +62,11 @@ describe('event messages', () => {
       sameJson(performanceEval(performance).value, UPSTREAM_PERFORMANCE);
     });
 
+    it("keeps our identifier on a trainer's event, so that eval gates and promotes per series", () => {
+      assert.equal(parseModelTrainingEvent({ ...JSON.parse(UPSTREAM_TRAINED), identifier: 'site-07' }).identifier, 'site-07');
+      assert.equal(parseModelTrainingEvent(JSON.parse(UPSTREAM_TRAINED)).identifier, undefined);
+    });
+
     it('ignores fields it does not know, so newer upstream messages still parse', () => {
       const claim = parseTrainingDataClaim({ ...JSON.parse(UPSTREAM_TRAIN_CLAIM), trace_id: 'x' });
       assert.equal('trace_id' in claim, false);

@@ -87,7 +87,14 @@ describe('parseExecutorInput', () => {
   });
 
   it('treats an artifact entry without a list (or with null) as not provided', () => {
-    const input = parseExecutorInput('{"inputs":{"artifacts":{"a":{},"b":{"artifacts":null}}}}');
-    assert.deepEqual(input.inputArtifacts, { a: [], b: [] });
+    const input = parseExecutorInput('{"inputs":{"artifacts":{"a":{},"b":{"artifacts":null},"c":[],"d":null}}}');
+    assert.deepEqual(input.inputArtifacts, { a: [], b: [], c: [], d: [] });
+  });
+
+  it('refuses an artifact entry that is a number, text or boolean, naming it', () => {
+    assert.throws(() => parseExecutorInput('{"inputs":{"artifacts":{"gru_model":5}}}'), {
+      name: 'ExecutorInputError',
+      message: /^inputs\.artifacts\.gru_model must be an object with an "artifacts" list; received /,
+    });
   });
 });

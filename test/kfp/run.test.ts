@@ -3,9 +3,9 @@
  * the problem, a non-zero exit code, and no ExecutorOutput or half-written artifact.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { componentSpecs } from '../../components/specs.js';
@@ -163,6 +163,57 @@ describe('runComponent', () => {
       assert.equal(await readFile(join(dir, 'task'), 'utf8'), 'not a directory', 'the file in the way is left alone');
     });
 
+    it('an output at the path of an input: exit 2 before any work, the input untouched', async () => {
+      const { dir, argv } = await workspace({ rows: 1 });
+      const input = JSON.parse(argv[1]!);
+      input.outputs.artifacts.result.artifacts[0].uri = join(dir, 'data.csv');
+      const result = await run(['--executor-input', JSON.stringify(input)]);
+      assert.match(oneLine(result.stderr), /ExecutorInputError: output artifact "result" \(.*data\.csv\) and input artifact "data" .* are the same path/);
+      await failedCleanly(result, 2, dir);
+      assert.equal(await readFile(join(dir, 'data.csv'), 'utf8'), 'a\n1\n');
+    });
+
+    it('an output at the path of a local file named by a parameter: exit 2, the file untouched', async () => {
+      const { dir, argv } = await workspace({ rows: 1, label: '' });
+      const input = JSON.parse(argv[1]!);
+      const other = join(dir, 'other.csv');
+      await writeFile(other, 'keep');
+      input.inputs.parameterValues.label = other;
+      input.outputs.artifacts.result.artifacts[0].uri = other;
+      const result = await run(['--executor-input', JSON.stringify(input)]);
+      assert.match(oneLine(result.stderr), /ExecutorInputError: output artifact "result" .* and the file of parameter "label"/);
+      await failedCleanly(result, 2, dir, ['data.csv', 'other.csv']);
+      assert.equal(await readFile(other, 'utf8'), 'keep');
+    });
+
+    it('the ExecutorOutput at the path of an output: exit 2, nothing written', async () => {
+      const { dir, argv } = await workspace({ rows: 1 });
+      const input = JSON.parse(argv[1]!);
+      input.outputs.outputFile = input.outputs.artifacts.result.artifacts[0].uri;
+      const result = await run(['--executor-input', JSON.stringify(input)]);
+      assert.match(oneLine(result.stderr), /ExecutorInputError: outputs\.outputFile .* and output artifact "result"/);
+      await failedCleanly(result, 2, dir);
+    });
+
+    it('a relative outputFile: exit 2, nothing written in the working directory', async () => {
+      const { dir, argv } = await workspace({ rows: 1 });
+      const input = JSON.parse(argv[1]!);
+      input.outputs.outputFile = 'executor_output.json';
+      const result = await run(['--executor-input', JSON.stringify(input)]);
+      assert.equal(oneLine(result.stderr), 'flts demo: ExecutorInputError: outputs.outputFile must be an absolute path; got "executor_output.json" (KFP always sends one).');
+      await failedCleanly(result, 2, dir);
+      assert.equal(existsSync(join(process.cwd(), 'executor_output.json')), false);
+    });
+
+    it('an outputFile that is a directory: exit 2, nothing written', async () => {
+      const { dir, argv } = await workspace({ rows: 1 });
+      const input = JSON.parse(argv[1]!);
+      input.outputs.outputFile = dir;
+      const result = await run(['--executor-input', JSON.stringify(input)]);
+      assert.match(oneLine(result.stderr), /ExecutorInputError: outputs\.outputFile .* is a directory/);
+      await failedCleanly(result, 2, dir);
+    });
+
     it('a failure inside the component: exit 1, no ExecutorOutput, no staged output left', async () => {
       const { dir, argv } = await workspace({ rows: 1 });
       const result = await run(argv, async (executor) => {
@@ -189,7 +240,7 @@ function runBuilt(name: string, args: string[], cwd: string): Promise<{ code: nu
 /** The stderr of a failed run: exactly one line, returned without its newline. */
 function oneLine(stderr: string): string {
   const lines = stderr.split('\n');
-  assert.deepEqual(lines.slice(1), [''], `exactly one stderr line, got:\n${stderr}`);
+  assert.deepEqual(lines.slice(1), [''], `exactly one stderr line, got:\n${JSON.stringify(stderr)}`);
   return lines[0]!;
 }
 
@@ -224,6 +275,61 @@ describe('the built bundles on bad input', () => {
         assert.equal(oneLine(result.stderr), `flts ${spec.name}: InvalidParameterError: Unknown parameter "no_such_parameter"; ${spec.name} accepts: ${accepted}.`);
         assert.deepEqual(await readdir(cwd), [], `nothing under ${taskRoot}`);
       });
+    });
+  }
+});
+
+/** Whether this machine lets an unprivileged user mount a tmpfs in a user namespace (for the full-disk case). */
+function canMountTmpfs(): boolean {
+  try {
+    execFileSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs /mnt'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a full disk at the commit boundary', { skip: canMountTmpfs() ? false : 'unshare -rm with a tmpfs mount is not permitted here' }, () => {
+  for (const claimCheck of [false, true]) {
+    it(`ENOSPC on the ExecutorOutput, with every output staged${claimCheck ? ' and the data checked in to a bucket' : ''}: exit 1, one line, nothing left`, async () => {
+      const dir = await tempDir();
+      const bucket = join(dir, 'bucket');
+      const taskRoot = join(dir, 'task');
+      const full = join(dir, 'full');
+      await mkdir(full);
+      const preprocess = componentSpecs.find((spec) => spec.name === 'preprocess')!;
+      const { sampleData } = await import('../helpers/sample-data.js');
+      const sample = await sampleData();
+      const input = localExecutorInput(preprocess, taskRoot, {
+        data_uri: sample.train,
+        sample_train_rows: 500,
+        ...(claimCheck && { data_location: 'claim-check', claim_check_bucket: bucket }),
+      });
+      // The ExecutorOutput goes to a tmpfs filled to the last block: creating the file works, writing it fails.
+      (input.outputs as { outputFile: string }).outputFile = join(full, 'executor_output.json');
+      const script = [
+        'mount -t tmpfs -o size=16k tmpfs "$1" || exit 99',
+        'dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null',
+        '"$2" "$3" --executor-input "$4"; code=$?',
+        'echo "left in tmpfs: $(ls -A "$1" | tr "\\n" " ")"',
+        'exit $code',
+      ].join('; ');
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'unshare',
+          ['-rm', 'sh', '-c', script, 'sh', full, process.execPath, join(repoRoot, 'dist', 'preprocess.js'), JSON.stringify(input)],
+          { cwd: dir, env: { ...process.env, FLTS_QUIET: '1' } },
+          (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+      assert.equal(result.code, 1, JSON.stringify(result.stderr));
+      // Warnings about the data are a channel of their own; the failure is one line.
+      const failure = result.stderr.split('\n').filter((line) => line !== '' && !line.includes(' WARNING '));
+      assert.equal(failure.length, 1, result.stderr);
+      assert.match(failure[0]!, /^flts preprocess: ArtifactError: Cannot commit the outputs of preprocess: ENOSPC.*none was left in place\.$/);
+      assert.match(result.stdout, /left in tmpfs: filler $/m, 'no ExecutorOutput, not even a temporary one');
+      assert.deepEqual(await leftovers(taskRoot), [], 'no output artifact, staged or final');
+      if (claimCheck) assert.deepEqual(existsSync(bucket) ? await leftovers(bucket) : [], [], 'the objects this run checked in are removed again');
     });
   }
 });

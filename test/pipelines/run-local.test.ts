@@ -92,7 +92,7 @@ describe('npm start: command-line mistakes fail up front with exit code 2', () =
   it('rejects a value a component would refuse, before the first task', async () => {
     const result = await runLocal(['--out', out, '--param', 'epochs=0']);
     assertRefusedUpFront(result);
-    assert.match(result.stderr, /Parameter "epochs" is refused by task train-gru: its input "epochs" must be >= 1; got 0/);
+    assert.match(result.stderr, /Parameter "epochs" is refused by task train-gru: its input "epochs" must be >= 1 and <= 100000; got 0/);
   });
 
   it('answers an unknown option with one line and the usage, not a stack trace', async () => {

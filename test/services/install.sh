@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the storage and tracking tests start: a MinIO binary built from the Go module
 # proxy (cached per release under ~/.cache/flts/minio/), the Kafka broker's jars (kafka-install.sh, cached
-# under ~/.cache/flts/kafka/) and the project's .venv with the pinned MLflow.
+# under ~/.cache/flts/kafka/), headless Chromium (chromium-install.sh, cached under ~/.cache/flts/chromium/)
+# and the project's .venv with the pinned MLflow.
 # Idempotent and cheap when warm; prints how long each part took so CI can report the cost.
 #
 # Environment:
@@ -58,6 +59,13 @@ install_minio
 minio_s=$(( $(date +%s) - start ))
 echo "install.sh: MinIO $MINIO_RELEASE ready in ${minio_s}s at $binary" >&2
 test/services/kafka-install.sh >/dev/null   # Kafka jars from Maven Central for the event-mode tests
+# Headless Chromium from Debian packages for test/browser; without it only those tests fail, saying why.
+start=$(date +%s)
+if test/services/chromium-install.sh >/dev/null; then
+  echo "install.sh: Chromium ready in $(( $(date +%s) - start ))s" >&2
+else
+  echo "install.sh: no Chromium (above); the browser tests will fail" >&2
+fi
 
 if [[ "${FLTS_SKIP_PYTHON:-}" != 1 ]]; then
   start=$(date +%s)

@@ -24,8 +24,14 @@ export interface MinioServer {
   env: Record<string, string>;
   dataDir: string;
   logFile: string;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: it accepts connections and answers nothing (fault tests). */
+  freeze(frozen: boolean): void;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
+  /** Takes the server down (SIGTERM), keeping its data and port: an outage until `up()`. */
+  down(): Promise<void>;
+  /** Starts it again on the same port and data after `down()`; resolves once it answers. */
+  up(): Promise<void>;
 }
 
 export interface MinioOptions {
@@ -48,7 +54,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
   const accessKey = options.accessKey ?? 'flts-test-admin';
   const secretKey = options.secretKey ?? `secret-${Math.random().toString(36).slice(2)}`;
   const endpoint = `http://127.0.0.1:${port}`;
-  const service = await startService({
+  const launch = () => startService({
     name: 'MinIO',
     command: binary,
     args: ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
@@ -64,6 +70,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
     readyUrl: `${endpoint}/minio/health/live`,
     timeoutMs: 60_000,
   });
+  let service: Awaited<ReturnType<typeof launch>> | undefined = await launch();
   return {
     endpoint,
     port,
@@ -80,9 +87,20 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
     },
     dataDir,
     logFile,
+    freeze: (frozen) => {
+      if (!service) throw new Error('MinIO is down; up() it before freezing it.');
+      service.freeze(frozen);
+    },
     stop: async () => {
-      await service.stop();
+      await service?.stop();
       rmSync(workDir, { recursive: true, force: true });
+    },
+    down: async () => {
+      await service?.stop();
+      service = undefined;
+    },
+    up: async () => {
+      service ??= await launch();
     },
   };
 }

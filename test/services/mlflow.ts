@@ -25,6 +25,11 @@ export interface MlflowOptions {
   bucket?: string;
   /** Run MLflow's basic-auth app (`--app-name basic-auth`) with this admin. */
   auth?: { username: string; password: string };
+  /**
+   * Serve this offline `mlruns/` directory (MLflow's FileStore, as users open our offline runs) instead of a fresh
+   * SQLite store; its runs keep their own `file://` artifact locations.
+   */
+  mlruns?: string;
   /** Readiness timeout in milliseconds. @default 120_000 */
   timeoutMs?: number;
 }
@@ -39,6 +44,8 @@ export interface MlflowServer {
   env: Record<string, string>;
   workDir: string;
   logFile: string;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: it accepts connections and answers nothing (fault tests). */
+  freeze(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -60,7 +67,7 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
   const url = `http://127.0.0.1:${port}`;
   const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'];
   // Four slashes: sqlite:/// plus an absolute path.
-  args.push('--backend-store-uri', `sqlite:///${join(workDir, 'mlflow.db')}`);
+  args.push('--backend-store-uri', options.mlruns ?? `sqlite:///${join(workDir, 'mlflow.db')}`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
     HOME: workDir,
@@ -69,6 +76,8 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
     // MLflow 3.x starts a job runner (another process importing mlflow) by default; tests need no jobs, and on a
     // small machine it slows the start-up of the server they wait for.
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+    // MLflow >= 3.13 serves the FileStore only when asked to (reference/mlflow.md §5.6).
+    ...(options.mlruns && { MLFLOW_ALLOW_FILE_STORE: 'true' }),
   };
   const clientEnv: Record<string, string> = { MLFLOW_TRACKING_URI: url };
   let artifactRoot: string;
@@ -128,6 +137,7 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
     env: clientEnv,
     workDir,
     logFile,
+    freeze: (frozen) => service.freeze(frozen),
     stop: async () => {
       await service.stop();
       rmSync(workDir, { recursive: true, force: true });

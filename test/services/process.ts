@@ -60,6 +60,8 @@ export interface RunningService {
   stop(): Promise<void>;
   /** Sends `signal` to the process group and resolves once the server has exited (for crash tests: SIGKILL). */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the whole process group: a server that accepts connections and never answers. */
+  freeze(frozen: boolean): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -95,6 +97,7 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
     logFile: spec.logFile,
     stop: () => stopChild(child),
     kill: (signal) => killChild(child, signal),
+    freeze: (frozen) => killGroup(child, frozen ? 'SIGSTOP' : 'SIGCONT'),
   };
   const isReady = spec.isReady ?? (() => answers200(spec.readyUrl ?? ''));
   const timeoutMs = spec.timeoutMs ?? 90_000;
@@ -134,6 +137,7 @@ async function answers200(url: string): Promise<boolean> {
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  killGroup(child, 'SIGCONT'); // a frozen server would not see the SIGTERM until thawed
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   killGroup(child, 'SIGTERM');
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, networkErrorCode, parseRetryAfter, withRetries, type RetryPolicy, type RetryStats } from '../../shared/retry.js';
+import { backoffDelay, DeadlineExceededError, networkErrorCode, parseRetryAfter, withRetries, type RetryPolicy, type RetryStats } from '../../shared/retry.js';
 
 const fast: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 5, jitterMs: 0, deadlineMs: 10_000 };
 
@@ -90,6 +90,15 @@ describe('withRetries', () => {
       { message: 'gave up (deadline reached) after 2: busy' },
     );
     assert.deepEqual(waits, [[1, 200]], 'one retry slept; the wait that would pass the deadline was never started');
+  });
+
+  it('abandons an attempt that never answers when the deadline passes, and aborts its signal', async () => {
+    const policy = { ...fast, deadlineMs: 150 };
+    let aborted: unknown;
+    const hanging = (_attempt: number, signal: AbortSignal) =>
+      new Promise<never>(() => signal.addEventListener('abort', () => (aborted = signal.reason)));
+    await assert.rejects(withRetries(hanging, { policy, classify, giveUp }), { message: 'gave up (deadline reached) after 1: no answer within the operation deadline of 150 ms' });
+    assert.ok(aborted instanceof DeadlineExceededError, 'the attempt was told to stop');
   });
 
   it('waits as long as the server asked instead of its own backoff', async () => {

@@ -1,10 +1,12 @@
 /**
  * `node dist/inference.js serve [flags]`: starts the HTTP server at once (so /healthz answers and /ready says
  * 503), loads the model named by --model (retrying until it loads), then follows its registry alias. SIGTERM and
- * SIGINT stop accepting requests, let the ones in flight finish, and exit.
+ * SIGINT (shared/shutdown.ts) print one line, stop accepting requests, let the ones in flight finish within
+ * FLTS_SHUTDOWN_GRACE, and exit 143 or 130.
  */
 import { FltsError, messageOf } from '../../../shared/errors.js';
 import { Logger } from '../../../shared/log.js';
+import { exitOnSignals, onShutdown, stopRequested } from '../../../shared/shutdown.js';
 import { parseServeConfig, serveHelp, type ServeConfig } from './config.js';
 import { ModelHolder } from './holder.js';
 import { createServer } from './server.js';
@@ -21,6 +23,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
       return 0;
     }
     config = parsed;
+    exitOnSignals({
+      line: (signal, code) => `flts inference serve: Interrupted: received ${signal}; stopped accepting requests and let those in flight finish, exit ${code}.`,
+    });
   } catch (error) {
     process.stderr.write(`flts inference serve: ${(error as Error).name}: ${messageOf(error)}\n`);
     return error instanceof FltsError ? error.exitCode : 1;
@@ -47,19 +52,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const address = await server.app.listen({ port: config.port, host: config.host });
   log.info('listening', { address, model: config.model, name: source.name });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
+  onShutdown(async () => {
     await server.app.close();
     holder.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-
-  await loadFirstModel(holder, config, () => stopping);
+  });
+  await loadFirstModel(holder, config, () => stopRequested() !== undefined);
   holder.poll(config.pollIntervalMs);
   return 0;
 }

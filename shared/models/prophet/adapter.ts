@@ -16,13 +16,15 @@ import type { HolidaysTable, Prophet, ProphetOptions, SeasonalityArg } from './i
 
 const FLAVOR = 'prophet';
 
-const seasonalityDescription = (name: string, rule: string) => `${name} seasonality: "auto" (on when ${rule}), "true", "false", or a Fourier order such as "10".`;
+/** The largest Fourier order a seasonality may have: Prophet's defaults are 3 to 10, and each order adds two features per row. */
+const MAX_FOURIER_ORDER = 100;
+const seasonalityDescription = (name: string, rule: string) => `${name} seasonality: "auto" (on when ${rule}), "true", "false", or a Fourier order such as "10" (at most ${MAX_FOURIER_ORDER}).`;
 
 export const PROPHET_PARAMETERS = {
   growth: { type: 'STRING', description: 'Trend: "linear", "logistic" (needs `cap`) or "flat".', default: 'linear', enum: ['linear', 'logistic', 'flat'] },
   cap: { type: 'NUMBER_DOUBLE', description: 'Logistic growth only: carrying capacity in the units of the scaled target. Saved with the model.', optional: true },
   floor: { type: 'NUMBER_DOUBLE', description: 'Logistic growth only: saturating minimum in scaled target units (below `cap`). Saved with the model.', optional: true },
-  n_changepoints: { type: 'NUMBER_INTEGER', description: 'Number of potential trend changepoints.', default: 25, min: 0 },
+  n_changepoints: { type: 'NUMBER_INTEGER', description: 'Number of potential trend changepoints.', default: 25, min: 0, max: 1000 },
   changepoint_range: { type: 'NUMBER_DOUBLE', description: 'Fraction of the history in which changepoints are placed.', default: 0.8, greaterThan: 0, max: 1 },
   changepoint_prior_scale: {
     type: 'NUMBER_DOUBLE',
@@ -53,7 +55,7 @@ export const PROPHET_PARAMETERS = {
     default: [],
   },
   interval_width: { type: 'NUMBER_DOUBLE', description: 'Width of the uncertainty interval (0.8 = 10th to 90th percentile).', default: 0.8, greaterThan: 0, max: 0.999 },
-  uncertainty_samples: { type: 'NUMBER_INTEGER', description: 'Monte Carlo draws for the uncertainty interval (0 = no interval).', default: 1000, min: 0 },
+  uncertainty_samples: { type: 'NUMBER_INTEGER', description: 'Monte Carlo draws for the uncertainty interval (0 = no interval).', default: 1000, min: 0, max: 100_000 },
   seed: { type: 'NUMBER_INTEGER', description: 'Seed of the uncertainty simulation.', default: 42, min: 0 },
 } as const satisfies Record<string, InputParameterSpec>;
 
@@ -140,11 +142,12 @@ async function asModel(model: Prophet, manifest: PreprocessingManifest): Promise
 }
 
 async function fitProphet(data: FitData, options: ProphetFitOptions, { log }: FitHooks): Promise<FittedModel> {
-  const [{ Prophet }, { concatFrames }, { saveProphetModel, predictionFrame }, { lineChart, section }] = await Promise.all([
+  const [{ Prophet }, { concatFrames }, { saveProphetModel, predictionFrame }, { section }, { lineChart }] = await Promise.all([
     import('./index.js'),
     import('../../series/frame.js'),
     import('./model-directory.js'),
     import('../../report/html.js'),
+    import('../../report/chart.js'),
   ]);
   const { target } = data.manifest;
   const { regressors, constants } = options;
@@ -187,13 +190,13 @@ async function fitProphet(data: FitData, options: ProphetFitOptions, { log }: Fi
     reportSections: [
       section(
         'Components (last week of history, scaled units)',
-        lineChart(names.map((name) => ({ label: name, x: components.ds, y: components[name]! })), { timeAxis: true, height: 240 }),
-        lineChart(
+        await lineChart(names.map((name) => ({ label: name, x: components.ds, y: components[name]! })), { x: 'time', height: 240 }),
+        await lineChart(
           [
             { label: 'actual', x: history.time.subarray(start), y: history.columns[target]!.subarray(start), color: '#444' },
             { label: 'yhat', x: components.ds, y: components.yhat },
           ],
-          { timeAxis: true, height: 200 },
+          { x: 'time', height: 200 },
         ),
       ),
     ],
@@ -206,6 +209,8 @@ function seasonalityArg(name: string, text: string): SeasonalityArg {
   if (value === 'auto') return 'auto';
   if (value === 'true') return true;
   if (value === 'false') return false;
-  if (/^\d+$/.test(value) && Number(value) > 0) return Number(value);
-  throw new InvalidParameterError(`Parameter "${name}" must be "auto", "true", "false" or a positive Fourier order such as "10"; got ${JSON.stringify(text)}.`);
+  if (/^\d+$/.test(value) && Number(value) > 0 && Number(value) <= MAX_FOURIER_ORDER) return Number(value);
+  throw new InvalidParameterError(
+    `Parameter "${name}" must be "auto", "true", "false" or a Fourier order from 1 to ${MAX_FOURIER_ORDER} such as "10"; got ${JSON.stringify(text)}.`,
+  );
 }

@@ -63,11 +63,12 @@ async function fitRecurrent(
   intervalWidth: number,
   hooks: FitHooks,
 ): Promise<FittedModel> {
-  const [tf, { chooseBackend }, recurrent, { lineChart, section }, conformal] = await Promise.all([
+  const [tf, { chooseBackend }, recurrent, { section }, { lineChart }, conformal] = await Promise.all([
     import('@tensorflow/tfjs'),
     import('../../tf/backend.js'),
     import('./index.js'),
     import('../../report/html.js'),
+    import('../../report/chart.js'),
     import('../conformal.js'),
   ]);
   const { log } = hooks;
@@ -119,12 +120,12 @@ async function fitRecurrent(
     reportSections: [
       section(
         `Training (backend ${backend.backend}, ${layers.kernel} layers; best epoch ${summary.bestEpoch} of ${summary.epochsRun}, ${summary.stopReason})`,
-        lineChart(
+        await lineChart(
           [
             { label: 'training loss (MSE, scaled)', x: history.map((r) => r.epoch), y: history.map((r) => r.loss) },
             { label: 'validation loss', x: history.map((r) => r.epoch), y: history.map((r) => r.valLoss) },
           ],
-          { height: 220 },
+          { x: 'integer', xTitle: 'epoch', yTitle: 'loss' },
         ),
       ),
     ],

@@ -11,8 +11,8 @@ import { BACKEND_REQUESTS } from '../../tf/backend-requests.js';
 export type CellType = 'gru' | 'lstm';
 
 export const RECURRENT_PARAMETERS = {
-  hidden_size: { type: 'NUMBER_INTEGER', description: 'Units per recurrent layer.', default: 64, min: 1 },
-  num_layers: { type: 'NUMBER_INTEGER', description: 'Number of stacked recurrent layers.', default: 1, min: 1 },
+  hidden_size: { type: 'NUMBER_INTEGER', description: 'Units per recurrent layer.', default: 64, min: 1, max: 4096 },
+  num_layers: { type: 'NUMBER_INTEGER', description: 'Number of stacked recurrent layers.', default: 1, min: 1, max: 16 },
   dropout: {
     type: 'NUMBER_DOUBLE',
     description: 'Dropout rate on the inputs of each recurrent layer and before the dense head (0 = none).',
@@ -21,13 +21,14 @@ export const RECURRENT_PARAMETERS = {
     max: 0.9,
   },
   learning_rate: { type: 'NUMBER_DOUBLE', description: 'Adam learning rate (initial, before any reduction on plateau).', default: 0.002, greaterThan: 0 },
-  batch_size: { type: 'NUMBER_INTEGER', description: 'Windows per gradient step.', default: 128, min: 1 },
-  epochs: { type: 'NUMBER_INTEGER', description: 'Maximum number of epochs.', default: 30, min: 1 },
+  batch_size: { type: 'NUMBER_INTEGER', description: 'Windows per gradient step.', default: 128, min: 1, max: 65_536 },
+  epochs: { type: 'NUMBER_INTEGER', description: 'Maximum number of epochs.', default: 30, min: 1, max: 100_000 },
   patience: {
     type: 'NUMBER_INTEGER',
     description: "Early stopping: epochs without a validation-loss improvement of at least `min_delta` before training stops; the best epoch's weights are restored.",
     default: 10,
     min: 1,
+    max: 100_000,
   },
   min_delta: { type: 'NUMBER_DOUBLE', description: 'Smallest validation-loss decrease that counts as an improvement.', default: 0, min: 0 },
   clip_norm: { type: 'NUMBER_DOUBLE', description: 'Gradient clipping by global norm (0 = off).', default: 1, min: 0 },
@@ -38,7 +39,7 @@ export const RECURRENT_PARAMETERS = {
     greaterThan: 0,
     max: 1,
   },
-  lr_decay_patience: { type: 'NUMBER_INTEGER', description: 'Reduce-on-plateau patience in epochs.', default: 3, min: 1 },
+  lr_decay_patience: { type: 'NUMBER_INTEGER', description: 'Reduce-on-plateau patience in epochs.', default: 3, min: 1, max: 100_000 },
   linear_highway: {
     type: 'BOOLEAN',
     description:

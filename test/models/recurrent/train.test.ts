@@ -171,7 +171,7 @@ describe('trainRecurrent', () => {
       await rejects(
         trainRecurrent(cycle, manifestFor({ horizon: 0 }), tinyHyper({ hiddenSize: 0, dropout: 1 })),
         'InvalidParameterError',
-        'Parameter "horizon" must be a positive integer; got 0. Parameter "hidden_size" must be >= 1; got 0. Parameter "dropout" must be >= 0 and <= 0.9; got 1.',
+        'Parameter "horizon" must be a positive integer; got 0. Parameter "hidden_size" must be >= 1 and <= 4096; got 0. Parameter "dropout" must be >= 0 and <= 0.9; got 1.',
       );
     });
 

@@ -1,0 +1,42 @@
+/**
+ * One size of the preprocess benchmark, ours, in a process of its own so that its peak RSS is its own: the
+ * component's path (measure the file against the memory limit, stream the CSV with the time column parsed while
+ * reading, the pipeline, Parquet for train and validation), best of N. Prints one JSON line:
+ * {"seconds", "rows", "peakRssBytes"} or {"refused": message} when the memory check refuses the file.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FltsError } from '../shared/errors.js';
+import { checkMemory } from '../shared/preprocess/memory.js';
+import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
+import { writeParquet } from '../shared/table/parquet.js';
+import { readTableFile, tableShape } from '../shared/table/read-table.js';
+
+const [input, repeatsText] = process.argv.slice(2);
+const options: PreprocessOptions = {
+  trainFile: 'lescorts-x.csv', testFile: '', timeColumn: 'time', targetColumn: 'down', featureColumns: [], frequency: '',
+  imputation: 'time', outlierMethod: 'none', outlierFactor: 1.5, timeFeatures: true, lags: 0, lagStep: 1, scaler: 'minmax',
+  validationFraction: 0.1, testFraction: 0.01, sampleTrainRows: 0, sampleTestRows: 0, sampleStrategy: 'head', hashSalt: '', maxGapSteps: 30,
+};
+const csv = { timeColumn: 'time' };
+const out = await mkdtemp(join(tmpdir(), 'flts-bench-out-'));
+let best = Infinity;
+let rows = 0;
+try {
+  for (let i = 0; i < Number(repeatsText ?? 3); i++) {
+    const start = performance.now();
+    checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
+    const { table } = await readTableFile(input!, input, csv);
+    rows = table.rows;
+    const result = preprocessTables({ train: { table, source: input! } }, options);
+    for (const split of ['train', 'validation'] as const) await writeFile(join(out, `${split}.parquet`), writeParquet(result.splits[split], {}));
+    best = Math.min(best, (performance.now() - start) / 1000);
+  }
+  console.log(JSON.stringify({ seconds: best, rows, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+} catch (error) {
+  if (!(error instanceof FltsError)) throw error;
+  console.log(JSON.stringify({ refused: error.message, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+} finally {
+  await rm(out, { recursive: true, force: true });
+}

@@ -1,0 +1,70 @@
+/**
+ * Whether preprocessing a file fits in the memory this process may use, decided before reading it, so that a
+ * file too large is refused with a clear error (exit 2) instead of ending in an out-of-memory kill. The data is
+ * held as float64 columns (CSV is streamed, so the text is never whole in memory), with a few working copies at
+ * the peak: the grid, imputation, derived columns, scaling and the Parquet writer's buffers.
+ */
+import { totalmem } from 'node:os';
+import { DataError, InvalidParameterError } from '../errors.js';
+import type { TableShape } from '../table/read-table.js';
+
+/**
+ * Peak resident bytes per output cell (row × column, time features and lags included). Measured 49 with
+ * bench/preprocess.ts at 2 M rows of LesCorts (1.88 GB peak RSS for 2 M × 18 cells); 64 leaves a margin.
+ */
+export const PEAK_BYTES_PER_CELL = 64;
+/** The process itself: Node, the bundle, the Parquet writer's WebAssembly memory. */
+export const BASE_BYTES = 200 * 2 ** 20;
+/** Columns preprocess adds when `time_features` is on (shared/series/time-features.ts). */
+const TIME_FEATURE_COLUMNS = 6;
+
+export interface MemoryLimit {
+  bytes: number;
+  /** Where the limit comes from, for the error. */
+  from: string;
+}
+
+/**
+ * The memory this process may use: FLTS_MEMORY_LIMIT when set (bytes, or with a K/M/G/T suffix, powers of 1024),
+ * else the container's limit (cgroup) when there is one, else the machine's memory.
+ */
+export function memoryLimit(env: NodeJS.ProcessEnv = process.env): MemoryLimit {
+  const set = env['FLTS_MEMORY_LIMIT']?.trim();
+  if (set) {
+    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(set);
+    if (!match) throw new InvalidParameterError(`FLTS_MEMORY_LIMIT must be a size such as "512M", "4G" or a number of bytes; got ${JSON.stringify(set)}.`);
+    const power = ' KMGT'.indexOf((match[2] || ' ').toUpperCase());
+    return { bytes: Number(match[1]) * 1024 ** power, from: 'FLTS_MEMORY_LIMIT' };
+  }
+  const machine = totalmem();
+  // Node reports "no limit" as a huge number (2^64) outside a memory cgroup.
+  const container = process.constrainedMemory?.() ?? 0;
+  if (container > 0 && container < machine) return { bytes: container, from: "the container's memory limit" };
+  return { bytes: machine, from: "this machine's memory" };
+}
+
+/** Peak bytes preprocessing `tables` needs with these settings. */
+export function memoryNeeded(tables: readonly Pick<TableShape, 'rows' | 'columns'>[], options: { timeFeatures: boolean; lags: number }): number {
+  const added = (options.timeFeatures ? TIME_FEATURE_COLUMNS : 0) + options.lags;
+  const cells = tables.reduce((sum, table) => sum + table.rows * (table.columns + added), 0);
+  return BASE_BYTES + cells * PEAK_BYTES_PER_CELL;
+}
+
+/** Throws a DataError when `tables` (named by `sources`) need more memory than `limit`. */
+export function checkMemory(
+  tables: readonly (Pick<TableShape, 'rows' | 'columns'> & { source: string })[],
+  options: { timeFeatures: boolean; lags: number },
+  limit: MemoryLimit = memoryLimit(),
+): void {
+  const needed = memoryNeeded(tables, options);
+  if (needed <= limit.bytes) return;
+  const described = tables.map((table) => `${table.source} (about ${table.rows.toLocaleString('en')} rows × ${table.columns} columns)`).join(' and ');
+  throw new DataError(
+    `Too much data for the memory available: ${described} need about ${gib(needed)} to preprocess, more than ${limit.from} allows (${gib(limit.bytes)}). ` +
+      'Give the process more memory (a larger container limit, or FLTS_MEMORY_LIMIT where the limit is known otherwise), or split the file by time.',
+  );
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
+}

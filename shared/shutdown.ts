@@ -1,0 +1,84 @@
+/**
+ * Ending a process cleanly on SIGTERM or SIGINT: what must be undone registers a hook while it is open (staged
+ * outputs, an MLflow run), and the signal handler prints one stderr line, runs the hooks within a bounded grace
+ * period and exits with 128 + the signal number (143 for SIGTERM, 130 for SIGINT), as a shell reports it.
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `FLTS_SHUTDOWN_GRACE` | seconds the hooks may take together before the process exits anyway (0.1–600, default 10; Kubernetes' own grace period is 30) |
+ */
+import { numberFromEnv } from './env.js';
+import { InvalidParameterError } from './errors.js';
+
+/** Something to undo when the process is stopped by a signal; should not throw (a failure is ignored). */
+export type ShutdownHook = () => Promise<unknown> | unknown;
+
+/** Exit codes for the signals a KFP step or a service is stopped with: 128 + the signal number. */
+export const SIGNAL_EXIT_CODES = { SIGTERM: 143, SIGINT: 130 } as const;
+export type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+const hooks = new Set<ShutdownHook>();
+let stopping: StopSignal | undefined;
+
+/** Registers `hook` to run if a signal stops the process; returns the function that unregisters it. */
+export function onShutdown(hook: ShutdownHook): () => void {
+  hooks.add(hook);
+  return () => {
+    hooks.delete(hook);
+  };
+}
+
+/** The signal being handled, once one arrived: work that has not committed yet must not start committing. */
+export function stopRequested(): StopSignal | undefined {
+  return stopping;
+}
+
+export interface SignalOptions {
+  /** The one stderr line printed on a signal. */
+  line: (signal: StopSignal, exitCode: number) => string;
+  /** @default the FLTS_SHUTDOWN_GRACE variable, else 10 s */
+  graceMs?: number;
+  /** @default process.exit */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Installs the SIGTERM and SIGINT handlers: the line, then every registered hook at once (bounded by the grace
+ * period), then exit. A second signal during the cleanup exits at once. Returns the function that removes them.
+ */
+export function exitOnSignals(options: SignalOptions): () => void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const graceMs = options.graceMs ?? graceFromEnv(process.env);
+  const handler = (signal: StopSignal) => {
+    const code = SIGNAL_EXIT_CODES[signal];
+    if (stopping) {
+      exit(code);
+      return;
+    }
+    stopping = signal;
+    process.stderr.write(`${options.line(signal, code)}\n`);
+    void runHooks(graceMs).then(() => exit(code));
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}
+
+/** Runs every hook concurrently; resolves when all have settled or the grace period is over, whichever is first. */
+async function runHooks(graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  const all = Promise.allSettled([...hooks].map(async (hook) => hook()));
+  await Promise.race([all, grace]);
+  clearTimeout(timer);
+}
+
+function graceFromEnv(env: NodeJS.ProcessEnv): number {
+  const range = { fallback: 10, min: 0.1, max: 600, unit: 'seconds' };
+  return numberFromEnv(env, 'FLTS_SHUTDOWN_GRACE', range, (message) => new InvalidParameterError(message)) * 1000;
+}
