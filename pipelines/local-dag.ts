@@ -239,7 +239,9 @@ class DagRun {
       const single = Object.fromEntries(Object.entries(artifacts).map(([input, list]) => [input, spec.inputs.artifacts[input]?.list ? list : list[0]]));
       const input = localExecutorInput(spec, taskRoot, parameters, single);
       const started = performance.now();
-      const code = await this.#spawn(bundle, [...subcommand, '--executor-input', JSON.stringify(input)], log, { FLTS_RNN_THREADS: String(cpus) });
+      // A trainer's threads are its CPUs, unless the user set FLTS_RNN_THREADS themselves.
+      const threads = process.env['FLTS_RNN_THREADS'] || this.#options.env['FLTS_RNN_THREADS'] ? {} : { FLTS_RNN_THREADS: String(cpus) };
+      const code = await this.#spawn(bundle, [...subcommand, '--executor-input', JSON.stringify(input)], log, threads);
       if (code !== 0) throw new FltsError(`Task ${where} (${spec.name}) failed with exit code ${code}:\n${await tail(log)}\n(whole log: ${log})`);
       const result: TaskResult = { task: where, component: spec.name, taskRoot, seconds: (performance.now() - started) / 1000, cached: false, ...(await readOutputs(taskRoot)) };
       if (useCache) await this.#options.cache!.store(key, { taskRoot, seconds: result.seconds, parameters: result.parameters, artifacts: result.artifacts });

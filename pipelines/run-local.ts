@@ -88,7 +88,8 @@ export function parseCommandLine(argv: readonly string[], parameterNames: readon
     throw new UsageError(parseArgsMessage(error, parameterNames), { cause: error });
   }
   const common = { out: values.out!, params: values.param!, noCache: values['no-cache']!, cpus: undefined, sites: undefined };
-  if (values.help) return { ...common, data: undefined, testData: undefined, help: true };
+  // With --help, --sites only picks the pipeline whose parameters are listed.
+  if (values.help) return { ...common, data: undefined, testData: undefined, sites: values.sites === undefined ? undefined : [], help: true };
   const data = nonEmpty(values.data, '--data');
   const testData = nonEmpty(values['test-data'], '--test-data');
   if (testData !== undefined && data === undefined) {
@@ -175,7 +176,7 @@ export function helpText(ir: PipelineIr): string {
     '                          also the offline MLflow store <dir>/mlruns and object store <dir>/object-store unless',
     '                          MLFLOW_TRACKING_URI / FLTS_LOCAL_STORE are set, and the task cache <dir>/.cache',
     '  --cpus <n>              CPUs the tasks may use at once (default: all this process may use); the GRU/LSTM',
-    '                          trainers take up to half of them each, as threads',
+    '                          trainers take up to half of them each, as threads (unless FLTS_RNN_THREADS is set)',
     '  --no-cache              run every task, even those whose outputs an earlier identical task left in the cache',
     '  --param name=value      set a pipeline parameter (repeatable); the value is read as the parameter\'s type',
     '  -h, --help              this text',

@@ -129,6 +129,13 @@ describe('npm start: command-line mistakes fail up front with exit code 2', () =
     assert.match(result.stdout, /--out <dir>\s+where each run writes its outputs/);
     for (const name of PARAMETERS) assert.ok(result.stdout.includes(`  ${name} (`), `documents ${name}`);
   });
+
+  it('lists the multi-site pipeline\'s parameters with --sites --help', async () => {
+    const result = await runLocal(['--sites', '2', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}sites \(LIST, default \[/m);
+    assert.doesNotMatch(result.stdout, /^ {2}data_uri \(/m);
+  });
 });
 
 describe('parseCommandLine', () => {
