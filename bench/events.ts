@@ -74,7 +74,9 @@ try {
   const selected = firstByIdentifier(await readTopic(chain.kafka.brokers, 'model-selected', LIFECYCLES, 10_000));
   const chainTopics = ['raw-data', 'training-data', 'inference-data', 'model-training', 'model-selected', 'performance-eval'];
   let messages = 0;
-  for (const topic of chainTopics) messages += (await readTopic(chain.kafka.brokers, topic, 1_000_000, 3_000)).length;
+  // Each lifecycle puts 8 messages on the chain's topics: raw-data, training-data, inference-data, 3 model-training (one per kind), model-selected, performance-eval.
+  const expected: Record<string, number> = { 'raw-data': 1, 'training-data': 1, 'inference-data': 1, 'model-training': 3, 'model-selected': 1, 'performance-eval': 1 };
+  for (const topic of chainTopics) messages += (await readTopic(chain.kafka.brokers, topic, expected[topic]! * LIFECYCLES, 30_000)).length;
   const start = Math.min(...[...raw.values()].map((m) => m.timestamp));
   const end = Math.max(...[...performance.values()].map((m) => m.timestamp));
   const toPromotion = latencies(raw, selected);
