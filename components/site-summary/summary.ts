@@ -46,7 +46,7 @@ export async function runSiteSummary(executor: Executor<typeof siteSummarySpec>)
     sites.push(siteLine(record, table, executor.parameters.forecast_steps));
   }
   await writeFile(executor.outputArtifact('summary').path, `${JSON.stringify({ sites }, null, 2)}\n`);
-  await writeFile(executor.outputArtifact('report').path, siteSummaryReport(sites));
+  await writeFile(executor.outputArtifact('report').path, await siteSummaryReport(sites));
   executor.setMetadata('summary', { sites: sites.length, champions: sites.map((site) => site.champion) });
   executor.setOutput('sites', sites.length);
 }

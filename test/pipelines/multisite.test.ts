@@ -15,6 +15,7 @@ import { CpuPool } from '../../pipelines/cpu-pool.js';
 import { loadPipelineIr, resolvePipelineParameters, runPipelineIr, type PipelineIr, type TaskEvent, type TaskResult } from '../../pipelines/local-runner.js';
 import { MULTISITE_IR, parseSites, syntheticSites, UsageError } from '../../pipelines/run-local.js';
 import { writeSampleData } from '../../pipelines/sample-data.js';
+import { checkPage, openBrowser } from '../helpers/browser.js';
 import { tempDir } from '../helpers/component.js';
 
 const CHAIN = ['preprocess', 'train-gru', 'train-lstm', 'train-prophet', 'eval', 'inference'];
@@ -78,6 +79,23 @@ describe('the local runner on the multi-site pipeline', () => {
     assert.equal(summary.parameters['sites'], 2);
     const html = await readFile(summary.artifacts['report']!.uri, 'utf8');
     assert.ok(html.includes('site-1') && html.includes('site-2'));
+  });
+
+  it('renders the summary in Chromium: the skill bars and a forecast chart per site, readable labels, no text cut off', async (t) => {
+    const browser = await openBrowser();
+    try {
+      const screenshot = join(root, 'site-summary.png');
+      const page = await checkPage(browser, results['site-summary']!.artifacts['report']!.uri, screenshot);
+      t.diagnostic(`${page.title}: ${page.charts.length} charts; screenshot ${screenshot}`);
+      assert.equal(page.charts.length, 3, 'the skill bars, and one forecast chart for each of the two sites');
+      for (const chart of page.charts) {
+        assert.ok(chart.labels.length >= 4, `a chart with ${chart.labels.length} labels`);
+        for (const label of chart.labels) assert.doesNotMatch(label, /\de[+-]\d|^\.\d|\.\d{4,}/, `label "${label}" is not readable`);
+      }
+      assert.deepEqual(page.clipped, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('writes promotion records and inference logs under the object store it is given, per site', () => {
