@@ -3,6 +3,7 @@
  * (default 10 000) through the entry function in this process, plus FLTS_FUZZ_PROCESSES (default 200) as real
  * processes of the built bundles (`npm run build` first) — and its result in bench/results/fuzz.json: per
  * component the exit codes, the cases that did not end as they must (seed, mutations, what was wrong), and the time.
+ * FLTS_FUZZ_COMPONENTS=preprocess,eval limits it to some components (recorded as bench/results/fuzz-preprocess-eval.json).
  * CI runs the same generator at a small size (test/kfp/fuzz.test.ts).
  */
 import { componentSpecs } from '../components/specs.js';
@@ -31,5 +32,6 @@ for (const spec of componentSpecs) {
   violations += bad.length;
   components[name] = { in_process: CASES, processes: PROCESSES, exit_codes: codes, violations: bad.slice(0, 50), violation_count: bad.length, seconds: Math.round((performance.now() - started) / 1000) };
 }
-await recordResult('fuzz', { seed: SEED, cases_per_component: CASES, processes_per_component: PROCESSES, violations, components });
+// A run over some components only (FLTS_FUZZ_COMPONENTS) is recorded beside the full one, not over it.
+await recordResult(only ? `fuzz-${only.join('-')}` : 'fuzz', { seed: SEED, cases_per_component: CASES, processes_per_component: PROCESSES, violations, components });
 if (violations > 0) process.exitCode = 1;

@@ -135,11 +135,11 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   const store = defaultObjectStore();
   const prefix = p.promotion_bucket ? bucketUri(p.promotion_bucket).replace(/\/+$/, '') : undefined;
   const lock = prefix ? await acquirePromotionLock(store, prefix) : undefined;
-  if (lock?.abandoned) await repairAbandoned(lock.abandoned, tracker, store, log);
   // A signal waits for the promotion to finish or be taken back (checkpoints below) and the lock to be released,
   // within the grace period.
   const section = (async () => {
     try {
+      if (lock?.abandoned) await repairAbandoned(lock.abandoned, tracker, store, log);
       await promote({ executor, p, log, tracker, registry, winner, winnerRun, chosen, given, ranked, gates, record, store, prefix, lock });
     } finally {
       await lock?.release().catch((error: unknown) => log.warn('could not release the promotion lock', { reason: messageOf(error) }));

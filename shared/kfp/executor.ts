@@ -1,7 +1,8 @@
 /**
  * The KFP v2 executor contract in one class: validated parameters, input artifacts, staged output artifacts
  * that appear under their final names only when the whole component succeeded, and the ExecutorOutput JSON
- * (reference/kfp-contract.md §0, §7). Components never touch the raw ExecutorInput.
+ * (reference/kfp-contract.md §0, §7), committed together: all of them or none. Outputs that would overwrite an
+ * input or each other are refused before any work. Components never touch the raw ExecutorInput.
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';

@@ -31,7 +31,7 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
     const claim = training!.value as Record<string, unknown>;
     assert.deepEqual(Object.keys(claim).sort(), ['bucket', 'config_hash', 'identifier', 'object', 'size', 'v']);
     assert.equal(claim['bucket'], 'processed-data');
-    assert.match(String(claim['object']), /^site-a\/[0-9a-f]{64}\/training_data\.parquet$/);
+    assert.match(String(claim['object']), /^site-a\/[0-9a-f]{64}\/[0-9a-f]{64}\/training_data\.parquet$/, '<scope>/<config_hash>/<data_digest>/…');
     const [inference] = await readTopic(chain.kafka.brokers, 'inference-data', 1);
     assert.equal(inference!.key, 'inference-claim:site-a');
     assert.equal((inference!.value as Record<string, unknown>)['operation'], 'post: test data');
