@@ -100,9 +100,15 @@ describe('MinIO down while the trainers take their claims, then back', { timeout
     }
     assert.equal((await readTopic(chain.kafka.brokers, 'model-training', (found) => found.some((m) => (m.value as { status: string }).status === 'SUCCESS'), 2_000)).length, 0, 'no trainer finished');
 
+    // Inference's claim, waiting for a champion, met the outage as well (it reads its series' promotion record from MinIO).
+    const deadInference = await readTopic(chain.kafka.brokers, 'DLQ-inference-data', 1, 120_000);
+    assert.equal(deadInference.length, 1, `expected inference's dead letter; the services said:\n${chain.output()}`);
+
     await chain.minio.up();
-    // What an operator does with a dead-letter topic once the cause is gone: send the original payloads again.
-    await send(chain.kafka.brokers, 'training-data', dead.map((letter) => (letter.value as { payload: unknown }).payload));
+    // What an operator does with the dead-letter topics once the cause is gone: send the original payloads again.
+    const payloads = (letters: typeof dead) => letters.map((letter) => (letter.value as { payload: unknown }).payload);
+    await send(chain.kafka.brokers, 'training-data', payloads(dead));
+    await send(chain.kafka.brokers, 'inference-data', payloads(deadInference));
     const performance = await readTopic(chain.kafka.brokers, 'performance-eval', 1, 420_000);
     assert.equal(performance.length, 1, `no performance-eval after the replay; the services said:\n${chain.output()}`);
     for (const experiment of ['flts-gru', 'flts-lstm', 'flts-prophet']) {

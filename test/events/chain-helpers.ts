@@ -44,7 +44,14 @@ export interface Chain {
  * consumer group (each service's group shares its topic's partitions).
  */
 export async function startChain(
-  options: { parameters?: Record<string, unknown>; exactParameters?: boolean; env?: Record<string, string>; replicas?: number } = {},
+  options: {
+    parameters?: Record<string, unknown>;
+    exactParameters?: boolean;
+    env?: Record<string, string>;
+    /** Extra environment of one service's members. */
+    serviceEnv?: Partial<Record<Service, Record<string, string>>>;
+    replicas?: number;
+  } = {},
 ): Promise<Chain> {
   const [kafka, minio] = await Promise.all([startKafka(), startMinio()]);
   const mlflow = await startMlflow({ artifacts: 's3', minio });
@@ -80,7 +87,7 @@ export async function startChain(
     children.set(service, [...members, child]);
     return child;
   };
-  for (let replica = 0; replica < (options.replicas ?? 1); replica++) for (const service of SERVICES) start(service);
+  for (let replica = 0; replica < (options.replicas ?? 1); replica++) for (const service of SERVICES) start(service, options.serviceEnv?.[service]);
   const output = () => lines.join('').slice(-6000);
   await waitFor("the services to create the chain's topics", async () => (await listTopics(kafka.brokers)).includes('DLQ-raw-data'), 60_000).catch((error: Error) => {
     throw new Error(`${error.message} The services said:\n${output()}`);

@@ -34,7 +34,9 @@ describe('the chain at volume, two consumers per group (real broker, MinIO, MLfl
   let chain: Chain;
 
   before(async () => {
-    chain = await startChain({ parameters: TINY, replicas: 2 });
+    // 6 claims at a time per inference member: the test MLflow server (one worker, SQLite) refuses requests beyond
+    // its connection pool of 15, and every refused try is work done again.
+    chain = await startChain({ parameters: TINY, replicas: 2, serviceEnv: { inference: { FLTS_EVENTS_CONCURRENCY: '6' } } });
     const sample = await sampleData();
     const [train, test] = await Promise.all([readFile(sample.train), readFile(sample.test)]);
     for (let i = 0; i < LIFECYCLES; i++) {
