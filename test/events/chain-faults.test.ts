@@ -105,8 +105,11 @@ describe('MinIO down while the trainers take their claims, then back', { timeout
     assert.equal(deadInference.length, 1, `expected inference's dead letter; the services said:\n${chain.output()}`);
 
     await chain.minio.up();
-    // What an operator does with the dead-letter topics once the cause is gone: send the original payloads again.
-    const payloads = (letters: typeof dead) => letters.map((letter) => (letter.value as { payload: unknown }).payload);
+    // What an operator does with the dead-letter topics once the cause is gone: send each original message again,
+    // once (the three trainers' groups each dead-lettered their copy of the one training-data message).
+    const payloads = (letters: typeof dead) => [
+      ...new Map(letters.map((letter) => [`${letter.headers['x-flts-source-partition']}@${letter.headers['x-flts-source-offset']}`, (letter.value as { payload: unknown }).payload])).values(),
+    ];
     await send(chain.kafka.brokers, 'training-data', payloads(dead));
     await send(chain.kafka.brokers, 'inference-data', payloads(deadInference));
     const performance = await readTopic(chain.kafka.brokers, 'performance-eval', 1, 420_000);
