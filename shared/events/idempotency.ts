@@ -54,6 +54,8 @@ export class ClaimLedger {
   readonly #store: ObjectStore;
   readonly #root: string;
   readonly #leaseMs: number;
+  /** Claims this process is working on now, by their directory. */
+  readonly #running = new Map<string, Promise<ClaimOutcome<unknown>>>();
   readonly owner: string;
 
   constructor(options: LedgerOptions) {
@@ -69,6 +71,21 @@ export class ClaimLedger {
    * records its result. `work` must itself be safe to repeat after a crash that happens before the record.
    */
   async run<R>(key: ClaimKey, work: () => Promise<R>): Promise<ClaimOutcome<R>> {
+    // A lease is this process's, so a second delivery of a claim taken here (a redelivery after a rebalance, side by
+    // side in one wave) would pass acquire: it waits for the first and gets its result.
+    const id = this.#dir(key);
+    const running = this.#running.get(id) as Promise<ClaimOutcome<R>> | undefined;
+    if (running) return { result: (await running).result, fresh: false };
+    const outcome = this.#run(key, work);
+    this.#running.set(id, outcome);
+    try {
+      return await outcome;
+    } finally {
+      this.#running.delete(id);
+    }
+  }
+
+  async #run<R>(key: ClaimKey, work: () => Promise<R>): Promise<ClaimOutcome<R>> {
     const done = await this.result<R>(key);
     if (done !== undefined) return { result: done, fresh: false };
     await this.acquire(key);

@@ -63,6 +63,21 @@ describe('ClaimLedger on real MinIO', { timeout: 120_000 }, () => {
     });
   });
 
+  describe('when one consumer is handed the same claim twice at once (a redelivery in the same wave)', () => {
+    it('does the work once; the second gets the first one\'s result', async () => {
+      const same = ledger('consumer-a', 's3://flts-events/ledger-twice');
+      let runs = 0;
+      const work = async () => {
+        runs++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return 'done once';
+      };
+      const outcomes = await Promise.all([same.run(GRU_CLAIM, work), same.run(GRU_CLAIM, work)]);
+      assert.equal(runs, 1);
+      assert.deepEqual(outcomes, [{ result: 'done once', fresh: true }, { result: 'done once', fresh: false }]);
+    });
+  });
+
   describe('when two consumers take the same claim at once', () => {
     it('lets one work and tells the other to retry later, naming the holder', async () => {
       const prefix = 's3://flts-events/ledger-race';
