@@ -9,6 +9,8 @@ export interface NumberVariable {
   max: number;
   /** Unit for the message, e.g. "seconds". */
   unit?: string;
+  /** Whole numbers only (a count). */
+  integer?: boolean;
 }
 
 /** The value of `name` in `env` as a number (see the module comment); `error` builds what is thrown. */
@@ -16,8 +18,8 @@ export function numberFromEnv(env: NodeJS.ProcessEnv, name: string, range: Numbe
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return range.fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < range.min || value > range.max) {
-    throw error(`${name} must be a number${range.unit ? ` of ${range.unit}` : ''} from ${range.min} to ${range.max}; got "${raw}".`);
+  if (!Number.isFinite(value) || value < range.min || value > range.max || (range.integer && !Number.isInteger(value))) {
+    throw error(`${name} must be ${range.integer ? 'an integer' : 'a number'}${range.unit ? ` of ${range.unit}` : ''} from ${range.min} to ${range.max}; got "${raw}".`);
   }
   return value;
 }

@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberFromEnv } from '../../shared/env.js';
 import { DataError, InvalidParameterError, TrackingError } from '../../shared/errors.js';
 import { parseInferenceDataClaim, performanceEval, RetryLaterError } from '../../shared/events/index.js';
 import { microBatched, type MicroBatchLimits } from '../../shared/models/batched.js';
@@ -100,16 +101,15 @@ async function championUri(tracker: Tracker, context: StageContext, identifier: 
 
 /** Upstream's micro-batch settings: `BATCH_SIZE` (default 32) and `BATCH_TIMEOUT_MS` (default 25). */
 export function batchLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): MicroBatchLimits {
-  const read = (name: string, fallback: number, least: number) => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < least) {
-      throw new InvalidParameterError([{ path: name, message: `Environment variable ${name} must be an integer ≥ ${least}; got ${JSON.stringify(raw)}.` }]);
-    }
-    return value;
+  return {
+    maxSize: numberFromEnv(env, 'BATCH_SIZE', { fallback: 32, min: 1, max: 10_000, integer: true }, variableError('BATCH_SIZE')),
+    maxWaitMs: numberFromEnv(env, 'BATCH_TIMEOUT_MS', { fallback: 25, min: 0, max: 60_000, unit: 'milliseconds', integer: true }, variableError('BATCH_TIMEOUT_MS')),
   };
-  return { maxSize: read('BATCH_SIZE', 32, 1), maxWaitMs: read('BATCH_TIMEOUT_MS', 25, 0) };
+}
+
+/** An error naming environment variable `name`, as a bad parameter is named. */
+function variableError(name: string): (message: string) => Error {
+  return (message) => new InvalidParameterError([{ path: name, message: `Environment variable ${message}` }]);
 }
 
 /**
@@ -197,11 +197,5 @@ class Champions {
 
 /** `FLTS_INFERENCE_MODELS`: models kept loaded at once (default 8). */
 function modelCapacityFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['FLTS_INFERENCE_MODELS']?.trim();
-  if (!raw) return 8;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidParameterError([{ path: 'FLTS_INFERENCE_MODELS', message: `Environment variable FLTS_INFERENCE_MODELS must be a positive integer; got ${JSON.stringify(raw)}.` }]);
-  }
-  return value;
+  return numberFromEnv(env, 'FLTS_INFERENCE_MODELS', { fallback: 8, min: 1, max: 1000, integer: true }, variableError('FLTS_INFERENCE_MODELS'));
 }
