@@ -65,7 +65,8 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
   }
   const tracker = await openTracking({ trackingUri: p.mlflow_tracking_uri, experiment: p.mlflow_experiment, logger: log });
   const runs = new Map<string, RunRecord>();
-  const rejections: string[] = [];
+  const rejections = executor.inputsGivenEmpty.map((input) => `Input artifact "${input}" was given empty, so it is not a candidate.`);
+  for (const rejection of rejections) log.warn(rejection);
   for (const candidate of offered) {
     const verdict = await verifyCandidate(candidate.input, candidate.artifact.path, candidate.metadata, tracker);
     if (verdict.ok) runs.set(candidate.input, verdict.run);

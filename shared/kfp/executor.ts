@@ -45,6 +45,7 @@ export class Executor<S extends ComponentSpec> {
   readonly #inputs = new Map<string, InputArtifact[]>();
   readonly #outputs = new Map<string, OutputArtifact & { runtime: RuntimeArtifact; metadata: JsonObject }>();
   readonly #outputParameters = new Map<string, JsonValue>();
+  readonly #givenEmpty: string[] = [];
   readonly #mountRoot: string;
   readonly #outputFile: string;
   /** Set once `commit` has put everything in place; `discard` then removes the committed outputs too. */
@@ -92,6 +93,14 @@ export class Executor<S extends ComponentSpec> {
     const artifact = this.inputArtifact(name);
     if (!artifact) throw new InvalidArtifactError(name, `Input artifact "${name}" was not provided.`);
     return artifact;
+  }
+
+  /**
+   * Optional inputs the ExecutorInput names but leaves empty (`{}`, `[]`, `null`, an empty list): KFP's way of
+   * saying "not provided", which a component that would silently lose a candidate says aloud.
+   */
+  get inputsGivenEmpty(): readonly string[] {
+    return this.#givenEmpty;
   }
 
   /** All artifacts of a list input (`isArtifactList`), in the order KFP sent them. */
@@ -221,6 +230,7 @@ export class Executor<S extends ComponentSpec> {
       const runtime = this.#input.inputArtifacts[name] ?? [];
       if (runtime.length === 0) {
         if (!declared.optional) throw new InvalidArtifactError(name, `Required input artifact "${name}" (${declared.type}) was not provided.`);
+        if (name in this.#input.inputArtifacts) this.#givenEmpty.push(name);
         continue;
       }
       const artifacts = runtime.map((artifact): InputArtifact => {

@@ -20,7 +20,7 @@ import type { JsonObject } from '../../shared/kfp/spec.js';
 import type { ModelType } from '../../shared/models/registry.js';
 import { openTracking, type Tracker } from '../../shared/tracking/index.js';
 import { toYaml } from '../../shared/tracking/yaml.js';
-import { artifactOf, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
+import { artifactOf, runBundle, runLocally, tempDir, type LocalRunResult } from '../helpers/component.js';
 import { repoRoot } from '../helpers/python.js';
 import { trainedModels } from '../helpers/trained-models.js';
 import { startMlflow, type MlflowServer } from '../services/mlflow.js';
@@ -421,6 +421,34 @@ describe('eval promotion on a real MLflow server', () => {
       const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
       await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_rmse: -1 } } }, /rejected: its metadata says test_rmse = -1; held-out errors are finite and non-negative/);
       await rejected({ ...gru, artifact: { uri: gru.artifact.uri, metadata: { ...gru.artifact.metadata, test_mse_original: -0.5 } } }, /rejected: its metadata says test_mse_original = -0\.5;/);
+    });
+
+    it('a held-out metric of -0 (written -0.0 in the ExecutorInput, which JSON keeps)', async () => {
+      const gru = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      const taskRoot = join(await tempDir('flts-eval-task-'), 'task');
+      const input = localExecutorInput(evalSpec, taskRoot, { mlflow_tracking_uri: state.tracking, promotion_bucket: state.bucket }, { gru_model: gru.artifact });
+      const text = JSON.stringify(input).replace(/"test_rmse":[^,}]+/, '"test_rmse":-0.0');
+      assert.match(text, /"test_rmse":-0\.0/);
+      const run = await runBundle('eval', ['--executor-input', text], state.env);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /Input "gru_model" is rejected: its metadata says test_rmse = -0; held-out errors are finite and non-negative/);
+      assert.equal(existsSync(taskRoot) ? (await readdir(taskRoot)).length : 0, 0, 'no outputs');
+    });
+
+    it('an input artifact given empty ({} or []) is named, not silently dropped', async () => {
+      const good = await trainedModel(state.tracker, state.root, 'gru', 0.01);
+      for (const empty of [{}, []]) {
+        const taskRoot = join(await tempDir('flts-eval-task-'), 'task');
+        const input = localExecutorInput(evalSpec, taskRoot, { mlflow_tracking_uri: state.tracking, promotion_bucket: state.bucket, min_models: 2 }, { gru_model: good.artifact });
+        ((input['inputs'] as JsonObject)['artifacts'] as JsonObject)['lstm_model'] = empty;
+        const refused = await runBundle('eval', ['--executor-input', JSON.stringify(input)], state.env);
+        assert.equal(refused.code, 2, refused.stderr);
+        assert.match(refused.stderr, /flts eval: DataError: Eval needs at least 2 candidate model\(s\) \(min_models\); got 1: gru_model\. Input artifact "lstm_model" was given empty, so it is not a candidate\./);
+        ((input['inputs'] as JsonObject)['parameterValues'] as JsonObject)['min_models'] = 1;
+        const promoted = await runBundle('eval', ['--executor-input', JSON.stringify(input)], state.env);
+        assert.equal(promoted.code, 0, promoted.stderr);
+        assert.match(promoted.stderr, /WARNING Input artifact "lstm_model" was given empty, so it is not a candidate\./);
+      }
     });
 
     it('a run id or model URI of another run', async () => {
