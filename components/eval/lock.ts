@@ -6,6 +6,11 @@
  * died (expired, never released), can repair a half-finished promotion before it starts its own: it makes the
  * current.json pointers agree with where the alias points.
  *
+ * A holder renews its lock every third of the TTL (`renew-<n>.json`, written by the holder alone), so a promotion
+ * slowed by retries against a struggling MLflow is not taken over while it still runs; a holder that died stops
+ * renewing and its lock expires. Each new holder removes the objects of the locks before its own, so `.lock/`
+ * holds one promotion's objects, not one per promotion ever made.
+ *
  * | variable | meaning |
  * | --- | --- |
  * | `FLTS_PROMOTION_LOCK_TTL` | seconds a lock protects a promotion without being released (1–3600, default 300); then a waiting eval takes over and repairs |
@@ -22,6 +27,12 @@ interface LockEntry {
   owner: string;
   number: number;
   acquired_at: string;
+  expires_at: number;
+}
+
+/** The holder's later expiry, written while it still works. */
+interface Renewal {
+  owner: string;
   expires_at: number;
 }
 
@@ -62,28 +73,63 @@ export async function acquirePromotionLock(store: ObjectStore, prefix: string, o
   for (let attempt = 0; ; attempt++) {
     const latest = await latestLock(store, dir);
     const released = latest ? await store.exists(`${dir}/release-${pad(latest.number)}.json`) : true;
-    const expired = latest !== undefined && latest.expires_at <= Date.now();
+    const expiresAt = latest && !released ? await expiry(store, dir, latest) : 0;
+    const expired = latest !== undefined && expiresAt <= Date.now();
     if (released || expired) {
       const number = (latest?.number ?? 0) + 1;
       const entry: LockEntry = { owner, number, acquired_at: new Date().toISOString(), expires_at: Date.now() + ttlMs };
       const uri = `${dir}/lock-${pad(number)}.json`;
       // A retried create whose first try landed reads as taken: the owner token tells.
-      if ((await store.createIfAbsent(uri, JSON.stringify(entry))) || (await store.readJson<LockEntry>(uri)).owner === owner) {
+      if ((await store.createIfAbsent(uri, JSON.stringify(entry))) || (await ownedBy(store, uri, owner))) {
         const abandoned = !released && latest ? await readIntent(store, dir, latest.number) : undefined;
-        return heldLock(store, dir, number, abandoned);
+        await removeEarlierLocks(store, dir, number);
+        return heldLock(store, dir, entry, ttlMs, abandoned);
       }
     }
     if (Date.now() - started > waitMs) {
       throw new PromotionLockTimeout(
-        `Another eval has held the promotion lock ${dir} (lock ${latest?.number}, ${latest?.owner}) for longer than FLTS_PROMOTION_LOCK_WAIT (${waitMs / 1000} s); it expires at ${latest ? new Date(latest.expires_at).toISOString() : '?'}.`,
+        `Another eval has held the promotion lock ${dir} (lock ${latest?.number}, ${latest?.owner}) for longer than FLTS_PROMOTION_LOCK_WAIT (${waitMs / 1000} s); it expires at ${latest ? new Date(expiresAt).toISOString() : '?'} unless renewed.`,
       );
     }
     await sleep(100 + Math.min(attempt, 10) * 50 + Math.random() * 100);
   }
 }
 
-function heldLock(store: ObjectStore, dir: string, number: number, abandoned: PromotionIntent | undefined): PromotionLock {
+/** Whether the lock object at `uri` is `owner`'s; one already removed by a newer holder's housekeeping is not. */
+async function ownedBy(store: ObjectStore, uri: string, owner: string): Promise<boolean> {
+  try {
+    return (await store.readJson<LockEntry>(uri)).owner === owner;
+  } catch (error) {
+    if (await store.exists(uri)) throw error;
+    return false;
+  }
+}
+
+/** When `latest` expires: its own expiry, or its holder's latest renewal. */
+async function expiry(store: ObjectStore, dir: string, latest: LockEntry): Promise<number> {
+  const uri = `${dir}/renew-${pad(latest.number)}.json`;
+  const renewal = (await store.exists(uri)) ? await store.readJson<Renewal>(uri).catch(() => undefined) : undefined;
+  return renewal?.owner === latest.owner ? Math.max(latest.expires_at, renewal.expires_at) : latest.expires_at;
+}
+
+/** Housekeeping: the objects of every lock before `number` (released or taken over, so nobody reads them again). */
+async function removeEarlierLocks(store: ObjectStore, dir: string, number: number): Promise<void> {
+  for (const object of await store.list(dir).catch(() => [])) {
+    const found = /^(?:lock|release|intent|renew)-(\d+)\.json$/.exec(object.path);
+    // Left in place on failure: stale objects are harmless, the next holder removes them.
+    if (found && Number(found[1]) < number) await store.remove(object.uri).catch(() => undefined);
+  }
+}
+
+function heldLock(store: ObjectStore, dir: string, entry: LockEntry, ttlMs: number, abandoned: PromotionIntent | undefined): PromotionLock {
+  const number = entry.number;
   let released = false;
+  // A failed renewal is tried again at the next tick; two in a row still leave a third of the TTL.
+  const renewing = setInterval(() => {
+    const renewal: Renewal = { owner: entry.owner, expires_at: Date.now() + ttlMs };
+    store.writeJson(`${dir}/renew-${pad(number)}.json`, renewal).catch(() => undefined);
+  }, Math.max(ttlMs / 3, 50));
+  renewing.unref();
   return {
     abandoned,
     writeIntent: async (intent) => {
@@ -92,22 +138,31 @@ function heldLock(store: ObjectStore, dir: string, number: number, abandoned: Pr
     release: async () => {
       if (released) return;
       released = true;
+      clearInterval(renewing);
       await store.createIfAbsent(`${dir}/release-${pad(number)}.json`, JSON.stringify({ released_at: new Date().toISOString() }));
     },
   };
 }
 
 async function latestLock(store: ObjectStore, dir: string): Promise<LockEntry | undefined> {
-  let listed: { uri: string; path: string }[];
-  try {
-    listed = await store.list(dir);
-  } catch (error) {
-    // No bucket yet: no lock either (the first create makes the bucket).
-    if (error instanceof StorageError && (error.cause as { code?: string } | undefined)?.code === 'NoSuchBucket') return undefined;
-    throw error;
+  for (;;) {
+    let listed: { uri: string; path: string }[];
+    try {
+      listed = await store.list(dir);
+    } catch (error) {
+      // No bucket yet: no lock either (the first create makes the bucket).
+      if (error instanceof StorageError && (error.cause as { code?: string } | undefined)?.code === 'NoSuchBucket') return undefined;
+      throw error;
+    }
+    const last = listed.filter((object) => /^lock-\d+\.json$/.test(object.path)).at(-1); // zero padding: name order is number order
+    if (!last) return undefined;
+    try {
+      return await store.readJson<LockEntry>(last.uri);
+    } catch (error) {
+      // Removed between list and read by a newer holder's housekeeping: list again.
+      if (await store.exists(last.uri)) throw error;
+    }
   }
-  const last = listed.filter((object) => /^lock-\d+\.json$/.test(object.path)).at(-1); // zero padding: name order is number order
-  return last ? store.readJson<LockEntry>(last.uri) : undefined;
 }
 
 async function readIntent(store: ObjectStore, dir: string, number: number): Promise<PromotionIntent | undefined> {
