@@ -55,9 +55,8 @@ export function exitOnSignals(options: SignalOptions): () => void {
       exit(code);
       return;
     }
-    stopping = signal;
     process.stderr.write(`${options.line(signal, code)}\n`);
-    void runHooks(graceMs).then(() => exit(code));
+    void stopWith(signal, graceMs).then(() => exit(code));
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
@@ -65,6 +64,16 @@ export function exitOnSignals(options: SignalOptions): () => void {
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
   };
+}
+
+/**
+ * Marks the process as stopped by `signal` (from now on `stopRequested()` says so, and nothing starts committing)
+ * and runs every registered hook, within the grace period. For a service that first lets its work finish
+ * (event mode drains) and then ends what is still open as a KFP step would.
+ */
+export async function stopWith(signal: StopSignal, graceMs = graceFromEnv(process.env)): Promise<void> {
+  stopping = signal;
+  await runHooks(graceMs);
 }
 
 /** Runs every hook concurrently; resolves when all have settled or the grace period is over, whichever is first. */

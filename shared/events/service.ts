@@ -1,9 +1,12 @@
 /**
  * The front door of an event-mode process: starts the EventService and its /healthz, /ready and /metrics
- * server, and on SIGTERM or SIGINT drains and exits: 0 when the current message finished (or there was
- * none), 1 when it had to be abandoned uncommitted (the group redelivers it). A component's `main` calls
- * `runEventService(...)` when `USE_KFP=0`.
+ * server, and on SIGTERM or SIGINT drains and exits 143 or 130 (128 + the signal, as a KFP step does) with one
+ * stderr line saying whether the work in hand finished or was abandoned uncommitted (the group redelivers it);
+ * what abandoned work had open is ended as in KFP mode (shared/shutdown.ts hooks: its MLflow run marked KILLED,
+ * its staged outputs removed). A component's `main` calls `runEventService(...)` when `USE_KFP=0`.
  */
+import { numberFromEnv } from '../env.js';
+import { SIGNAL_EXIT_CODES, stopWith, type StopSignal } from '../shutdown.js';
 import { EventService, type EventServiceOptions } from './consumer.js';
 import { startHealthServer } from './http.js';
 
@@ -24,23 +27,18 @@ export type ServiceSettings = Partial<Pick<RunOptions<unknown>, 'httpPort' | 'dr
  */
 export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
   const settings: ServiceSettings = {};
-  const int = (name: string) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`Environment variable ${name} must be a non-negative integer; got ${JSON.stringify(raw)}.`);
-    return value;
-  };
-  const port = int('FLTS_EVENTS_HTTP_PORT');
+  const int = (name: string, min: number, max: number) =>
+    env[name]?.trim() ? numberFromEnv(env, name, { fallback: 0, min, max, integer: true }, (message) => new RangeError(`Environment variable ${message}`)) : undefined;
+  const port = int('FLTS_EVENTS_HTTP_PORT', 0, 65_535);
   if (port !== undefined) settings.httpPort = port;
-  const drain = int('FLTS_EVENTS_DRAIN_MS');
+  const drain = int('FLTS_EVENTS_DRAIN_MS', 0, 3_600_000);
   if (drain !== undefined) settings.drainTimeoutMs = drain;
-  const concurrency = int('FLTS_EVENTS_CONCURRENCY');
-  if (concurrency !== undefined) settings.concurrency = Math.max(1, concurrency);
-  const attempts = int('FAILURE_MAX_RETRIES'); // upstream's name
-  if (attempts !== undefined) settings.retry = { attempts: Math.max(1, attempts) };
-  const capacity = int('QUEUE_MAXSIZE'); // upstream's name
-  if (capacity !== undefined) settings.queue = { capacity: Math.max(1, capacity) };
+  const concurrency = int('FLTS_EVENTS_CONCURRENCY', 1, 1024);
+  if (concurrency !== undefined) settings.concurrency = concurrency;
+  const attempts = int('FAILURE_MAX_RETRIES', 1, 1000); // upstream's name
+  if (attempts !== undefined) settings.retry = { attempts };
+  const capacity = int('QUEUE_MAXSIZE', 1, 1_000_000); // upstream's name
+  if (capacity !== undefined) settings.queue = { capacity };
   return settings;
 }
 
@@ -55,19 +53,26 @@ export async function runEventService<T>(options: RunOptions<T>): Promise<EventS
   });
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  const onSignal = (signal: StopSignal) => {
+    const code = SIGNAL_EXIT_CODES[signal];
+    // A second signal while draining exits at once, as in KFP mode.
+    if (stopping) return exit(code);
     stopping = true;
     service.log.info('signal', { signal });
     void service
       .stop()
       .then(async (result) => {
         await http.close();
-        exit(result.drained ? 0 : 1);
+        await stopWith(signal);
+        const how = result.drained
+          ? 'drained (the work in hand finished and was committed)'
+          : 'work abandoned uncommitted after FLTS_EVENTS_DRAIN_MS (the group redelivers it), its MLflow run marked KILLED and its outputs removed';
+        process.stderr.write(`flts ${options.service}: Interrupted: received ${signal}; ${how}; exit ${code}.\n`);
+        exit(code);
       })
       .catch((error: unknown) => {
         service.log.error('stop_failed', { error: String(error) });
-        exit(1);
+        exit(code);
       });
   };
   process.on('SIGTERM', onSignal);

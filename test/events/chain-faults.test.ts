@@ -1,7 +1,8 @@
 /**
- * Faults in the chain of Kafka services, on the real broker, MinIO and MLflow: a trainer SIGKILLed in the middle of
- * training is started again; its claim comes back (never committed), the dead consumer's lease runs out, and the
- * claim is trained once — one FINISHED run of that kind, one promotion, one inference log line. MLflow or MinIO
+ * Faults in the chain of Kafka services, on the real broker, MinIO and MLflow: a trainer SIGTERMed in the middle of
+ * training past the drain bound exits 143 with its run KILLED; one SIGKILLed says nothing. Both are started again;
+ * their claims come back (never committed), the dead consumers' leases run out, and each claim is trained once —
+ * one FINISHED run of each kind, one promotion, one inference log line. MLflow or MinIO
  * down: bounded retries, then the dead-letter topic naming the server, and nothing recorded as done, so that the
  * dead letters replayed once the server is back are each done once.
  */
@@ -10,28 +11,41 @@ import { after, before, describe, it } from 'node:test';
 import { startChain, type Chain } from './chain-helpers.js';
 import { readTopic, send, waitFor } from './kafka-helpers.js';
 
-describe('a trainer killed with SIGKILL mid-training', { timeout: 600_000 }, () => {
+describe('trainers stopped mid-training: one with SIGTERM past the drain bound, one killed with SIGKILL', { timeout: 600_000 }, () => {
   let chain: Chain;
 
   before(async () => {
-    // Enough epochs that the kill lands inside training; short leases so that the restart takes over soon.
-    chain = await startChain({ parameters: { epochs: 30, patience: 30 }, env: { FLTS_EVENTS_LEASE_MS: '3000' } });
+    // Enough epochs that the signals land inside training; short leases so that the restarts take over soon, and a
+    // short drain bound so that SIGTERM abandons the training in hand.
+    chain = await startChain({ parameters: { epochs: 30, patience: 30 }, env: { FLTS_EVENTS_LEASE_MS: '3000', FLTS_EVENTS_DRAIN_MS: '1000' } });
     await chain.sendRawClaim();
   });
 
   after(async () => chain?.stop());
 
-  it('is trained again once restarted: one FINISHED run of its kind, one promotion, one performance-eval', async () => {
-    // The LSTM trainer has opened its MLflow run: training is under way.
-    await waitFor('the LSTM training run to start', async () => (await runsOf(chain.mlflow.url, 'flts-lstm')).length > 0, 240_000);
+  it('SIGTERM: exit 143 with one line, the run marked KILLED; SIGKILL: nothing said. Each is trained again once restarted: one FINISHED run of its kind, one promotion, one performance-eval', async () => {
+    // Both trainers have opened their MLflow runs: training is under way.
+    await waitFor('the GRU and LSTM training runs to start', async () => (await runsOf(chain.mlflow.url, 'flts-gru')).length > 0 && (await runsOf(chain.mlflow.url, 'flts-lstm')).length > 0, 240_000);
+    const gru = chain.process('train-gru');
+    let stderr = '';
+    gru.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const stopped = new Promise<number | null>((resolve) => gru.once('exit', (code) => resolve(code)));
+    gru.kill('SIGTERM');
     chain.process('train-lstm').kill('SIGKILL');
     await new Promise((resolve) => chain.process('train-lstm').once('exit', resolve));
+    assert.equal(await stopped, 143, stderr);
+    const lines = stderr.split('\n').filter((line) => line.startsWith('flts '));
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0]!, /^flts train-gru: Interrupted: received SIGTERM; work abandoned uncommitted .* its MLflow run marked KILLED and its outputs removed; exit 143\.$/);
+    assert.deepEqual(await runsOf(chain.mlflow.url, 'flts-gru'), ['KILLED']);
+    chain.start('train-gru');
     chain.start('train-lstm');
 
     const performance = await readTopic(chain.kafka.brokers, 'performance-eval', 1, 420_000);
-    assert.equal(performance.length, 1, `no performance-eval after the restart; the services said:\n${chain.output()}`);
-    const runs = await runsOf(chain.mlflow.url, 'flts-lstm');
-    assert.equal(runs.filter((status) => status === 'FINISHED').length, 1, `LSTM runs: ${runs.join(', ')}`);
+    assert.equal(performance.length, 1, `no performance-eval after the restarts; the services said:\n${chain.output()}`);
+    assert.deepEqual((await runsOf(chain.mlflow.url, 'flts-gru')).sort(), ['FINISHED', 'KILLED']);
+    const lstm = await runsOf(chain.mlflow.url, 'flts-lstm');
+    assert.equal(lstm.filter((status) => status === 'FINISHED').length, 1, `LSTM runs: ${lstm.join(', ')}`);
     const trained = await readTopic(chain.kafka.brokers, 'model-training', 3, 10_000);
     assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU:site-a', 'trained-LSTM:site-a', 'trained-PROPHET:site-a']);
     assert.equal((await readTopic(chain.kafka.brokers, 'model-selected', 2, 5_000)).length, 1, 'one promotion');

@@ -87,7 +87,7 @@ describe('an event-mode process under faults (real broker, real MinIO)', { timeo
   });
 
   describe('when SIGTERM arrives while a short message is being handled', () => {
-    it('finishes it, publishes and commits, and exits 0 within the drain bound', async () => {
+    it('finishes it, publishes and commits, and exits 143 (128 + SIGTERM) within the drain bound', async () => {
       const d = await deployment({ workMs: 1500, drainMs: 10_000 });
       const worker = d.startWorker('draining');
       await worker.waitForEvent('group_joined');
@@ -96,16 +96,17 @@ describe('an event-mode process under faults (real broker, real MinIO)', { timeo
       const signalled = Date.now();
       worker.signal('SIGTERM');
       const exit = await worker.exited;
-      assert.equal(exit.code, 0);
+      assert.equal(exit.code, 143);
       assert.ok(exit.at - signalled < 10_000, `exited ${exit.at - signalled} ms after SIGTERM`);
       assert.equal((await readTopic(kafka.brokers, d.output, 1)).length, 1);
       assert.deepEqual(await committedOffsets(kafka.brokers, d.group, d.input, 1), [1n]);
       assert.equal(worker.events('drain_done')[0]!['drained'], true);
+      assert.match(worker.stderr.trim(), /^flts \S+: Interrupted: received SIGTERM; drained \(the work in hand finished and was committed\); exit 143\.$/);
     });
   });
 
   describe('when SIGTERM arrives while a handler runs past the drain bound and ignores the abort', () => {
-    it('abandons the message uncommitted and exits 1 soon after the bound', async () => {
+    it('abandons the message uncommitted and exits 143 soon after the bound', async () => {
       const d = await deployment({ workMs: 60_000, drainMs: 1500, ignoreAbort: true });
       const worker = d.startWorker('stuck');
       await worker.waitForEvent('group_joined');
@@ -114,11 +115,12 @@ describe('an event-mode process under faults (real broker, real MinIO)', { timeo
       const signalled = Date.now();
       worker.signal('SIGTERM');
       const exit = await worker.exited;
-      assert.equal(exit.code, 1);
+      assert.equal(exit.code, 143);
       const elapsed = exit.at - signalled;
       assert.ok(elapsed >= 1500 && elapsed < 10_000, `exited ${elapsed} ms after SIGTERM; expected 1.5 s to 10 s`);
       assert.deepEqual(await committedOffsets(kafka.brokers, d.group, d.input, 1), [-1n]);
       assert.deepEqual(await readTopic(kafka.brokers, d.output, 1, 1500), []);
+      assert.match(worker.stderr.trim(), /^flts \S+: Interrupted: received SIGTERM; work abandoned uncommitted after FLTS_EVENTS_DRAIN_MS .*; exit 143\.$/);
     });
   });
 });

@@ -32,6 +32,11 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
   }
 
+  /** What it wrote to stderr so far. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
   get pid(): number {
     return this.#child.pid ?? -1;
   }
