@@ -100,7 +100,7 @@ export async function runInference(executor: Executor<typeof inferenceSpec>, mod
       await run.logMetrics(metrics);
       await run.end('FINISHED');
     } catch (error) {
-      await run.end('FAILED').catch(() => undefined);
+      await run.fail(error, (message) => log.warn(message));
       throw error;
     }
 

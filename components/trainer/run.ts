@@ -158,8 +158,7 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
     await executor.commit();
     await run.end('FINISHED');
   } catch (error) {
-    await run.setTags({ 'flts.error': String((error as Error).message ?? error).slice(0, 4000) }).catch(() => undefined);
-    await run.end('FAILED').catch(() => undefined);
+    await run.fail(error, (message) => log.warn(message));
     throw error;
   } finally {
     model?.dispose();

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { TrackingError } from '../errors.js';
+import { messageOf, TrackingError } from '../errors.js';
 import { onShutdown, stopRequested } from '../shutdown.js';
 import { createStore } from '../store/index.js';
 import type { ArtifactRepository } from './artifacts.js';
@@ -99,6 +99,16 @@ export class Run implements TrackedRun {
     if (stopRequested() && status !== 'KILLED') return;
     this.#releaseSignalHook();
     await this.#store.updateRun(this.runId, status, Date.now());
+  }
+
+  /**
+   * Ends the run FAILED after `error`, its message in the `flts.error` tag. Never throws: the component's own
+   * error is what it reports. When the server cannot be reached to mark it, `warn` says the run stays RUNNING,
+   * since nothing else will end it.
+   */
+  async fail(error: unknown, warn: (message: string) => void): Promise<void> {
+    await this.setTags({ 'flts.error': messageOf(error).slice(0, 4000) }).catch(() => undefined);
+    await this.end('FAILED').catch((cause: unknown) => warn(`MLflow run ${this.runId} stays RUNNING: marking it FAILED failed too (${messageOf(cause)}).`));
   }
 
   async #send(batch: BatchRequest): Promise<void> {

@@ -154,6 +154,8 @@ export interface TrackedRun {
   logModel(localModelDir: string, artifactPath: string, options: LogModelOptions): Promise<LoggedModel>;
   /** Ends the run with a final status. @default "FINISHED" */
   end(status?: Exclude<RunStatus, 'RUNNING' | 'SCHEDULED'>): Promise<void>;
+  /** Ends the run FAILED after `error` (tagged `flts.error`); never throws, `warn` says when the run stays RUNNING. */
+  fail(error: unknown, warn: (message: string) => void): Promise<void>;
 }
 
 /** A connection to one experiment of one tracking store (server or offline directory). */

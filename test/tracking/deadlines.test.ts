@@ -72,6 +72,23 @@ describe('deadlines on MLflow and S3 calls, against frozen servers', () => {
     assert.ok(seconds < 30, `bounded by the 4 s deadline (took ${seconds} s)`);
   });
 
+  it('a run failing while MLflow stays frozen is said to stay RUNNING; once it thaws, the same call marks it FAILED', async () => {
+    const tracker = await openTracking({ trackingUri: mlflow.url, experiment: 'flts-deadlines', env: { ...mlflow.env, ...SHORT } });
+    const failing = await tracker.startRun({ runName: 'failing' });
+    const warnings: string[] = [];
+    const { error, seconds } = await whileFrozen(mlflow, () => failing.fail(new Error('the component failed'), (message) => warnings.push(message)));
+    assert.equal(error, undefined, 'fail() never throws: the component reports its own error');
+    assert.ok(seconds < 60, `bounded by the deadlines (took ${seconds} s)`);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, new RegExp(`^MLflow run ${failing.runId} stays RUNNING: marking it FAILED failed too \\(.*${mlflow.url.replace(/[.:/]/g, '\\$&')}`));
+    assert.equal((await tracker.getRun(failing.runId)).info.status, 'RUNNING');
+    await failing.fail(new Error('the component failed'), (message) => warnings.push(message));
+    assert.equal(warnings.length, 1, 'no warning once the server answers');
+    const ended = await tracker.getRun(failing.runId);
+    assert.equal(ended.info.status, 'FAILED');
+    assert.equal(ended.tags['flts.error'], 'the component failed');
+  });
+
   it('both work again once the servers thaw', async () => {
     await run.logMetrics({ rmse: 1 });
     await run.logArtifacts(join(dir, 'model'), 'model');
