@@ -82,7 +82,7 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     );
   }
   const weights = { rmse: p.rmse_weight, mae: p.mae_weight, mse: p.mse_weight };
-  const ranked = rankCandidates(given, weights, p.score_units);
+  const ranked = rankCandidates(given, weights, p.score_units, p.rank_by);
   for (const candidate of ranked) {
     log.info('candidate', {
       model: candidate.model_type,
@@ -117,6 +117,7 @@ export async function runEval(executor: EvalExecutor): Promise<void> {
     mse: winner.mse,
     score: winner.score,
     units: p.score_units,
+    rank_by: p.rank_by,
     weights,
     timestamp: new Date().toISOString(),
     candidates: ranked,
@@ -206,6 +207,7 @@ async function promote(context: Promotion): Promise<void> {
       mae_weight: p.mae_weight,
       mse_weight: p.mse_weight,
       score_units: p.score_units,
+      rank_by: p.rank_by,
       config_hash: configHash,
       ...gateParameters(gates),
     });

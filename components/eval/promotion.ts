@@ -14,11 +14,13 @@ import { messageOf } from '../../shared/errors.js';
 import type { ModelSelected } from '../../shared/events/messages.js';
 import type { ObjectStore } from '../../shared/store/index.js';
 import { promotionKeys } from '../../shared/store/keys.js';
-import type { ScoredCandidate, Weights } from './scoring.js';
+import type { RankBy, ScoredCandidate, Weights } from './scoring.js';
 
 /** Upstream's promotion payload (the `model-selected` message), and what eval adds to it. */
 export interface PromotionRecord extends ModelSelected {
   units: 'scaled' | 'original';
+  /** What the candidates were ranked by (`score` is that). */
+  rank_by: RankBy;
   weights: Weights;
   candidates: ScoredCandidate[];
   /** The promotion gates, when any was set, and the candidates they turned away. */

@@ -20,7 +20,7 @@ export async function evalReport(record: PromotionRecord, candidates: { input: s
     section(
       'Leaderboard',
       table(
-        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'skill vs persistence', 'skill vs linear', ...(record.gate ? ['gate'] : []), 'run'],
+        ['model', 'score', 'RMSE', 'MAE', 'MSE', 'RMSE (original)', 'MAE (original)', 'skill vs persistence', 'skill vs linear', 'interval score', 'coverage', ...(record.gate ? ['gate'] : []), 'run'],
         record.candidates.map((candidate) => {
           const metadata = candidates.find((c) => c.input === candidate.input)!.metadata;
           const rejected = record.gate?.rejected.find((r) => r.run_id === candidate.run_id && r.model_type === candidate.model_type);
@@ -34,13 +34,17 @@ export async function evalReport(record: PromotionRecord, candidates: { input: s
             metadata.test_mae_original,
             candidate.skill_vs_persistence ?? NaN,
             candidate.skill_vs_linear ?? NaN,
+            candidate.interval_score ?? NaN,
+            candidate.coverage ?? NaN,
             ...(record.gate ? [rejected ? `not eligible: ${rejected.reason}` : 'passes'] : []),
             candidate.run_id,
           ];
         }),
       ),
       paragraph(
-        `Score = ${record.weights.rmse}·RMSE + ${record.weights.mae}·MAE + ${record.weights.mse}·MSE in ${record.units} units, on the same held-out (origin, step) targets for every model; lower is better.`,
+        record.rank_by === 'interval_score'
+          ? `Score = the mean interval (Winkler) score of each model's ${intervalPercent(candidates)} prediction interval on the same held-out (origin, step) targets, scaled units: its width plus 2/α × the distance of every actual outside it; lower is better. Coverage is the share of actuals inside.`
+          : `Score = ${record.weights.rmse}·RMSE + ${record.weights.mae}·MAE + ${record.weights.mse}·MSE in ${record.units} units, on the same held-out (origin, step) targets for every model; lower is better. Interval score and coverage describe each model's prediction interval on the same targets.`,
         'muted',
       ),
       rmseChart,
@@ -81,4 +85,10 @@ function gateText(gate: NonNullable<PromotionRecord['gate']>): string {
     .filter(([key]) => key.startsWith('min_skill_vs_'))
     .map(([key, value]) => `${key} = ${String(value)}`)
     .join(', ');
+}
+
+/** The candidates' nominal interval width as a percentage, e.g. "80 %". */
+function intervalPercent(candidates: { metadata: { interval_width?: number } }[]): string {
+  const width = candidates[0]?.metadata.interval_width;
+  return width === undefined ? 'nominal' : `${Math.round(width * 1000) / 10} %`;
 }

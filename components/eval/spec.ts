@@ -29,6 +29,13 @@ export const evalSpec = defineComponent({
         default: 'scaled',
         enum: ['scaled', 'original'],
       },
+      rank_by: {
+        type: 'STRING',
+        description:
+          'What the candidates are ranked by: "composite" (the weighted error score above) or "interval_score" (the mean interval (Winkler) score of each model\'s prediction interval on the held-out targets, scaled units: the interval\'s width plus a penalty for every actual outside it; lower is better). "interval_score" needs every candidate to report one, at the same interval_width. The gates apply either way.',
+        default: 'composite',
+        enum: ['composite', 'interval_score'],
+      },
       min_models: {
         type: 'NUMBER_INTEGER',
         description: 'Fail unless at least this many candidate models were given (and passed verification).',

@@ -146,6 +146,7 @@ export async function runTrainer(adapter: ModelAdapter, executor: Executor<Train
       input_length: p.input_length,
       horizon: p.horizon,
       targets: report.task.targets,
+      ...(report.interval && { interval_width: report.interval.width }),
       target: data.manifest.target,
       frequency: data.manifest.frequency,
       train_seconds: trainSeconds,

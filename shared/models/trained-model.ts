@@ -20,6 +20,10 @@ export type TrainedModelMetadata = HeldOutMetrics &
   horizon: number;
   /** Number of (origin, step) targets the metrics are over. */
   targets: number;
+  /** Nominal coverage of the model's prediction interval (0.8 = 80 %), with `test_coverage` and `test_winkler` beside it. */
+  interval_width?: number;
+  test_coverage?: number;
+  test_winkler?: number;
 };
 
 const STRINGS = ['run_id', 'model_uri', 'config_hash'] as const;

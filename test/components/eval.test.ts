@@ -354,6 +354,28 @@ describe('eval promotion on an offline mlruns store', () => {
     const partialLine = await failed(await runEval(state, [{ ...gru, artifact: { uri: gru.artifact.uri, metadata: partial } }]), 2);
     assert.match(partialLine, /is not a model from an FLTS trainer: its artifact metadata lacks test_rmse\. The artifact's metadata has only config_hash, horizon, /);
   });
+
+  it('rank_by=interval_score promotes the model with the best interval score, and refuses candidates without one or of other widths', async () => {
+    const withInterval = (candidate: Candidate, winkler: number, coverage: number, width = 0.8) => {
+      Object.assign(candidate.artifact.metadata, { test_winkler: winkler, test_coverage: coverage, interval_width: width });
+      return candidate;
+    };
+    // The GRU has the lower errors, the LSTM the better interval.
+    const gru = withInterval(await trainedModel(state.tracker, state.root, 'gru', 0.1), 0.9, 0.55);
+    const lstm = withInterval(await trainedModel(state.tracker, state.root, 'lstm', 0.12), 0.5, 0.8);
+    assert.equal(succeeded(await runEval(state, [gru, lstm])).output!.parameterValues!['selected_run_id'], gru.runId, 'composite by default');
+    const ranked = succeeded(await runEval(state, [gru, lstm], { rank_by: 'interval_score' }));
+    assert.equal(ranked.output!.parameterValues!['selected_run_id'], lstm.runId);
+    const record = await readJson(artifactOf(ranked, 'promotion_metadata').uri);
+    assert.equal(record['rank_by'], 'interval_score');
+    assert.deepEqual((record['candidates'] as { model_type: string; score: number; coverage: number }[]).map((c) => [c.model_type, c.score, c.coverage]), [['lstm', 0.5, 0.8], ['gru', 0.9, 0.55]]);
+    assert.match(await readFile(artifactOf(ranked, 'report').uri, 'utf8'), /Score = the mean interval \(Winkler\) score of each model&#39;s 80 % prediction interval/);
+
+    const bare = await trainedModel(state.tracker, state.root, 'prophet', 0.05);
+    assert.match(await failed(await runEval(state, [gru, bare], { rank_by: 'interval_score' }), 2), /rank_by is "interval_score", but "prophet_model" report no finite test_winkler/);
+    const wider = withInterval(await trainedModel(state.tracker, state.root, 'prophet', 0.05), 0.4, 0.95, 0.95);
+    assert.match(await failed(await runEval(state, [gru, wider], { rank_by: 'interval_score' }), 2), /different nominal widths \(interval_width gru_model: 0\.8, prophet_model: 0\.95\)/);
+  });
 });
 
 describe('eval promotion on a real MLflow server', () => {
