@@ -9,6 +9,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { numberFromEnv } from '../../shared/env.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import {
   ClaimLedger,
@@ -49,11 +50,7 @@ export interface StageRun {
 export function stageContext(env: NodeJS.ProcessEnv = process.env): StageContext {
   const store = defaultObjectStore();
   const root = env['FLTS_EVENTS_LEDGER_URI'] || `${bucketUri('flts-events', env)}/ledger`;
-  const lease = env['FLTS_EVENTS_LEASE_MS']?.trim();
-  const leaseMs = lease ? Number(lease) : undefined;
-  if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) {
-    throw new InvalidParameterError([{ path: 'FLTS_EVENTS_LEASE_MS', message: `Environment variable FLTS_EVENTS_LEASE_MS must be an integer number of milliseconds ≥ 1000; got ${JSON.stringify(lease)}.` }]);
-  }
+  const leaseMs = env['FLTS_EVENTS_LEASE_MS']?.trim() ? envInteger(env, 'FLTS_EVENTS_LEASE_MS', 1000, 86_400_000, 'milliseconds') : undefined;
   const ledger = new ClaimLedger({ store, root, ...(leaseMs !== undefined && { leaseMs }) });
   return { store, ledger, ledgerRoot: root, topics: topicsFromEnv(env), parameters: parametersFromEnv(env) };
 }
@@ -111,14 +108,16 @@ export async function startStage<T>(options: {
 
 /** Partitions and replicas of topics a stage creates: `FLTS_TOPIC_PARTITIONS` (default 3), `FLTS_TOPIC_REPLICAS` (default 1). */
 function topicLayoutFromEnv(env: NodeJS.ProcessEnv = process.env): { partitions: number; replicas: number } {
-  const count = (name: string, fallback: number) => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new InvalidParameterError([{ path: name, message: `Environment variable ${name} must be a positive integer; got ${JSON.stringify(raw)}.` }]);
-    return value;
+  return {
+    partitions: env['FLTS_TOPIC_PARTITIONS']?.trim() ? envInteger(env, 'FLTS_TOPIC_PARTITIONS', 1, 10_000) : 3,
+    replicas: env['FLTS_TOPIC_REPLICAS']?.trim() ? envInteger(env, 'FLTS_TOPIC_REPLICAS', 1, 100) : 1,
   };
-  return { partitions: count('FLTS_TOPIC_PARTITIONS', 3), replicas: count('FLTS_TOPIC_REPLICAS', 1) };
+}
+
+/** A whole number from the environment in [min, max], or an error naming the variable. */
+function envInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number, unit?: string): number {
+  const range = { fallback: min, min, max, integer: true, ...(unit && { unit }) };
+  return numberFromEnv(env, name, range, (message) => new InvalidParameterError([{ path: name, message: `Environment variable ${message}` }]));
 }
 
 /**
