@@ -5,7 +5,7 @@
  * reads the forecast rows as a time-ordered table (Prophet) cannot be joined that way and is called per caller.
  */
 import { MicroBatcher } from '../events/batch.js';
-import { concatFrames, type SeriesFrame } from '../series/frame.js';
+import { joinFrames, type SeriesFrame } from '../series/frame.js';
 import type { Model } from './adapter.js';
 
 export interface MicroBatchLimits {
@@ -41,14 +41,9 @@ export function microBatched<M extends Model>(model: M, limits: MicroBatchLimits
 /** One forward pass over `calls`' frames joined; each call's forecasts, in forecast's (origins, H) layout. */
 async function forecastJoined(model: Model, calls: readonly { frame: SeriesFrame; origins: Int32Array }[]): Promise<Float64Array[]> {
   if (calls.length === 1) return [Float64Array.from(await model.forecast(calls[0]!.frame, calls[0]!.origins))];
-  const origins = new Int32Array(calls.reduce((sum, call) => sum + call.origins.length, 0));
-  let at = 0;
-  let offset = 0;
-  for (const call of calls) {
-    for (const origin of call.origins) origins[at++] = origin + offset;
-    offset += call.frame.time.length;
-  }
-  const values = await model.forecast(concatFrames(calls.map((call) => call.frame)), origins);
+  const { joined, offsets } = joinFrames(calls.map((call) => call.frame));
+  const origins = Int32Array.from(calls.flatMap((call, i) => Array.from(call.origins, (origin) => origin + offsets[i]!)));
+  const values = await model.forecast(joined, origins);
   const H = model.manifest.horizon;
   let start = 0;
   return calls.map((call) => {

@@ -9,7 +9,7 @@
  */
 import { DataError } from '../errors.js';
 import { derivedFeatures, fillLags, fillTimeFeatures } from '../series/derived.js';
-import { concatFrames, type SeriesFrame } from '../series/frame.js';
+import { joinFrames, type SeriesFrame } from '../series/frame.js';
 import type { PreprocessingManifest } from '../series/manifest.js';
 import type { Model } from './adapter.js';
 
@@ -69,9 +69,7 @@ export async function forecastFutures(model: Model, series: readonly { frame: Se
     // the forecast rows as a time-ordered table (Prophet) gets each frame on its own.
     const groups = model.readsForecastRows ? active.map((s) => [s]) : [active];
     for (const group of groups) {
-      const frames = group.map((s) => s.extended);
-      const joined = frames.length === 1 ? frames[0]! : concatFrames(frames);
-      const offsets = offsetsOf(frames);
+      const { joined, offsets } = joinFrames(group.map((s) => s.extended));
       const origins = Int32Array.from(group, (s, i) => offsets[i]! + s.n - 1 + round * chunk);
       const values = await model.forecast(joined, origins);
       const interval = model.interval?.bounds(joined, origins, values, { round, dataRows: Int32Array.from(group, (s, i) => offsets[i]! + s.n - 1) });
@@ -90,16 +88,6 @@ export async function forecastFutures(model: Model, series: readonly { frame: Se
     }
   }
   return states.map((s) => ({ time: s.extended.time.slice(s.n, s.n + s.steps), scaled: s.scaled, ...s.bounds, frame: s.extended }));
-}
-
-function offsetsOf(frames: readonly SeriesFrame[]): number[] {
-  const offsets: number[] = [];
-  let total = 0;
-  for (const frame of frames) {
-    offsets.push(total);
-    total += frame.time.length;
-  }
-  return offsets;
 }
 
 /**

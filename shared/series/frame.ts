@@ -40,6 +40,17 @@ export function selectColumns(frame: SeriesFrame, names: readonly string[]): Ser
   return { time: frame.time, names: [...names], columns };
 }
 
+/**
+ * Frames of several series end to end, for one forward pass over all of them: the joined frame and the row each
+ * starts at (an origin of frame i is `offsets[i] + origin` in the joined one). Windows never cross a join, since
+ * every origin has its input window inside its own frame.
+ */
+export function joinFrames(frames: readonly SeriesFrame[]): { joined: SeriesFrame; offsets: Int32Array } {
+  const offsets = new Int32Array(frames.length);
+  for (let i = 1; i < frames.length; i++) offsets[i] = offsets[i - 1]! + frames[i - 1]!.time.length;
+  return { joined: frames.length === 1 ? frames[0]! : concatFrames(frames), offsets };
+}
+
 /** Frames appended in time order (same columns); used to give a split the history that precedes it. */
 export function concatFrames(frames: readonly SeriesFrame[]): SeriesFrame {
   const first = frames[0];
