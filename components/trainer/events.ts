@@ -2,10 +2,11 @@
  * A trainer as a Kafka service: a `training-data` claim (upstream's shape) names the training split our preprocess
  * wrote by claim check; its validation and held-out splits lie beside it. The trainer runs on the three, once per
  * (config hash, model kind, source object) whatever the redeliveries, and publishes upstream's `Trained: <KIND>`
- * event with the MLflow run (plus the identifier, which upstream's eval keyed its completion gate on).
+ * event with the MLflow run (plus the identifier, which upstream's eval keyed its completion gate on). Like upstream
+ * it announces `Training Started: <KIND>` when the training begins (not for a claim already trained).
  */
 import { DataError } from '../../shared/errors.js';
-import { parseTrainingDataClaim, trainingSucceeded } from '../../shared/events/index.js';
+import { parseTrainingDataClaim, trainingStarted, trainingSucceeded } from '../../shared/events/index.js';
 import type { ModelAdapter } from '../../shared/models/adapter.js';
 import { fetchObject, runInProcess, startStage, withScratch } from '../events/stage.js';
 import { runTrainer } from './run.js';
@@ -20,11 +21,14 @@ export async function runTrainerEvents(adapter: ModelAdapter): Promise<void> {
     service: spec.name,
     topic: (topics) => topics.trainingData,
     parse: parseTrainingDataClaim,
-    handle: async ({ value: claim }, context) => {
+    handle: async ({ value: claim, announce }, context) => {
       const objects = splitObjects(claim.object);
       const identifier = claim.identifier ?? String(context.parameters['identifier'] ?? '');
+      const experiment = String(context.parameters['mlflow_experiment'] ?? spec.inputs.parameters.mlflow_experiment.default);
       const { result } = await context.ledger.run({ configHash: claim.config_hash ?? '', modelKind: kind, source: `s3://${claim.bucket}/${claim.object}` }, () =>
         withScratch(async (directory) => {
+          const started = trainingStarted(kind, { experiment, run_name: kind, config_hash: claim.config_hash ?? '' });
+          await announce([{ topic: context.topics.modelTraining, value: { ...started.value, identifier } }]);
           const artifacts = Object.fromEntries(
             await Promise.all(SPLITS.map(async (split) => [split, { uri: await fetchObject(context.store, claim.bucket, objects[split], directory, `${split}.parquet`) }] as const)),
           );

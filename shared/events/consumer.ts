@@ -35,6 +35,12 @@ export interface InboundMessage<T> {
   attempt: number;
   /** Aborted when the service must stop before this message is finished; long handlers should give up then. */
   signal: AbortSignal;
+  /**
+   * Publishes now, before the work is durable: progress for watchers (upstream's "Training Started"), not a
+   * result. At least once (a redelivered message announces again); a broker that will not take it within the
+   * retry policy is logged, never fails the work.
+   */
+  announce(messages: OutboundMessage[]): Promise<void>;
 }
 
 /** A message the handler wants published once its work is durable. `value` is sent as JSON. */
@@ -282,7 +288,8 @@ export class EventService<T> {
     let outputs: OutboundMessage[] | undefined;
     for (let attempt = 1; outputs === undefined; ) {
       try {
-        outputs = await this.#options.handle({ value, key: message.key ?? undefined, headers, topic, partition: message.partition, offset: message.offset, attempt, signal: this.#stopController.signal });
+        const announce = (messages: OutboundMessage[]) => this.#announce(messages, where);
+        outputs = await this.#options.handle({ value, key: message.key ?? undefined, headers, topic, partition: message.partition, offset: message.offset, attempt, signal: this.#stopController.signal, announce });
       } catch (error) {
         if (this.#stopController.signal.aborted) return this.#abandon(message, 'handler stopped by shutdown');
         if (error instanceof RetryLaterError) {
@@ -337,6 +344,20 @@ export class EventService<T> {
     if (!sent) return 'abandoned';
     this.metrics.deadLettered.inc({ topic: this.#options.topic, reason });
     return 'dead-lettered';
+  }
+
+  /** Publishes progress with acks=all within the retry policy's tries; a failure is logged, not thrown. */
+  async #announce(messages: OutboundMessage[], where: Record<string, unknown>): Promise<void> {
+    const records = messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.stringify(m.value), headers: m.headers ?? {} }));
+    for (let attempt = 1; attempt <= this.#retry.attempts; attempt += 1) {
+      try {
+        await this.#sendInTurn(records);
+        return;
+      } catch (error) {
+        this.log.warn('announce_failed', { ...where, attempt, of: this.#retry.attempts, error: messageOf(error) });
+        if (attempt < this.#retry.attempts && !(await sleep(backoffMs(this.#retry, attempt), this.#stopController.signal))) return;
+      }
+    }
   }
 
   /** Publishes with acks=all, retrying until acknowledged; false only when a shutdown cut the retries short. */

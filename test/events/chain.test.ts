@@ -38,8 +38,18 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
   });
 
   it('trains all three kinds once and promotes once: model-selected in upstream\'s shape, the alias on the winner', async () => {
-    const trained = await readTopic(chain.kafka.brokers, 'model-training', 3);
+    const events = await readTopic(chain.kafka.brokers, 'model-training', (found) => succeeded(found).length >= 3);
+    const trained = succeeded(events);
     assert.deepEqual(trained.map((m) => m.key).sort(), ['trained-GRU:site-a', 'trained-LSTM:site-a', 'trained-PROPHET:site-a']);
+    // Upstream's start events, one per training, without a key.
+    const started = events.filter((m) => (m.value as { status: string }).status === 'RUNNING');
+    assert.deepEqual(
+      started.map((m) => [m.key, m.value]).sort((a, b) => String((a[1] as { operation: string }).operation).localeCompare((b[1] as { operation: string }).operation)),
+      (['GRU', 'LSTM', 'PROPHET'] as const).map((kind) => [
+        undefined,
+        { operation: `Training Started: ${kind}`, status: 'RUNNING', experiment: `flts-${kind.toLowerCase()}`, run_name: kind, config_hash: (trained[0]!.value as { config_hash: string }).config_hash, identifier: 'site-a' },
+      ]),
+    );
     assert.equal(selected.length, 1);
     const promotion = selected[0]!.value as Record<string, unknown>;
     assert.equal(selected[0]!.key, 'promotion');
@@ -68,11 +78,16 @@ describe('the chain as Kafka services through a real broker', { timeout: 600_000
     const again = await readTopic(chain.kafka.brokers, 'performance-eval', 2, 180_000);
     assert.equal(again.length, 2, `the redelivered claim did not come through; the services said:\n${chain.output()}`);
     assert.deepEqual(again[1]!.value, again[0]!.value, 'the recorded result, republished');
-    const trained = await readTopic(chain.kafka.brokers, 'model-training', 6);
-    const runIds = new Set(trained.map((m) => (m.value as { run_id: string }).run_id));
+    const events = await readTopic(chain.kafka.brokers, 'model-training', (found) => succeeded(found).length >= 6);
+    const runIds = new Set(succeeded(events).map((m) => (m.value as { run_id: string }).run_id));
     assert.equal(runIds.size, 3, 'the same three runs announced again, none new');
+    assert.equal(events.length - succeeded(events).length, 3, 'no training started again');
     assert.deepEqual(await tracker.searchModelVersions('flts-forecaster'), versionsBefore);
     assert.deepEqual((await chain.store.list('s3://inference-logs/')).map((o) => o.path), logsBefore.map((o) => o.path));
   });
 });
 
+/** The `Trained: <KIND>` events among a topic's messages (not upstream's `Training Started` ones). */
+function succeeded(messages: ReadMessage[]): ReadMessage[] {
+  return messages.filter((m) => (m.value as { status: string }).status === 'SUCCESS');
+}
