@@ -33,7 +33,6 @@ interface Setting {
   hyper: Partial<RecurrentHyperparameters>;
 }
 
-const HORIZON = 6;
 
 const GRID: Setting[] = [
   { name: 'gru-L30-h64-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1 } },
@@ -66,11 +65,21 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     seeds: { type: 'string' },
     out: { type: 'string', default: 'rnn-check' },
+    /** Which cells the defaults run covers. */
+    cells: { type: 'string', default: 'gru,lstm' },
+    horizon: { type: 'string', default: '6' },
+    /** Hyperparameters over the defaults, e.g. `epochs=60,hiddenSize=96` (library names). */
+    hyper: { type: 'string' },
+    'input-length': { type: 'string' },
+    /** Preprocess's validation_fraction (default: the component's). */
+    'validation-fraction': { type: 'string' },
     /** Also the defaults without the linear highway, to measure what it does. */
     ablation: { type: 'boolean', default: false },
   },
 });
 
+const HORIZON = Number(args.horizon);
+const cells = args.cells.split(',');
 const sites = args.sites.split(',');
 const missing = sites.filter((site) => !sharedPath(`data/flts/${site}.csv`));
 if (missing.length > 0) {
@@ -79,13 +88,17 @@ if (missing.length > 0) {
 }
 
 const defaults = componentDefaults();
+if (args['input-length']) defaults.inputLength = Number(args['input-length']);
+for (const pair of args.hyper ? args.hyper.split(',') : []) {
+  const [key, value] = pair.split('=') as [keyof RecurrentHyperparameters, string];
+  (defaults.hyper as unknown as Record<string, unknown>)[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
+}
 const settings = args.only
   ? GRID.filter((setting) => args.only!.split(',').includes(setting.name))
   : args.grid
     ? GRID
     : [
-        { name: 'gru-defaults', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const } },
-        { name: 'lstm-defaults', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const } },
+        ...(['gru', 'lstm'] as const).filter((cell) => cells.includes(cell)).map((cell) => ({ name: `${cell}-defaults`, inputLength: defaults.inputLength, hyper: { cell } })),
         ...(args.ablation
           ? [
               { name: 'gru-no-highway', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const, linearHighway: false } },
@@ -237,7 +250,7 @@ async function preprocessSite(site: string): Promise<PreprocessResult> {
     lags: p('lags'),
     lagStep: p('lag_step'),
     scaler: p('scaler'),
-    validationFraction: p('validation_fraction'),
+    validationFraction: args['validation-fraction'] ? Number(args['validation-fraction']) : p('validation_fraction'),
     testFraction: p('test_fraction'),
     sampleTrainRows: 0,
     sampleTestRows: 0,
