@@ -15,6 +15,7 @@ import { parameterDefaults } from '../shared/kfp/parameters.js';
 import { hyperparametersFrom, RECURRENT_PARAMETERS } from '../shared/models/recurrent/hyperparameters.js';
 import { Logger } from '../shared/log.js';
 import type { RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
+import { calibrateConformal, conformalInterval } from '../shared/models/conformal.js';
 import { MODEL_ADAPTERS } from '../shared/models/registry.js';
 import { preprocessTables, type PreprocessOptions, type PreprocessResult } from '../shared/preprocess/pipeline.js';
 import { evaluateForecaster, type EvaluationReport } from '../shared/series/evaluation.js';
@@ -71,6 +72,8 @@ const { values: args } = parseArgs({
     /** Hyperparameters over the defaults, e.g. `epochs=60,hiddenSize=96` (library names). */
     hyper: { type: 'string' },
     'input-length': { type: 'string' },
+    /** Also the interval's per-step coverage recalibrated with these volatility exponents β (conformal.ts). */
+    betas: { type: 'string' },
     /** Preprocess's validation_fraction (default: the component's). */
     'validation-fraction': { type: 'string' },
     /** Also the defaults without the linear highway, to measure what it does. */
@@ -157,6 +160,8 @@ interface Row {
   /** Scaled RMSE per horizon step: the model, persistence, linear baseline. */
   perStep: { step: number; rmse: number; persistence: number; linear: number | null; coverage: number | null }[];
   coverage: number | null;
+  /** Per-step coverage recalibrated with other volatility exponents (--betas). */
+  betaCoverage: Record<string, number[]>;
 }
 
 async function runSetting(site: string, data: PreprocessResult, setting: Setting): Promise<Row> {
@@ -187,8 +192,20 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
     model.forecast,
     model.interval ? { interval: model.interval } : {},
   );
+  const betaCoverage: Record<string, number[]> = {};
+  for (const beta of args.betas ? args.betas.split(',').map(Number) : []) {
+    const calibration = await calibrateConformal(model.forecast, { train: data.splits.train, validation: data.splits.validation, manifest: model.manifest }, 0.8, beta);
+    const scored = await evaluateForecaster(
+      { context: [data.splits.train, data.splits.validation], heldOut: data.splits.test, target: data.target, inputLength: setting.inputLength, horizon: HORIZON, frequencyMs: data.frequencyMs, scaler: data.scaler },
+      model.forecast,
+      { interval: { width: 0.8, bounds: conformalInterval(calibration, model.manifest) } },
+    );
+    betaCoverage[String(beta)] = scored.interval!.perStep.map((step) => step.coverage);
+    console.log(`  β ${beta}: coverage by step ${betaCoverage[String(beta)]!.map((c) => (c * 100).toFixed(0)).join(' ')}`);
+  }
   model.dispose();
   return {
+    betaCoverage,
     site,
     setting: setting.name,
     seed: hyper.seed,

@@ -34,8 +34,8 @@ export interface ConformalInterval {
 
 const VOLATILITY_EXPONENT = 0.75;
 
-/** Calibrates the half-widths on `data.validation` (context: `data.train`). */
-export async function calibrateConformal(forecast: Forecaster, data: FitData, width: number): Promise<ConformalInterval> {
+/** Calibrates the half-widths on `data.validation` (context: `data.train`); `exponent` is β (a bench varies it). */
+export async function calibrateConformal(forecast: Forecaster, data: FitData, width: number, exponent = VOLATILITY_EXPONENT): Promise<ConformalInterval> {
   const { manifest } = data;
   const plan = planEvaluation({
     context: [data.train],
@@ -49,14 +49,14 @@ export async function calibrateConformal(forecast: Forecaster, data: FitData, wi
   const n = plan.origins.length;
   if (n === 0) throw new DataError('The validation split has no origin to calibrate the prediction interval on.');
   const forecasts = await forecast(plan.frame, plan.origins);
-  const sigma = Float64Array.from(plan.origins, (origin) => windowVolatility(plan.frame, manifest, origin) ** VOLATILITY_EXPONENT);
+  const sigma = Float64Array.from(plan.origins, (origin) => windowVolatility(plan.frame, manifest, origin) ** exponent);
   const H = manifest.horizon;
   const halfWidths = Array.from({ length: H }, (_, h) => {
     const ratios = Float64Array.from({ length: n }, (_, i) => Math.abs(forecasts[i * H + h]! - plan.actual[i * H + h]!) / sigma[i]!).sort();
     const rank = Math.ceil((n + 1) * width);
     return rank > n ? ratios[n - 1]! : ratios[rank - 1]!;
   });
-  return { method: 'split-conformal', width, halfWidths, calibrationOrigins: n, scale: 'window-volatility', exponent: VOLATILITY_EXPONENT };
+  return { method: 'split-conformal', width, halfWidths, calibrationOrigins: n, scale: 'window-volatility', exponent };
 }
 
 /** The interval function of a calibrated model. */
