@@ -94,7 +94,7 @@ const defaults = componentDefaults();
 if (args['input-length']) defaults.inputLength = Number(args['input-length']);
 for (const pair of args.hyper ? args.hyper.split(',') : []) {
   const [key, value] = pair.split('=') as [keyof RecurrentHyperparameters, string];
-  (defaults.hyper as unknown as Record<string, unknown>)[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
+  (defaults.hyper as unknown as Record<string, unknown>)[key] = value === 'true' ? true : value === 'false' ? false : Number.isNaN(Number(value)) ? value : Number(value);
 }
 const settings = args.only
   ? GRID.filter((setting) => args.only!.split(',').includes(setting.name))
