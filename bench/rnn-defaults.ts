@@ -7,6 +7,11 @@
  *   npx tsx bench/rnn-defaults.ts                 the train-gru/train-lstm defaults only (what `npm run bench` runs) → rnn-check
  *   npx tsx bench/rnn-defaults.ts --grid --out rnn-grid --backend wasm     every setting below (about 40 min on 2 busy cores)
  *   npx tsx bench/rnn-defaults.ts --only gru-L30-h64-l1,gru-L30-h64-l1-b128 --seeds 1,2 --out rnn-seeds --backend wasm
+ *   npx tsx bench/rnn-defaults.ts --seeds 42,1,2 --betas 0.6,0.75 --out rnn-defaults-accuracy     the issue-16 defaults run
+ *   npx tsx bench/rnn-defaults.ts --horizon 30 --seeds 42 --out rnn-defaults-h30
+ *   npx tsx bench/rnn-defaults.ts --cells gru --sites ElBorn --hyper calendarFeatures=all,stepLossWeights=false --out x
+ *     (--hyper sets library hyperparameters over the defaults; --validation-fraction and --input-length change the
+ *     preprocessing / task; --betas also reports the interval's coverage recalibrated at other volatility exponents)
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
