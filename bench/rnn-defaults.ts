@@ -7,6 +7,11 @@
  *   npx tsx bench/rnn-defaults.ts                 the train-gru/train-lstm defaults only (what `npm run bench` runs) → rnn-check
  *   npx tsx bench/rnn-defaults.ts --grid --out rnn-grid --backend wasm     every setting below (about 40 min on 2 busy cores)
  *   npx tsx bench/rnn-defaults.ts --only gru-L30-h64-l1,gru-L30-h64-l1-b128 --seeds 1,2 --out rnn-seeds --backend wasm
+ *   npx tsx bench/rnn-defaults.ts --seeds 42,1,2 --betas 0.6,0.75 --out rnn-defaults-accuracy     the issue-16 defaults run
+ *   npx tsx bench/rnn-defaults.ts --horizon 30 --seeds 42 --out rnn-defaults-h30
+ *   npx tsx bench/rnn-defaults.ts --cells gru --sites ElBorn --hyper calendarFeatures=all,stepLossWeights=false --out x
+ *     (--hyper sets library hyperparameters over the defaults; --validation-fraction and --input-length change the
+ *     preprocessing / task; --betas also reports the interval's coverage recalibrated at other volatility exponents)
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -15,6 +20,7 @@ import { parameterDefaults } from '../shared/kfp/parameters.js';
 import { hyperparametersFrom, RECURRENT_PARAMETERS } from '../shared/models/recurrent/hyperparameters.js';
 import { Logger } from '../shared/log.js';
 import type { RecurrentHyperparameters } from '../shared/models/recurrent/index.js';
+import { calibrateConformal, conformalInterval } from '../shared/models/conformal.js';
 import { MODEL_ADAPTERS } from '../shared/models/registry.js';
 import { preprocessTables, type PreprocessOptions, type PreprocessResult } from '../shared/preprocess/pipeline.js';
 import { evaluateForecaster, type EvaluationReport } from '../shared/series/evaluation.js';
@@ -33,7 +39,6 @@ interface Setting {
   hyper: Partial<RecurrentHyperparameters>;
 }
 
-const HORIZON = 6;
 
 const GRID: Setting[] = [
   { name: 'gru-L30-h64-l1', inputLength: 30, hyper: { cell: 'gru', hiddenSize: 64, numLayers: 1 } },
@@ -66,11 +71,23 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     seeds: { type: 'string' },
     out: { type: 'string', default: 'rnn-check' },
+    /** Which cells the defaults run covers. */
+    cells: { type: 'string', default: 'gru,lstm' },
+    horizon: { type: 'string', default: '6' },
+    /** Hyperparameters over the defaults, e.g. `epochs=60,hiddenSize=96` (library names). */
+    hyper: { type: 'string' },
+    'input-length': { type: 'string' },
+    /** Also the interval's per-step coverage recalibrated with these volatility exponents β (conformal.ts). */
+    betas: { type: 'string' },
+    /** Preprocess's validation_fraction (default: the component's). */
+    'validation-fraction': { type: 'string' },
     /** Also the defaults without the linear highway, to measure what it does. */
     ablation: { type: 'boolean', default: false },
   },
 });
 
+const HORIZON = Number(args.horizon);
+const cells = args.cells.split(',');
 const sites = args.sites.split(',');
 const missing = sites.filter((site) => !sharedPath(`data/flts/${site}.csv`));
 if (missing.length > 0) {
@@ -79,13 +96,17 @@ if (missing.length > 0) {
 }
 
 const defaults = componentDefaults();
+if (args['input-length']) defaults.inputLength = Number(args['input-length']);
+for (const pair of args.hyper ? args.hyper.split(',') : []) {
+  const [key, value] = pair.split('=') as [keyof RecurrentHyperparameters, string];
+  (defaults.hyper as unknown as Record<string, unknown>)[key] = value === 'true' ? true : value === 'false' ? false : Number.isNaN(Number(value)) ? value : Number(value);
+}
 const settings = args.only
   ? GRID.filter((setting) => args.only!.split(',').includes(setting.name))
   : args.grid
     ? GRID
     : [
-        { name: 'gru-defaults', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const } },
-        { name: 'lstm-defaults', inputLength: defaults.inputLength, hyper: { cell: 'lstm' as const } },
+        ...(['gru', 'lstm'] as const).filter((cell) => cells.includes(cell)).map((cell) => ({ name: `${cell}-defaults`, inputLength: defaults.inputLength, hyper: { cell } })),
         ...(args.ablation
           ? [
               { name: 'gru-no-highway', inputLength: defaults.inputLength, hyper: { cell: 'gru' as const, linearHighway: false } },
@@ -144,6 +165,8 @@ interface Row {
   /** Scaled RMSE per horizon step: the model, persistence, linear baseline. */
   perStep: { step: number; rmse: number; persistence: number; linear: number | null; coverage: number | null }[];
   coverage: number | null;
+  /** Per-step coverage recalibrated with other volatility exponents (--betas). */
+  betaCoverage: Record<string, number[]>;
 }
 
 async function runSetting(site: string, data: PreprocessResult, setting: Setting): Promise<Row> {
@@ -174,8 +197,20 @@ async function runSetting(site: string, data: PreprocessResult, setting: Setting
     model.forecast,
     model.interval ? { interval: model.interval } : {},
   );
+  const betaCoverage: Record<string, number[]> = {};
+  for (const beta of args.betas ? args.betas.split(',').map(Number) : []) {
+    const calibration = await calibrateConformal(model.forecast, { train: data.splits.train, validation: data.splits.validation, manifest: model.manifest }, 0.8, beta);
+    const scored = await evaluateForecaster(
+      { context: [data.splits.train, data.splits.validation], heldOut: data.splits.test, target: data.target, inputLength: setting.inputLength, horizon: HORIZON, frequencyMs: data.frequencyMs, scaler: data.scaler },
+      model.forecast,
+      { interval: { width: 0.8, bounds: conformalInterval(calibration, model.manifest) } },
+    );
+    betaCoverage[String(beta)] = scored.interval!.perStep.map((step) => step.coverage);
+    console.log(`  β ${beta}: coverage by step ${betaCoverage[String(beta)]!.map((c) => (c * 100).toFixed(0)).join(' ')}`);
+  }
   model.dispose();
   return {
+    betaCoverage,
     site,
     setting: setting.name,
     seed: hyper.seed,
@@ -237,7 +272,7 @@ async function preprocessSite(site: string): Promise<PreprocessResult> {
     lags: p('lags'),
     lagStep: p('lag_step'),
     scaler: p('scaler'),
-    validationFraction: p('validation_fraction'),
+    validationFraction: args['validation-fraction'] ? Number(args['validation-fraction']) : p('validation_fraction'),
     testFraction: p('test_fraction'),
     sampleTrainRows: 0,
     sampleTestRows: 0,

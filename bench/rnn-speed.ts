@@ -324,6 +324,9 @@ async function runChild(o: ChildOptions): Promise<void> {
     lrDecayPatience: 1000,
     // The layers alone, as the PyTorch peer has them.
     linearHighway: false,
+    highwayFeatures: false,
+    calendarFeatures: 'all' as const,
+    stepLossWeights: false,
     seed: 42,
   };
   const epochSeconds: number[] = [];

@@ -39,6 +39,25 @@ export function timeFeatures(time: ArrayLike<number>): Record<TimeFeatureName, F
   return out;
 }
 
+/** The period of each time feature's cycle in milliseconds (day of year: 365.25 days). */
+export const TIME_FEATURE_PERIOD_MS: Record<TimeFeatureName, number> = {
+  min_of_day_sin: DAY_MS,
+  min_of_day_cos: DAY_MS,
+  day_of_week_sin: 7 * DAY_MS,
+  day_of_week_cos: 7 * DAY_MS,
+  day_of_year_sin: 365.25 * DAY_MS,
+  day_of_year_cos: 365.25 * DAY_MS,
+};
+
+/**
+ * The time features among `names` whose cycle a series spanning `spanMs` has not seen once: a model fitted on it
+ * would meet values of them it never saw (ElBorn's 6 training days give the held-out days day-of-week and
+ * day-of-year values outside the training range), so what it learnt from them is a trend in disguise.
+ */
+export function uncoveredTimeFeatures(names: readonly string[], spanMs: number): TimeFeatureName[] {
+  return names.filter((name): name is TimeFeatureName => name in TIME_FEATURE_PERIOD_MS && spanMs < TIME_FEATURE_PERIOD_MS[name as TimeFeatureName]);
+}
+
 function setPair(sin: Float64Array, cos: Float64Array, i: number, value: number, period: number): void {
   const angle = value * ((2 * Math.PI) / period);
   sin[i] = Math.sin(angle);

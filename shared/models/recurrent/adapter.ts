@@ -90,7 +90,7 @@ async function fitRecurrent(
   });
   log.info(result.summaryLine);
   const { summary } = result;
-  const share = hyper.linearHighway ? await (await import('./linear-blend.js')).blendWithLinearBaseline(result.model, data) : undefined;
+  const share = hyper.linearHighway ? await (await import('./linear-blend.js')).blendWithLinearBaseline(result.model, data, { features: hyper.highwayFeatures }) : undefined;
   if (share) log.info('blended with the linear baseline', { recurrent_share: share.map((a) => a.toFixed(3)).join(',') });
   const calibration = await conformal.calibrateConformal(recurrent.recurrentForecaster(result.model), data, intervalWidth);
   log.info('interval', { method: calibration.method, width: calibration.width, half_widths: calibration.halfWidths.map((q) => Number(q.toPrecision(4))).join(','), origins: calibration.calibrationOrigins });

@@ -46,6 +46,25 @@ export const RECURRENT_PARAMETERS = {
       'Blend the forecast with the linear baseline (ridge autoregression on the target, fitted on the training split): after training, each step is a·recurrent + (1 − a)·linear with a in [0, 1] fitted on the validation split, held in a linear path beside the recurrent head (as LSTNet\'s autoregressive component).',
     default: true,
   },
+  highway_features: {
+    type: 'BOOLEAN',
+    description:
+      "With linear_highway: the blend's linear part reads, besides the target's last min(10, input_length) values, the other measured features' values at the forecast origin (not the time features); false = the target's values only, i.e. the linear baseline itself.",
+    default: true,
+  },
+  calendar_features: {
+    type: 'STRING',
+    description:
+      'Which of preprocess\'s cyclical time features the network reads: "covered" = those whose cycle the training split spans at least once (minute of day: a day, day of week: a week, day of year: a year); a shorter series would give the held-out period values of them it never saw. "all" = every feature of the preprocessing manifest. The features read are saved with the model.',
+    default: 'covered',
+    enum: ['covered', 'all'],
+  },
+  step_loss_weights: {
+    type: 'BOOLEAN',
+    description:
+      "Weight each horizon step's squared error in the training loss by 1 / (the persistence forecast's mean squared error at that step on the training windows), normalised to mean 1, so that the short steps, whose errors are small, weigh as much as the long ones; false = plain MSE over all steps. The validation loss (early stopping) is plain MSE either way.",
+    default: true,
+  },
   seed: { type: 'NUMBER_INTEGER', description: 'Seed for weight initialisation, dropout and shuffling; a run on the same backend is reproducible.', default: 42, min: 0 },
   interval_width: {
     type: 'NUMBER_DOUBLE',

@@ -163,20 +163,22 @@ function assignInitialWeights(network: RecurrentNetwork, seed: number): void {
   // The highway starts at zero and stays out of training; blendWithLinear sets it afterwards.
 }
 
+/** A linear map of the flattened window: kernel (L·F, H) row-major, row t·F + f reading feature f at window step t; bias (H). */
+export interface WindowLinear {
+  kernel: Float64Array;
+  bias: Float64Array;
+}
+
 /**
- * Makes the network's forecast a per-step blend of its recurrent forecast and the linear autoregression: step h is
- * share[h]·recurrent + (1 − share[h])·linear. The recurrent head is scaled by share[h]; the highway reads the target's
- * last `lags` values with the ridge weights (linear-baseline.ts) scaled by 1 − share[h].
+ * Makes the network's forecast a per-step blend of its recurrent forecast and a linear map of the window (the
+ * linear baseline): step h is share[h]·recurrent + (1 − share[h])·linear. The recurrent head is scaled by share[h];
+ * the highway (zero during training) gets the linear map scaled by 1 − share[h].
  */
-export function blendWithLinear(network: RecurrentNetwork, targetIndex: number, linear: { lags: number; horizon: number; weights: Float64Array }, share: readonly number[]): void {
+export function blendWithLinear(network: RecurrentNetwork, linear: WindowLinear, share: readonly number[]): void {
   if (!network.highway) throw new ModelStateError('The network has no linear highway to blend with.');
   const { inputLength, featureCount, horizon } = network.shape;
-  const kernel = new Float32Array(inputLength * featureCount * horizon);
-  for (let k = 0; k < linear.lags; k++) {
-    const row = (inputLength - linear.lags + k) * featureCount + targetIndex;
-    for (let h = 0; h < horizon; h++) kernel[row * horizon + h] = (1 - share[h]!) * linear.weights[k * horizon + h]!;
-  }
-  const bias = Float32Array.from({ length: horizon }, (_, h) => (1 - share[h]!) * linear.weights[linear.lags * horizon + h]!);
+  const kernel = Float32Array.from({ length: inputLength * featureCount * horizon }, (_, i) => (1 - share[i % horizon]!) * linear.kernel[i]!);
+  const bias = Float32Array.from({ length: horizon }, (_, h) => (1 - share[h]!) * linear.bias[h]!);
   assign(network.highway.kernel, kernel, [inputLength * featureCount, horizon]);
   assign(network.highway.bias, bias, [horizon]);
   const scale = tf.tensor1d(Float32Array.from(share));

@@ -10,6 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError, ModelStateError } from '../../errors.js';
 import type { PreprocessingManifest } from '../../series/manifest.js';
+import type { SeriesFrame } from '../../series/frame.js';
+import { uncoveredTimeFeatures } from '../../series/time-features.js';
 import { windowInputs, windowShapeIssues, windowTargets } from '../../series/windows.js';
 import { FlatAdam } from './adam.js';
 import { compiledCells } from './compiled-cells.js';
@@ -53,6 +55,8 @@ export async function trainRecurrent(
   options: TrainOptions = {},
 ): Promise<TrainingResult> {
   validateSettings(manifest, hyper);
+  // The network reads the calendar features it can learn from (calendar_features); its manifest says which.
+  manifest = { ...manifest, features: trainingFeatures(manifest, frames.train, hyper) };
   const windows = trainingWindows(frames, manifest);
   const highway = hyper.linearHighway ?? false;
   const network = buildNetwork(
@@ -85,6 +89,8 @@ class TrainingSession {
   readonly #shuffleRandom: Random;
   readonly #dropout: DropoutPlan | undefined;
   readonly #best = new BestWeights();
+  /** Per-step weights of the training loss (step_loss_weights), or undefined for plain MSE. */
+  readonly #stepWeights: tf.Tensor1D | undefined;
 
   constructor(network: RecurrentNetwork, windows: { train: WindowSource; validation: WindowSource }, manifest: PreprocessingManifest, hyper: RecurrentHyperparameters, evaluationBatchSize: number) {
     this.#network = network;
@@ -100,6 +106,7 @@ class TrainingSession {
     const dropoutRandom = createRandom(hyper.seed + 2);
     this.#dropout = hyper.dropout > 0 ? { rate: hyper.dropout, nextSeed: () => nextSeed(dropoutRandom) } : undefined;
     this.monitor = new ValidationMonitor({ ...hyper });
+    if (hyper.stepLossWeights) this.#stepWeights = tf.keep(tf.tensor1d(Float32Array.from(persistenceStepWeights(windows.train, manifest.horizon))));
   }
 
   async run(onEpoch: TrainOptions['onEpoch']): Promise<{ history: EpochRecord[]; stopReason: StopReason; seconds: number }> {
@@ -142,6 +149,7 @@ class TrainingSession {
   }
 
   dispose(): void {
+    this.#stepWeights?.dispose();
     this.#optimizer.dispose();
     this.#best.dispose();
   }
@@ -169,7 +177,10 @@ class TrainingSession {
     try {
       const result = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(
-          () => tf.losses.meanSquaredError(y, forwardPass(this.#network, x, this.#dropout)) as tf.Scalar,
+          () => {
+            const squared = tf.squaredDifference(y, forwardPass(this.#network, x, this.#dropout));
+            return tf.mean(this.#stepWeights ? tf.mul(squared, this.#stepWeights) : squared) as tf.Scalar;
+          },
           this.#network.variables,
         );
         const norm = this.#optimizer.step(this.#network.variables.map((variable) => grads[variable.name]!));
@@ -226,6 +237,36 @@ class BestWeights {
     tf.dispose(this.#saved);
     this.#saved = [];
   }
+}
+
+/**
+ * The training loss's per-step weights (step_loss_weights): w_h ∝ 1 / (persistence MSE at step h over the training
+ * windows), normalised to mean 1, so that each step's error is measured against that step's own scale. A step
+ * where persistence is exact (a constant series) gets the largest finite weight of the others, or 1.
+ */
+export function persistenceStepWeights(source: WindowSource, horizon: number): Float64Array {
+  const sums = new Float64Array(horizon);
+  for (const origin of source.origins) {
+    for (let h = 1; h <= horizon; h++) sums[h - 1]! += (source.target[origin + h]! - source.target[origin]!) ** 2;
+  }
+  const inverse = sums.map((sum) => (sum > 0 ? source.origins.length / sum : 0));
+  const largest = Math.max(...inverse);
+  const raw = inverse.map((w) => (w > 0 ? w : largest > 0 ? largest : 1));
+  const mean = raw.reduce((a, b) => a + b, 0) / horizon;
+  return raw.map((w) => w / mean);
+}
+
+/**
+ * The manifest's features the network reads: all of them with calendar_features "all"; with "covered", all but
+ * the time features whose cycle the training split does not span once (time-features.ts). The target and the
+ * measured features are always read; if nothing but the dropped features would be left, all are kept.
+ */
+export function trainingFeatures(manifest: PreprocessingManifest, train: SeriesFrame, hyper: Pick<RecurrentHyperparameters, 'calendarFeatures'>): string[] {
+  if (hyper.calendarFeatures === 'all' || train.time.length === 0) return [...manifest.features];
+  const span = train.time[train.time.length - 1]! - train.time[0]! + manifest.frequencyMs;
+  const dropped = new Set<string>(uncoveredTimeFeatures(manifest.features, span));
+  const kept = manifest.features.filter((name) => !dropped.has(name));
+  return kept.length > 0 ? kept : [...manifest.features];
 }
 
 /** The windows at `origins` as tensors: inputs (n, L, F) and targets (n, H). */

@@ -56,6 +56,9 @@ export function tinyHyper(overrides: Partial<RecurrentHyperparameters> = {}): Re
     lrDecayFactor: 1,
     lrDecayPatience: 3,
     linearHighway: false,
+    highwayFeatures: false,
+    calendarFeatures: 'all',
+    stepLossWeights: false,
     seed: 42,
     ...overrides,
   };

@@ -54,7 +54,10 @@ describe('the recurrent network', () => {
     const windows = tf.tensor3d(values, [2, 5, 2]);
     const recurrent = tf.tidy(() => forwardPass(network, windows).dataSync());
     const share = [1, 0.75, 0.5, 0];
-    blendWithLinear(network, 1, { lags, horizon: 4, weights }, share);
+    // The ridge on the target's (feature 1's) last 3 values as a map of the whole window (5 steps × 2 features).
+    const kernel = new Float64Array(5 * 2 * 4);
+    for (let k = 0; k < lags; k++) for (let h = 0; h < 4; h++) kernel[((5 - lags + k) * 2 + 1) * 4 + h] = weights[k * 4 + h]!;
+    blendWithLinear(network, { kernel, bias: weights.slice(lags * 4) }, share);
     const blended = tf.tidy(() => forwardPass(network, windows).dataSync());
     for (let b = 0; b < 2; b++) {
       for (let h = 0; h < 4; h++) {
