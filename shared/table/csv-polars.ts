@@ -21,9 +21,9 @@ const EXTRA = '\u0000extra';
 const PARSED = '\u0000time';
 
 /** The strptime layout of an ISO date-time without zone or fraction, as `text` has it; undefined for any other text. */
-function timeLayout(text: string): string | undefined {
+function timeLayout(text: string): { format: string; length: number } | undefined {
   const match = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}(:\d{2})?$/.exec(text);
-  return match ? `%Y-%m-%d${match[1]}%H:%M${match[2] ? ':%S' : ''}` : undefined;
+  return match ? { format: `%Y-%m-%d${match[1]}%H:%M${match[2] ? ':%S' : ''}`, length: text.length } : undefined;
 }
 
 /**
@@ -56,11 +56,11 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
       nullValues: [...MISSING_TEXTS],
     });
     // One layout for every row, as the first row has it: a strict parse Polars runs at its full speed.
-    frame = frame.withColumns(pl.col(timeColumn).str.strptime(pl.Datetime('ms'), layout).cast(pl.Datetime('ms')).cast(pl.Int64).alias(PARSED));
+    frame = frame.withColumns(pl.col(timeColumn).str.strptime(pl.Datetime('ms'), layout.format).cast(pl.Datetime('ms')).cast(pl.Int64).alias(PARSED));
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
-  if (!allRowsPlain(pl, frame, timeColumn)) return undefined;
+  if (!allRowsPlain(pl, frame, timeColumn, layout.length)) return undefined;
   // A line with too few fields also leaves the last column empty: such rows are checked against their lines.
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
   if (emptyLast.length > 0 && !(await linesHaveWidth(path, emptyLast, head.delimiter, head.header.length))) return undefined;
@@ -81,19 +81,23 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
 
 /**
  * Whether Polars' rows are plain so far: no line with a field too many (the extra column empty), none blank (Polars
- * makes it a row of nulls: the time column has none), every time in the one layout (parsed where present), and
+ * makes it a row of nulls: the time column has none), every time in the one layout and of its length, and
  * whole seconds (a leap second, which the two readers might place apart, is left to the streamed one).
  */
-function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string): boolean {
+function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string, timeLength: number): boolean {
   if (frame.height === 0) return false;
   const checks = frame.select(
     pl.col(EXTRA).nullCount().alias('extra'),
     pl.col(timeColumn).nullCount().alias('time'),
     pl.col(PARSED).nullCount().alias('parsed'),
+    // Polars' strptime ignores text after the layout ("00:02:00.5" reads as 00:02:00); every text must be that long.
+    pl.col(timeColumn).str.lengths().min().alias('shortest'),
+    pl.col(timeColumn).str.lengths().max().alias('longest'),
     pl.col(PARSED).modulo(1000).abs().max().alias('fraction'),
   );
   const value = (name: string) => Number(checks.getColumn(name).get(0));
-  return value('extra') === frame.height && value('time') === 0 && value('parsed') === 0 && value('fraction') === 0;
+  return value('extra') === frame.height && value('time') === 0 && value('parsed') === 0 && value('fraction') === 0 &&
+    value('shortest') === timeLength && value('longest') === timeLength;
 }
 
 /** Whether data rows `rows` (ascending) of the file each have `width` fields (no quotes, so delimiters count them). */
