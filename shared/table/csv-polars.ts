@@ -20,6 +20,18 @@ const EXTRA = '\u0000extra';
 /** The parsed time column, named so no header has it. */
 const PARSED = '\u0000time';
 
+/**
+ * Polars, loaded on first use (its native library is 111 MB, and most runs never read a large CSV); undefined
+ * where it is not installed (another platform), and the streamed reader serves.
+ */
+async function loadPolars(): Promise<typeof import('nodejs-polars').default | undefined> {
+  try {
+    return (await import('nodejs-polars')).default;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The strptime layout of an ISO date-time without zone or fraction, as `text` has it; undefined for any other text. */
 function timeLayout(text: string): { format: string; length: number } | undefined {
   const match = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}(:\d{2})?$/.exec(text);
@@ -41,8 +53,8 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const layout = timeColumn === undefined ? undefined : timeLayout(head.firstRow[head.header.indexOf(timeColumn)] ?? '');
   if (timeColumn === undefined || layout === undefined) return undefined;
 
-  // Loaded on first use: the native library is 111 MB, and most runs of most components never read a large CSV.
-  const { default: pl } = await import('nodejs-polars');
+  const pl = await loadPolars();
+  if (!pl) return undefined;
   let frame: pl.DataFrame;
   try {
     frame = pl.readCSV(path, {

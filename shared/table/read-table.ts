@@ -1,11 +1,10 @@
 /**
  * Reads a raw data file, CSV or Parquet (recognised by content, not name), with clear errors for anything else.
- * CSV is read by Polars when plain (shared/table/csv-polars.ts), else streamed (shared/table/csv.ts); Parquet is decoded whole, as its footer and column chunks need.
+ * CSV is streamed (shared/table/csv.ts), or read by a given fast path where it accepts the file; Parquet is decoded whole, as its footer and column chunks need.
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { csvShape, readCsv, readCsvFile, type CsvOptions } from './csv.js';
-import { readPlainCsvFile } from './csv-polars.js';
 import { parquetShape, readParquet } from './parquet.js';
 import type { RawTable } from './raw-table.js';
 
@@ -18,8 +17,14 @@ export interface ReadTable {
   metadata: Map<string, string>;
 }
 
+/**
+ * A faster reader for the CSV files it accepts, undefined for the others (which the streamed reader then reads):
+ * preprocess passes Polars' (shared/table/csv-polars.ts), so that only its bundle and image carry Polars.
+ */
+export type CsvFastPath = (path: string, csv: CsvOptions) => Promise<RawTable | undefined>;
+
 /** The table in the file at `path`; `source` names it in errors; `csv` sets or sniffs the CSV dialect. */
-export async function readTableFile(path: string, source = path, csv: CsvOptions = {}): Promise<ReadTable> {
+export async function readTableFile(path: string, source = path, csv: CsvOptions = {}, fastCsv?: CsvFastPath): Promise<ReadTable> {
   const head = await fileHead(path, source);
   if (head.length === 0) throw new DataError(`Data file ${source} is empty.`);
   if (isParquet(head)) {
@@ -27,8 +32,7 @@ export async function readTableFile(path: string, source = path, csv: CsvOptions
     return { table, format: 'parquet', metadata };
   }
   checkText(head, source);
-  // Polars reads the plain files most tools write many times faster; anything else is the streamed reader's.
-  const table = (await readPlainCsvFile(path, csv)) ?? (await readCsvFile(path, source, csv));
+  const table = (await fastCsv?.(path, csv)) ?? (await readCsvFile(path, source, csv));
   return { table, format: 'csv', metadata: new Map() };
 }
 
