@@ -15,6 +15,8 @@ export interface ReadTable {
   format: 'csv' | 'parquet';
   /** Parquet key/value metadata (empty for CSV). */
   metadata: Map<string, string>;
+  /** True when the fast CSV path read the file. */
+  fast?: boolean;
 }
 
 /**
@@ -32,8 +34,9 @@ export async function readTableFile(path: string, source = path, csv: CsvOptions
     return { table, format: 'parquet', metadata };
   }
   checkText(head, source);
-  const table = (await fastCsv?.(path, csv)) ?? (await readCsvFile(path, source, csv));
-  return { table, format: 'csv', metadata: new Map() };
+  const fast = await fastCsv?.(path, csv);
+  if (fast) return { table: fast, format: 'csv', metadata: new Map(), fast: true };
+  return { table: await readCsvFile(path, source, csv), format: 'csv', metadata: new Map() };
 }
 
 /** The table in `bytes` (a whole file in memory). */
