@@ -77,13 +77,16 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
   if (emptyLast.length > 0 && !(await linesHaveWidth(path, emptyLast, head.delimiter, head.header.length))) return undefined;
 
-  // Epoch ms as float64 and null as NaN, as the streamed reader stores them; one select, converted in parallel.
+  // Epoch ms as float64, and null as NaN (as the streamed reader stores them) in the columns that have nulls; the
+  // others are copied out as they are. One select, so Polars converts the columns in parallel.
+  const nulls = frame.nullCount();
   const converted = frame.select(
-    ...head.header.map((name) => (name === timeColumn ? pl.col(PARSED).cast(pl.Float64) : pl.col(name).fillNull(pl.lit(Number.NaN))).alias(name)),
+    pl.col(PARSED).cast(pl.Float64).alias(timeColumn),
+    ...head.header.filter((name) => name !== timeColumn && Number(nulls.getColumn(name).get(0)) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))),
   );
   const columns: Record<string, RawColumn> = {};
   for (const name of head.header) {
-    const values = converted.getColumn(name).toTypedArray() as Float64Array;
+    const values = (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
     if (name !== timeColumn && hasInfinity(values)) return undefined;
     columns[name] = { kind: name === timeColumn ? 'time' : 'number', values };
   }

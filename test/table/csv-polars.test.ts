@@ -48,7 +48,7 @@ function random(seed: number): () => number {
  * missing, every column with missing values (written as "", "nan" or "NA"), numbers as JavaScript writes them
  * (17 significant digits, exponents) and as integers.
  */
-function syntheticCsv(rows: number, seed: number, separator = ' '): string {
+function syntheticCsv(rows: number, seed: number, separator = ' ', delimiter = ','): string {
   const next = random(seed);
   const start = Date.UTC(2024, 0, 30, 22, 0, 0);
   const missing = () => ['', 'nan', 'NA'][Math.floor(next() * 3)]!;
@@ -57,12 +57,12 @@ function syntheticCsv(rows: number, seed: number, separator = ' '): string {
   for (let i = 0; i < rows; i++) {
     if (next() < 0.005) continue; // a missing step
     const t = new Date(start + i * 120_000).toISOString().slice(0, 19).replace('T', separator);
-    const line = [t, value(1e7 * (1 + Math.sin(i / 360)) + next() * 1e6), value(Math.round(next() * 5000)), value(next() * 1e-8), value(-next() * 3)].join(',');
+    const line = [t, value(1e7 * (1 + Math.sin(i / 360)) + next() * 1e6), value(Math.round(next() * 5000)), value(next() * 1e-8), value(-next() * 3)].join(delimiter);
     lines.push(line);
     if (next() < 0.003) lines.push(line); // a duplicated timestamp
   }
   for (let i = 0; i + 1 < lines.length; i += 997) [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!]; // out of order
-  return `time,down,up,tiny,negative\n${lines.join('\n')}\n`;
+  return `${['time', 'down', 'up', 'tiny', 'negative'].join(delimiter)}\n${lines.join('\n')}\n`;
 }
 
 async function fileWith(text: string, name = 'data.csv'): Promise<string> {
@@ -113,6 +113,13 @@ describe('the Polars CSV path', () => {
   it('reads generated data exactly as the streamed reader does: every value, missing values as NaN, the line of every row', async () => {
     for (const [seed, separator] of [[1, ' '], [2, 'T']] as const) {
       const { fast, streamed } = await readBoth(await fileWith(syntheticCsv(30_000, seed, separator)));
+      assertSameTable(fast, streamed);
+    }
+  });
+
+  it('reads the other delimiters the streamed reader sniffs (";", tab, "|") the same way', async () => {
+    for (const [seed, delimiter] of [[5, ';'], [6, '\t'], [7, '|']] as const) {
+      const { fast, streamed } = await readBoth(await fileWith(syntheticCsv(5_000, seed, ' ', delimiter)));
       assertSameTable(fast, streamed);
     }
   });
