@@ -10,6 +10,11 @@ import { writeParquet } from '../shared/table/parquet.js';
 import { readTableFile } from '../shared/table/read-table.js';
 
 const [input, repeatsText] = process.argv.slice(2);
+if (!input) {
+  // Run by hand on a file bench/preprocess.ts can make (LesCorts repeated); `npm run bench` passes none.
+  console.log('bench/preprocess-steps: skipped; usage: tsx bench/preprocess-steps.ts FILE.csv [repeats]');
+  process.exit(0);
+}
 const repeats = Number(repeatsText ?? 3);
 const options: PreprocessOptions = {
   trainFile: 'x.csv', testFile: '', timeColumn: 'time', targetColumn: 'down', featureColumns: [], frequency: '',
@@ -27,13 +32,13 @@ const time = <T>(name: string, fn: () => T): T => {
 
 for (let r = 0; r < repeats; r++) {
   const startRead = performance.now();
-  const { table } = await readTableFile(input!, input, { timeColumn: 'time' });
+  const { table } = await readTableFile(input, input, { timeColumn: 'time' }); // today's streamed reader
   best['ours: read CSV'] = Math.min(best['ours: read CSV'] ?? Infinity, performance.now() - startRead);
-  const result = time('ours: pipeline (grid, interpolate, features, split, scale)', () => preprocessTables({ train: { table, source: input! } }, options));
+  const result = time('ours: pipeline (grid, interpolate, features, split, scale)', () => preprocessTables({ train: { table, source: input } }, options));
   time('ours: write Parquet (train + validation)', () => ['train', 'validation'].map((s) => writeParquet(result.splits[s as 'train'], {})));
 
   const df = time('polars: read CSV + parse time', () =>
-    pl.readCSV(input!).withColumns(pl.col('time').str.strptime(pl.Datetime('ms'), '%Y-%m-%d %H:%M:%S').cast(pl.Datetime('ms')).cast(pl.Int64).cast(pl.Float64)));
+    pl.readCSV(input).withColumns(pl.col('time').str.strptime(pl.Datetime('ms'), '%Y-%m-%d %H:%M:%S').cast(pl.Datetime('ms')).cast(pl.Int64).cast(pl.Float64)));
   const out = time('polars: pipeline (grid, interpolate, features, split, scale)', () => polarsPipeline(df));
   time('polars: to Float64Arrays', () => out.map((frame) => frame.getColumns().map((s) => s.toTypedArray())));
 }
