@@ -73,9 +73,10 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
   if (!allRowsPlain(pl, frame, timeColumn, layout.length)) return undefined;
-  // A line with too few fields also leaves the last column empty: such rows are checked against their lines.
+  // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
+  // by the lines themselves.
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
-  if (emptyLast.length > 0 && !(await linesHaveWidth(path, emptyLast, head.delimiter, head.header.length))) return undefined;
+  if (!(await linesPlain(path, emptyLast, head.delimiter, head.header.length))) return undefined;
 
   // Epoch ms as float64, and null as NaN (as the streamed reader stores them) in the columns that have nulls; the
   // others are copied out as they are. One select, so Polars converts the columns in parallel.
@@ -115,34 +116,38 @@ function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.Data
     value('shortest') === timeLength && value('longest') === timeLength;
 }
 
-/** Whether data rows `rows` (ascending) of the file each have `width` fields (no quotes, so delimiters count them). */
-async function linesHaveWidth(path: string, rows: Uint32Array, delimiter: string, width: number): Promise<boolean> {
+/**
+ * Whether the lines agree with Polars' rows where Polars cannot tell: rows `emptyLast` (ascending; their last
+ * column is empty, as a line with too few fields also leaves it) must have `width` fields, and no other line may
+ * end with the delimiter (its last field would be empty, so it has a field too many, which Polars' extra column
+ * reads as null). One pass, memchr for the line ends; only those rows are counted byte by byte.
+ */
+async function linesPlain(path: string, emptyLast: Uint32Array, delimiter: string, width: number): Promise<boolean> {
   const separator = delimiter.charCodeAt(0);
-  let line = -1; // the header is line -1; data row r is line r
-  let next = 0; // index into rows
+  let row = -1; // the header is row -1
+  let next = 0; // index into emptyLast
+  const plain = (bytes: Buffer, start: number, end: number): boolean => {
+    if (row === emptyLast[next]) {
+      next++;
+      let fields = 1;
+      for (let i = start; i < end; i++) if (bytes[i] === separator) fields++;
+      return fields === width;
+    }
+    return row < 0 || end === start || bytes[end - 1] !== separator;
+  };
   let carry: Buffer | undefined; // the start of a line cut by the chunk boundary
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
     const bytes = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
-    // memchr for line ends; only the wanted lines are counted byte by byte.
     for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, start)) {
-      if (line === rows[next]) {
-        let fields = 1;
-        for (let i = start; i < end; i++) if (bytes[i] === separator) fields++;
-        if (fields !== width) return false;
-        if (++next === rows.length) return true;
-      }
-      line++;
+      if (!plain(bytes, start, end)) return false;
+      row++;
       start = end + 1;
     }
     carry = bytes.subarray(start);
   }
-  if (line === rows[next] && carry) {
-    let fields = 1;
-    for (const byte of carry) if (byte === separator) fields++;
-    return fields === width && next === rows.length - 1;
-  }
-  return next === rows.length;
+  if (carry && carry.length > 0 && !plain(carry, 0, carry.length)) return false;
+  return next === emptyLast.length;
 }
 
 /** The header, dialect and first data row from the head of the file, when it is plain so far; undefined otherwise. */
