@@ -75,6 +75,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   if (!allRowsPlain(pl, frame, timeColumn, layout.length)) return undefined;
   // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
   // by the lines themselves.
+  if (hasNaN(pl, frame, head.header.filter((name) => name !== timeColumn))) return undefined;
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
   if (!(await linesPlain(path, emptyLast, head.delimiter, head.header.length))) return undefined;
 
@@ -176,6 +177,15 @@ async function plainHead(path: string, options: CsvOptions, minBytes: number): P
   const header = headerLine.split(dialect.delimiter);
   if (header.some((name) => name.trim() === '') || new Set(header).size !== header.length) return undefined;
   return { header, delimiter: dialect.delimiter, firstRow: firstLine.split(dialect.delimiter) };
+}
+
+/**
+ * Whether a value column holds NaN (not null): Polars reads "-nan", "nAn" or "+nan" as NaN, where the streamed
+ * reader, which knows only the markers "nan", "NaN" and "NAN" (null here), makes the column text.
+ */
+function hasNaN(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, columns: string[]): boolean {
+  const counts = frame.select(...columns.map((name) => pl.col(name).isNan().sum().alias(name)));
+  return columns.some((name) => Number(counts.getColumn(name).get(0)) > 0);
 }
 
 /** Polars reads "inf", which JavaScript's Number() does not: the streamed reader decides those columns. */

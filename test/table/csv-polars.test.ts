@@ -165,6 +165,7 @@ describe('the Polars CSV path', () => {
       'a blank line': `${header}${row('00:00:00', '1', '2')}\n\n${row('00:02:00', '1', '2')}\n`,
       'a text column': `${header}${row('00:00:00', 'high', '2')}\n`,
       '"inf", which JavaScript does not read': `${header}${row('00:00:00', 'inf', '2')}\n`,
+      '"-nan", which is no missing-value marker of ours': `${header}${row('00:00:00', '-nan', '2')}\n`,
       'decimal commas': `time;down;up\n2024-01-01 00:00:00;1,5;2,25\n`,
       'a timestamp with an offset': `${header}2024-01-01 00:00:00+01:00,1,2\n`,
       'a timestamp in another layout later': `${header}${row('00:00:00', '1', '2')}\n2024/01/01 00:02:00,1,2\n`,
