@@ -33,9 +33,11 @@ async function loadPolars(): Promise<typeof import('nodejs-polars').default | un
 }
 
 /** The strptime layout of an ISO date-time without zone or fraction, as `text` has it; undefined for any other text. */
-function timeLayout(text: string): { format: string; length: number } | undefined {
+function timeLayout(text: string): { format: string; pattern: string } | undefined {
   const match = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}(:\d{2})?$/.exec(text);
-  return match ? { format: `%Y-%m-%d${match[1]}%H:%M${match[2] ? ':%S' : ''}`, length: text.length } : undefined;
+  if (!match) return undefined;
+  const seconds = match[2] !== undefined;
+  return { format: `%Y-%m-%d${match[1]}%H:%M${seconds ? ':%S' : ''}`, pattern: `^\\d{4}-\\d{2}-\\d{2}${match[1]}\\d{2}:\\d{2}${seconds ? ':\\d{2}' : ''}$` };
 }
 
 /**
@@ -72,7 +74,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
-  if (!allRowsPlain(pl, frame, timeColumn, layout.length)) return undefined;
+  if (!allRowsPlain(pl, frame, timeColumn, layout.pattern)) return undefined;
   // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
   // by the lines themselves.
   if (hasNaN(pl, frame, head.header.filter((name) => name !== timeColumn))) return undefined;
@@ -98,23 +100,22 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
 
 /**
  * Whether Polars' rows are plain so far: no line with a field too many (the extra column empty), none blank (Polars
- * makes it a row of nulls: the time column has none), every time in the one layout and of its length, and
+ * makes it a row of nulls: the time column has none), every time in the one layout exactly, and
  * whole seconds (a leap second, which the two readers might place apart, is left to the streamed one).
  */
-function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string, timeLength: number): boolean {
+function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string, timePattern: string): boolean {
   if (frame.height === 0) return false;
   const checks = frame.select(
     pl.col(EXTRA).nullCount().alias('extra'),
     pl.col(timeColumn).nullCount().alias('time'),
     pl.col(PARSED).nullCount().alias('parsed'),
-    // Polars' strptime ignores text after the layout ("00:02:00.5" reads as 00:02:00); every text must be that long.
-    pl.col(timeColumn).str.lengths().min().alias('shortest'),
-    pl.col(timeColumn).str.lengths().max().alias('longest'),
+    // Polars' strptime is lenient (it reads "00:02:00.5" as 00:02:00, and "00:02:0"): every text must match exactly.
+    pl.col(timeColumn).str.contains(timePattern).sum().alias('matching'),
     pl.col(PARSED).modulo(1000).abs().max().alias('fraction'),
   );
   const value = (name: string) => Number(checks.getColumn(name).get(0));
   return value('extra') === frame.height && value('time') === 0 && value('parsed') === 0 && value('fraction') === 0 &&
-    value('shortest') === timeLength && value('longest') === timeLength;
+    value('matching') === frame.height;
 }
 
 /**

@@ -170,6 +170,8 @@ describe('the Polars CSV path', () => {
       'a timestamp with an offset': `${header}2024-01-01 00:00:00+01:00,1,2\n`,
       'a timestamp in another layout later': `${header}${row('00:00:00', '1', '2')}\n2024/01/01 00:02:00,1,2\n`,
       'a fraction of a second': `${header}${row('00:00:00', '1', '2')}\n${row('00:02:00.5', '1', '2')}\n`,
+      'a timestamp of the right length but not the layout': `${header}${row('00:00:00', '1', '2')}\n 2024-01-01 00:02:0,1,2\n`,
+      'an hour out of range': `${header}${row('00:00:00', '1', '2')}\n${row('24:00:00', '1', '2')}\n`,
       'a missing timestamp': `${header}${row('00:00:00', '1', '2')}\n,1,2\n`,
       'a duplicated column name': `time,down,down\n${row('00:00:00', '1', '2')}\n`,
       'only a header': header,
