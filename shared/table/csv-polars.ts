@@ -5,7 +5,7 @@
  * Plain: no BOM, no CR, no quote, no blank line; every line as many fields as the header; a one-byte delimiter and
  * "." decimals (given or sniffed as the streamed reader sniffs them); a unique, non-empty header with the time
  * column in it; ISO date-times without zone or fraction, all in one layout, with no `time_format`; every other
- * column numbers or missing-value markers, none infinite. Each condition is checked, mostly by Polars as it parses.
+ * column numbers or our missing-value markers, none infinite. Each condition is checked, mostly by Polars.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -69,15 +69,15 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
       schema: { ...Object.fromEntries(head.header.map((name) => [name, name === timeColumn ? pl.Utf8 : pl.Float64])), [EXTRA]: pl.Utf8 },
       nullValues: [...MISSING_TEXTS],
     });
-    // One layout for every row, as the first row has it: a strict parse Polars runs at its full speed.
+    // One layout for every row, as the first row has it (checked exactly below): Polars parses it at full speed.
     frame = frame.withColumns(pl.col(timeColumn).str.strptime(pl.Datetime('ms'), layout.format).cast(pl.Datetime('ms')).cast(pl.Int64).alias(PARSED));
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
   if (!allRowsPlain(pl, frame, timeColumn, layout.pattern)) return undefined;
+  if (hasNaN(pl, frame, head.header.filter((name) => name !== timeColumn))) return undefined;
   // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
   // by the lines themselves.
-  if (hasNaN(pl, frame, head.header.filter((name) => name !== timeColumn))) return undefined;
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
   if (!(await linesPlain(path, emptyLast, head.delimiter, head.header.length))) return undefined;
 
