@@ -74,8 +74,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
-  if (!allRowsPlain(pl, frame, timeColumn, layout.pattern)) return undefined;
-  if (hasNaN(pl, frame, head.header.filter((name) => name !== timeColumn))) return undefined;
+  if (!allRowsPlain(pl, frame, timeColumn, layout.pattern, head.header.filter((name) => name !== timeColumn))) return undefined;
   // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
   // by the lines themselves.
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
@@ -91,7 +90,6 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const columns: Record<string, RawColumn> = {};
   for (const name of head.header) {
     const values = (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
-    if (name !== timeColumn && hasInfinity(values)) return undefined;
     columns[name] = { kind: name === timeColumn ? 'time' : 'number', values };
   }
   // No quotes and no blank lines: data row r is on line r + 2.
@@ -99,13 +97,16 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
 }
 
 /**
- * Whether Polars' rows are plain so far: no line with a field too many (the extra column empty), none blank (Polars
- * makes it a row of nulls: the time column has none), every time in the one layout exactly, and
- * whole seconds (a leap second, which the two readers might place apart, is left to the streamed one).
+ * Whether Polars' rows are plain so far, in one pass: no line with a field too many (the extra column empty), none
+ * blank (Polars makes it a row of nulls: the time column has none), every time in the one layout exactly, whole
+ * seconds (a leap second, which the two readers might place apart, is left to the streamed one), and no value NaN
+ * or infinite: Polars reads "-nan", "nAn" and "inf", which the streamed reader, knowing only the markers "nan",
+ * "NaN" and "NAN" (null here) and JavaScript's Number(), makes text.
  */
-function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string, timePattern: string): boolean {
+function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, timeColumn: string, timePattern: string, valueColumns: string[]): boolean {
   if (frame.height === 0) return false;
   const checks = frame.select(
+    ...valueColumns.map((name, i) => pl.col(name).isNan().or(pl.col(name).isInfinite()).sum().alias(`\u0000odd${i}`)),
     pl.col(EXTRA).nullCount().alias('extra'),
     pl.col(timeColumn).nullCount().alias('time'),
     pl.col(PARSED).nullCount().alias('parsed'),
@@ -115,7 +116,7 @@ function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.Data
   );
   const value = (name: string) => Number(checks.getColumn(name).get(0));
   return value('extra') === frame.height && value('time') === 0 && value('parsed') === 0 && value('fraction') === 0 &&
-    value('matching') === frame.height;
+    value('matching') === frame.height && valueColumns.every((_, i) => value(`\u0000odd${i}`) === 0);
 }
 
 /**
@@ -178,19 +179,4 @@ async function plainHead(path: string, options: CsvOptions, minBytes: number): P
   const header = headerLine.split(dialect.delimiter);
   if (header.some((name) => name.trim() === '') || new Set(header).size !== header.length) return undefined;
   return { header, delimiter: dialect.delimiter, firstRow: firstLine.split(dialect.delimiter) };
-}
-
-/**
- * Whether a value column holds NaN (not null): Polars reads "-nan", "nAn" or "+nan" as NaN, where the streamed
- * reader, which knows only the markers "nan", "NaN" and "NAN" (null here), makes the column text.
- */
-function hasNaN(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, columns: string[]): boolean {
-  const counts = frame.select(...columns.map((name) => pl.col(name).isNan().sum().alias(name)));
-  return columns.some((name) => Number(counts.getColumn(name).get(0)) > 0);
-}
-
-/** Polars reads "inf", which JavaScript's Number() does not: the streamed reader decides those columns. */
-function hasInfinity(values: Float64Array): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] === Infinity || values[i] === -Infinity) return true;
-  return false;
 }
