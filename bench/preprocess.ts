@@ -1,6 +1,7 @@
 /**
  * Preprocess throughput and memory: ours against pandas + pyarrow doing the same steps on the same file (read CSV
- * → grid → time interpolation → time features → train-only scaling → Parquet), at several sizes, each side in a
+ * — ours through Polars, the file being plain — → grid → time interpolation → time features → train-only scaling →
+ * Parquet through Arrow + parquet-wasm), at several sizes, each side in a
  * process of its own so that peak RSS is measured per run; reported as wall time, rows/s, peak RSS and the ratio.
  * The input is LesCorts.csv repeated (shifted in time): ×25 = 172 k rows, ×290 = 2 M, ×2900 = 20 M rows.
  * BENCH_PREPROCESS_COPIES picks the sizes (default "25,290"; the 20 M file is 3.9 GB, and needs ~19 GB for us,
@@ -45,7 +46,8 @@ for (const copies of COPIES) {
 }
 
 await recordResult('preprocess', {
-  description: 'LesCorts.csv repeated (12 columns): read CSV → grid → time interpolation → time features → scale → Parquet; best of `repeats`, each side in its own process',
+  description: 'LesCorts.csv repeated (12 columns): read CSV (ours: Polars fast path) → grid → time interpolation → time features → scale → Parquet; best of `repeats`, each side in its own process',
+  memoryLimit: process.env['FLTS_MEMORY_LIMIT'] ?? '(none set: the machine)',
   sizes,
   ratioMeaning: 'pandas time / our time (> 1: we are faster)',
 });

@@ -1,7 +1,7 @@
 /**
  * One size of the preprocess benchmark, ours, in a process of its own so that its peak RSS is its own: the
- * component's path (measure the file against the memory limit, stream the CSV with the time column parsed while
- * reading, the pipeline, Parquet for train and validation), best of N. Prints one JSON line:
+ * component's path (measure the file against the memory limit, read the CSV with Polars when plain, else stream it
+ * with the time column parsed while reading, the pipeline, Parquet for train and validation), best of N. Prints one JSON line:
  * {"seconds", "rows", "peakRssBytes"} or {"refused": message} when the memory check refuses the file.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { FltsError } from '../shared/errors.js';
 import { checkMemory } from '../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
 import { writeParquet } from '../shared/table/parquet.js';
+import { readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
 
 const [input, repeatsText] = process.argv.slice(2);
@@ -27,7 +28,7 @@ try {
   for (let i = 0; i < Number(repeatsText ?? 3); i++) {
     const start = performance.now();
     checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
-    const { table } = await readTableFile(input!, input, csv);
+    const { table } = await readTableFile(input!, input, csv, readPlainCsvFile);
     rows = table.rows;
     const result = preprocessTables({ train: { table, source: input! } }, options);
     for (const split of ['train', 'validation'] as const) await writeFile(join(out, `${split}.parquet`), writeParquet(result.splits[split], {}));

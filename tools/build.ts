@@ -17,9 +17,10 @@ const outdir = 'dist';
 /**
  * Resolved at run time from node_modules: the native TensorFlow packages (optional, installed in the image), and
  * TensorFlow.js itself, because tfjs-node registers its kernels with the one @tensorflow/tfjs-core instance in
- * node_modules; a second copy inside the bundle would never see them.
+ * node_modules; a second copy inside the bundle would never see them. Polars (preprocess's CSV fast path), whose
+ * loader requires its native package (nodejs-polars-linux-x64-gnu here) by name: the image stage copies both.
  */
-const external = ['@tensorflow/*'];
+const external = ['@tensorflow/*', 'nodejs-polars'];
 
 /** WASM files the bundles load from their own directory. */
 const wasmFiles = [

@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/log.js';
 import type { InputArtifact } from '../../shared/kfp/executor.js';
 import { defaultObjectStore, parseLocation, resolveClaim } from '../../shared/store/index.js';
 import type { CsvOptions } from '../../shared/table/csv.js';
+import { readPlainCsvFile } from '../../shared/table/csv-polars.js';
 import { readTableFile, type ReadTable } from '../../shared/table/read-table.js';
 
 export interface RawInput extends ReadTable {
@@ -40,7 +41,7 @@ export async function loadRawInput(
     const path = await resolveClaim(artifact);
     const source = `input artifact "${names.artifact}" (${artifact.uri})`;
     await read.check?.(path, source);
-    const table = await readTableFile(path, source, read.csv);
+    const table = await readInput(path, source, read, log);
     return { ...table, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"`, path };
   }
   if (!uri) return undefined;
@@ -54,6 +55,13 @@ export async function loadRawInput(
   }
   const source = `${names.parameter} ${uri}`;
   await read.check?.(path, source);
-  const table = await readTableFile(path, source, read.csv);
+  const table = await readInput(path, source, read, log);
   return { ...table, fileName: basename(uri), source, path };
+}
+
+/** The table, through Polars when the CSV is plain (shared/table/csv-polars.ts); the reader used is logged. */
+async function readInput(path: string, source: string, read: ReadOptions, log: Logger): Promise<ReadTable> {
+  const table = await readTableFile(path, source, read.csv, readPlainCsvFile);
+  log.info('read', { source, format: table.format, rows: table.table.rows, reader: table.fast ? 'polars' : table.format === 'csv' ? 'streamed' : 'parquet-wasm' });
+  return table;
 }

@@ -330,7 +330,9 @@ function isConstant(values: Float64Array): boolean {
 function columnStats(values: Float64Array, missing: number): ColumnStats {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of values) {
+  // Indexed loops, not for…of: the iterator cost half a second a run at 2 M rows.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     if (v < min) min = v;
     if (v > max) max = v;
   }

@@ -60,6 +60,11 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
     previous = k;
   }
   const columns: Record<string, Float64Array> = {};
+  // Already regular (no gap, nothing off the grid): every row keeps its place, so the columns are plain copies.
+  if (length === n && offGrid === 0) {
+    for (const name of frame.names) columns[name] = frame.columns[name]!.slice();
+    return { frame: { time, names: [...frame.names], columns }, duplicates: 0, offGrid, gaps, inserted: 0 };
+  }
   for (const name of frame.names) {
     const source = frame.columns[name]!;
     const target = new Float64Array(length).fill(NaN);

@@ -34,6 +34,10 @@ export function fitScaler(method: ScalerMethod, frame: SeriesFrame, names: reado
 }
 
 function finiteValues(values: Float64Array): Float64Array {
+  // Usually all are finite (imputed): then no copy.
+  let all = true;
+  for (let i = 0; i < values.length && all; i++) all = values[i]! - values[i]! === 0;
+  if (all) return values;
   let n = 0;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -107,10 +107,30 @@ function timestampVector(ms: Float64Array): arrow.Vector {
   return arrow.makeVector(
     arrow.makeData({
       type: new arrow.TimestampMillisecond('UTC'),
-      data: BigInt64Array.from(ms, (value) => BigInt(Math.round(value))),
+      data: int64Of(ms),
       length: ms.length,
     }),
   );
+}
+
+/**
+ * Whole numbers (rounded) as int64, written as two 32-bit halves: the same bits as BigInt(Math.round(value)) for
+ * every value within ±2^53 (all timestamps), without a BigInt per value (0.2 s at 2 M rows).
+ */
+function int64Of(values: Float64Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const value = Math.round(values[i]!);
+    if (!(Math.abs(value) <= Number.MAX_SAFE_INTEGER)) {
+      out[i] = BigInt(value); // throws for NaN and ±Infinity, as before
+      continue;
+    }
+    const high = Math.floor(value / 4294967296);
+    words[2 * i] = value - high * 4294967296; // the low word, as its 32 bits (little-endian: first)
+    words[2 * i + 1] = high;
+  }
+  return out;
 }
 
 /**

@@ -36,7 +36,8 @@ export function findColumn(names: readonly string[], wanted: string): string | u
 }
 
 /** Texts a CSV writer uses for a missing number (pandas writes "", numpy "nan"). */
-const MISSING = new Set(['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'NA', 'N/A', '#N/A']);
+export const MISSING_TEXTS = ['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'NA', 'N/A', '#N/A'] as const;
+const MISSING = new Set<string>(MISSING_TEXTS);
 
 /** True for the texts that mean "no value". */
 export function isMissingText(text: string): boolean {

@@ -1,6 +1,6 @@
 /**
  * Reads a raw data file, CSV or Parquet (recognised by content, not name), with clear errors for anything else.
- * CSV is streamed (shared/table/csv.ts); Parquet is decoded whole, as its footer and column chunks need.
+ * CSV is streamed (shared/table/csv.ts), or read by a given fast path where it accepts the file; Parquet is decoded whole, as its footer and column chunks need.
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
@@ -15,10 +15,18 @@ export interface ReadTable {
   format: 'csv' | 'parquet';
   /** Parquet key/value metadata (empty for CSV). */
   metadata: Map<string, string>;
+  /** True when the fast CSV path read the file. */
+  fast?: boolean;
 }
 
+/**
+ * A faster reader for the CSV files it accepts, undefined for the others (which the streamed reader then reads):
+ * preprocess passes Polars' (shared/table/csv-polars.ts), so that only its bundle and image carry Polars.
+ */
+export type CsvFastPath = (path: string, csv: CsvOptions) => Promise<RawTable | undefined>;
+
 /** The table in the file at `path`; `source` names it in errors; `csv` sets or sniffs the CSV dialect. */
-export async function readTableFile(path: string, source = path, csv: CsvOptions = {}): Promise<ReadTable> {
+export async function readTableFile(path: string, source = path, csv: CsvOptions = {}, fastCsv?: CsvFastPath): Promise<ReadTable> {
   const head = await fileHead(path, source);
   if (head.length === 0) throw new DataError(`Data file ${source} is empty.`);
   if (isParquet(head)) {
@@ -26,6 +34,8 @@ export async function readTableFile(path: string, source = path, csv: CsvOptions
     return { table, format: 'parquet', metadata };
   }
   checkText(head, source);
+  const fast = await fastCsv?.(path, csv);
+  if (fast) return { table: fast, format: 'csv', metadata: new Map(), fast: true };
   return { table: await readCsvFile(path, source, csv), format: 'csv', metadata: new Map() };
 }
 
