@@ -27,7 +27,7 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi; \
     npm ci --no-audit --no-fund
 COPY . .
-RUN bash tools/native-cells/build.sh && npm run build && npx tsx tools/images/stage.ts --out /stage
+RUN bash tools/native-cells/build.sh && bash tools/native-polars/install.sh && npm run build && npx tsx tools/images/stage.ts --out /stage
 
 # Only the staged files: the runtime stages copy from this small image instead of the whole build tree.
 FROM scratch AS staged

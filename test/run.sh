@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (idempotent and cached: the Python peers, the MinIO server, the
-# native TensorFlow binding built from the PyPI wheel, the compiled cell loops), builds the bundles, then runs
+# native TensorFlow binding built from the PyPI wheel, the compiled cell loops, Polars' native package), builds the bundles, then runs
 # every test file with node:test. The recurrent-model tests then run again on WASM, the fallback backend: with
 # the compiled cell loops, and with the JavaScript ones. Arguments narrow the run to files or folders:
 # `npm test -- test/kfp`.
@@ -22,6 +22,8 @@ if ! tools/native-cells/build.sh; then
   [[ ${FLTS_REQUIRE_CELLS:-0} == 1 ]] && exit 1
   echo "compiled cell loops unavailable: their tests skip and the layers run on the backend" >&2
 fi
+step "Polars' native package (the preprocess CSV fast path)"
+tools/native-polars/install.sh
 step "build"
 npm run --silent build
 

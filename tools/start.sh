@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 if ! bash tools/native-cells/build.sh; then
   echo "npm start: the compiled cell loops could not be built (above); the GRU/LSTM layers run on the TensorFlow.js backend" >&2
 fi
+bash tools/native-polars/install.sh
 npm run --silent build
 # `npm start -- --serve [serve flags]`: serve the champion of the last local run (local_outputs/mlruns, where
 # `npm start` keeps its offline MLflow store, or MLFLOW_TRACKING_URI) over HTTP instead of running the pipeline;
