@@ -248,6 +248,7 @@ void backward(const Shape& s, const Weights& w, const Trace& tr, const float* dy
   parallel(std::max(1, std::min<int>(threads, static_cast<int>(width / 16))), [&](int i, int n) {
     const auto [c0, c1] = share(width, i, n, 16);
     weightGradientColumns(s, tr, dG, out, c0, c1);
+    if (out.x == nullptr) return;
     const auto [t0, t1] = share(T, i, n);
     inputGradientSteps(s, w, dG, out.x, t0, t1);
   });

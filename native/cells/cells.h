@@ -33,7 +33,8 @@ struct Trace {
   float* extra;
 };
 
-// Weight gradients in the weights' layout; x batch-major (B, T, F).
+// Weight gradients in the weights' layout; x batch-major (B, T, F), or nullptr where the input's gradient is not
+// wanted (a first layer, whose input is data): its product, dG·Wᵀ over every step, is then not computed.
 struct Gradients {
   float* x;
   float* kernel;

@@ -38,7 +38,10 @@ export interface CellsAddon {
     trace?: Trace,
     output?: Float32Array,
   ): [Float32Array, ...Trace];
-  /** → [dx, dKernel, dRecurrentKernel, dBias], written into `gradients` when given. */
+  /**
+   * → [dx, dKernel, dRecurrentKernel, dBias], written into `gradients` when given. `inputGradient` false: dx is
+   * zeros, not computed (a first layer's input is data; the product dG·Wᵀ is about a tenth of the backward pass).
+   */
   backward(
     cell: 'gru' | 'lstm',
     batch: number,
@@ -55,6 +58,7 @@ export interface CellsAddon {
     returnSequences: boolean,
     threads: number,
     gradients?: [Float32Array, Float32Array, Float32Array, Float32Array],
+    inputGradient?: boolean,
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
   /**
    * One Adam step with clipping by global norm, in place on `weights`, `m`, `v`; `constants` = [β₁, 1 − β₁, β₂,

@@ -5,7 +5,8 @@
  * between the two calls; once the backward pass has used it, its arrays go back to a small pool for the next forward
  * pass of that shape (a training step's traces are megabytes: allocating them afresh each step kept V8's garbage
  * collector busy for a sixth of the step). A forward pass with no gradient being recorded gives its trace back at
- * once.
+ * once. A layer whose input needs no gradient (the first: its input is the data) skips that product and gives
+ * zeros for it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { produceTensors, readFloats } from '../../tf/tensor-memory.js';
@@ -14,8 +15,11 @@ import type { CellType } from './hyperparameters.js';
 import { applyLayerOp } from './layer-op.js';
 import type { RecurrentLayerWeights } from './network.js';
 
-/** Same contract as referenceLayer: (batch, L, inputs) → (batch, L, units) or (batch, units). */
-export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean): tf.Tensor {
+/**
+ * Same contract as referenceLayer: (batch, L, inputs) → (batch, L, units) or (batch, units); with `inputGradient`
+ * false, the gradient it gives `x` is zeros (not computed).
+ */
+export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean, inputGradient = true): tf.Tensor {
   const cells = compiledCells();
   if (!cells.ok) throw new Error(`The compiled cell loops are not available: ${cells.why}`);
   const { addon, threads } = cells;
@@ -39,7 +43,7 @@ export function compiledLayer(cell: CellType, x: tf.Tensor3D, weights: Recurrent
           const shapes = [[batch, steps, inputs], kernel.shape, recurrentKernel.shape, bias.shape];
           const grads = produceTensors(shapes, (out) => {
             const [tx, th, tg, te] = trace!;
-            addon.backward(cell, batch, steps, inputs, units, readFloats(kernel), readFloats(recurrentKernel), tx, th, tg, te, readFloats(dy), returnSequences, threads, out as Trace);
+            addon.backward(cell, batch, steps, inputs, units, readFloats(kernel), readFloats(recurrentKernel), tx, th, tg, te, readFloats(dy), returnSequences, threads, out as Trace, inputGradient);
           });
           // Once: under nested gradient scopes tfjs may run this function twice.
           if (!returned) tracePool.give(key, trace!);

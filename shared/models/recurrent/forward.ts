@@ -17,14 +17,15 @@ export interface DropoutPlan {
 /**
  * Forecasts (batch, H) from windows (batch, L, F). With `dropout`, inputs of every recurrent layer (one mask per
  * window and feature, shared over time steps as Keras's recurrent `dropout` does) and the head's input are dropped.
- * Call inside tf.tidy or a gradient function: intermediate tensors are not disposed here.
+ * Call inside tf.tidy or a gradient function: intermediate tensors are not disposed here. The windows are data: the
+ * first layer is told that no gradient with respect to them is wanted (the compiled layers then give zeros for it).
  */
 export function forwardPass(network: RecurrentNetwork, windows: tf.Tensor3D, dropout?: DropoutPlan): tf.Tensor2D {
   let sequence: tf.Tensor = windows;
   network.layers.forEach((layer, i) => {
     const returnSequences = i < network.layers.length - 1;
     const input = dropout ? dropOut(sequence as tf.Tensor3D, dropout, true) : (sequence as tf.Tensor3D);
-    sequence = recurrentLayer(network.shape.cell, input, layer, returnSequences);
+    sequence = recurrentLayer(network.shape.cell, input, layer, returnSequences, i > 0);
   });
   const last = dropout ? dropOut(sequence as tf.Tensor2D, dropout, false) : (sequence as tf.Tensor2D);
   const head = tf.add(tf.matMul(last, network.head.kernel), network.head.bias) as tf.Tensor2D;

@@ -83,11 +83,15 @@ export function layerKernelReport(): KernelReport {
   return { kernel: chosen, detail: `compiled cell loops unavailable: ${cells.ok ? 'not chosen' : cells.why}` };
 }
 
-/** One recurrent layer over windows (batch, L, inputs) → (batch, L, units) when `returnSequences`, else (batch, units). */
-export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean): tf.Tensor {
+/**
+ * One recurrent layer over windows (batch, L, inputs) → (batch, L, units) when `returnSequences`, else (batch, units).
+ * `inputGradient` false says that no gradient with respect to `x` is wanted (x is data): a kernel may then skip it
+ * and give zeros (the compiled one does).
+ */
+export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean, inputGradient = true): tf.Tensor {
   switch (layerKernel()) {
     case 'compiled':
-      return compiledLayer(cell, x, weights, returnSequences);
+      return compiledLayer(cell, x, weights, returnSequences, inputGradient);
     case 'libtensorflow':
       if (!libtensorflowLayerAvailable()) throw new Error(`The libtensorflow layer kernel needs the native backend; the active one is ${tf.getBackend()}.`);
       return libtensorflowLayer(cell, x, weights, returnSequences);

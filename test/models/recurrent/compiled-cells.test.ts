@@ -71,6 +71,32 @@ describe('the compiled cell loops', { skip }, () => {
     }
   }
 
+  it("skip the input's gradient when it is not wanted (a first layer's): dx zeros, every weight gradient bit for bit the same", () => {
+    const random = createRandom(15);
+    for (const cell of ['gru', 'lstm'] as const) {
+      for (const returnSequences of [true, false]) {
+        const width = gateCount(cell) * units;
+        const weights = [randomArray(random, inputs * width), randomArray(random, units * width), randomArray(random, width)] as const;
+        const x = randomArray(random, batch * steps * inputs, 2);
+        for (const threads of [1, 2, 3]) {
+          const label = `${cell}, ${returnSequences ? 'sequence' : 'last state'}, ${threads} thread(s)`;
+          const [output, ...trace] = addon().forward(cell, batch, steps, inputs, units, x, ...weights, returnSequences, threads);
+          const dy = randomArray(random, output.length);
+          const [dx, ...weightGrads] = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads);
+          assert.ok(dx.some((v) => v !== 0), `${label}: dx is computed by default`);
+          const [noDx, ...same] = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads, undefined, false);
+          assert.deepEqual(noDx, new Float32Array(dx.length), `${label}: dx zeros`);
+          same.forEach((array, k) => assert.deepEqual(array, weightGrads[k], `${label}: weight gradient ${k}`));
+          // Into given arrays (as the layer op passes them: uninitialised memory on WASM), dx is zeroed too.
+          const given = [dx.map(() => Number.NaN), ...weightGrads.map((g) => new Float32Array(g.length))] as [Float32Array, Float32Array, Float32Array, Float32Array];
+          addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads, given, false);
+          assert.deepEqual(given[0], new Float32Array(dx.length), `${label}: given dx zeroed`);
+          given.slice(1).forEach((array, k) => assert.deepEqual(array, weightGrads[k], `${label}: given weight gradient ${k}`));
+        }
+      }
+    }
+  });
+
   it("write into an earlier call's trace when given one, with the same numbers as into new arrays", () => {
     const random = createRandom(13);
     const width = 4 * units;
