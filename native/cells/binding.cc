@@ -6,6 +6,9 @@
 //            [, [dx, dKernel, dRecurrent, dBias][, inputGradient]])
 //     → [dx, dKernel, dRecurrent, dBias]                  (written into the arrays given, if any; with
 //                                                          inputGradient false, dx is zeros and not computed)
+//   dense(batch, inputs, outputs, h, kernel, bias, y)   y = h·kernel + bias, written into y (cells.h)
+//   denseBackward(batch, inputs, outputs, h, kernel, dy, dh, dKernel, dBias)
+//                                                       the dense head's gradients, written into the last three
 //   adam(weights, grad, m, v, [β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm])
 //     → the gradient's global norm before clipping; weights, m and v are updated in place (adam.h)
 // Arrays are Float32Arrays; every length is checked against the shape. Results are new JavaScript arrays, so V8
@@ -228,6 +231,27 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value Dense(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 7);
+    const long batch = a.integer(0, "batch", 1), inputs = a.integer(1, "inputs", 1), outputs = a.integer(2, "outputs", 1);
+    flts::denseForward(batch, inputs, outputs, a.floats(3, "h", batch * inputs), a.floats(4, "kernel", inputs * outputs),
+                       a.floats(5, "bias", outputs), a.floats(6, "y", batch * outputs));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 9);
+    const long batch = a.integer(0, "batch", 1), inputs = a.integer(1, "inputs", 1), outputs = a.integer(2, "outputs", 1);
+    flts::denseBackward(batch, inputs, outputs, a.floats(3, "h", batch * inputs), a.floats(4, "kernel", inputs * outputs),
+                        a.floats(5, "dy", batch * outputs), a.floats(6, "dh", batch * inputs),
+                        a.floats(7, "dKernel", inputs * outputs), a.floats(8, "dBias", outputs));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
 napi_value Adam(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args a(env, info, 5);
@@ -248,9 +272,11 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dense", nullptr, Dense, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, 3, functions);
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;
 }
 

@@ -57,4 +57,12 @@ void forward(const Shape& shape, const Weights& weights, const float* x, bool se
 void backward(const Shape& shape, const Weights& weights, const Trace& trace, const float* dy, bool sequences,
               const Gradients& grads, int threads);
 
+// The dense head on a last layer's state, y = h·K + b: h (B, u), K (u, H), b (H), y (B, H). Computed with the layer,
+// it saves the backend a product, a sum and their gradients per step, and the round trip of h and dy through it.
+void denseForward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* bias, float* y);
+
+// dh = dy·Kᵀ, dK = hᵀ·dy, db = Σ dy over the batch.
+void denseBackward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* dy, float* dh,
+                   float* dKernel, float* dBias);
+
 }  // namespace flts

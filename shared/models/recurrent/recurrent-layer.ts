@@ -12,7 +12,7 @@ import { InvalidParameterError } from '../../errors.js';
 import { usesGpu } from '../../tf/native.js';
 import { cellLoopLayer } from './cell-loop-layer.js';
 import { compiledCells, recurrentThreads } from './compiled-cells.js';
-import { compiledLayer } from './compiled-layer.js';
+import { compiledLayer, compiledLayerWithHead } from './compiled-layer.js';
 import type { CellType } from './hyperparameters.js';
 import { libtensorflowLayer, libtensorflowLayerAvailable } from './libtensorflow-layer.js';
 import type { RecurrentLayerWeights } from './network.js';
@@ -100,4 +100,15 @@ export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: Recurren
     case 'reference':
       return referenceLayer(cell, x, weights, returnSequences);
   }
+}
+
+/**
+ * The last recurrent layer (its last state) and the dense head: (batch, L, inputs) → (batch, outputs) =
+ * layer(x)·head.kernel + head.bias. The compiled kernel runs both as one op; the others run the layer, then the
+ * product and the sum as backend ops.
+ */
+export function recurrentLayerWithHead(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, head: { kernel: tf.Variable; bias: tf.Variable }, inputGradient = true): tf.Tensor2D {
+  if (layerKernel() === 'compiled') return compiledLayerWithHead(cell, x, weights, head, inputGradient);
+  const state = recurrentLayer(cell, x, weights, false, inputGradient) as tf.Tensor2D;
+  return tf.add(tf.matMul(state, head.kernel), head.bias);
 }

@@ -97,6 +97,37 @@ describe('the compiled cell loops', { skip }, () => {
     }
   });
 
+  it('compute the dense head on a last state and its gradients: y = h·K + b, dh = dy·Kᵀ, dK = hᵀ·dy, db = Σ dy', () => {
+    const random = createRandom(16);
+    const outputs = 4;
+    const h = randomArray(random, batch * units);
+    const kernel = randomArray(random, units * outputs);
+    const bias = randomArray(random, outputs);
+    const dy = randomArray(random, batch * outputs);
+    const expected = { y: new Float32Array(batch * outputs), dh: new Float32Array(batch * units), dKernel: new Float32Array(units * outputs), dBias: new Float32Array(outputs) };
+    for (let b = 0; b < batch; b++) {
+      for (let o = 0; o < outputs; o++) {
+        let sum = bias[o]!;
+        for (let k = 0; k < units; k++) sum += h[b * units + k]! * kernel[k * outputs + o]!;
+        expected.y[b * outputs + o] = sum;
+        expected.dBias[o]! += dy[b * outputs + o]!;
+        for (let k = 0; k < units; k++) {
+          expected.dh[b * units + k]! += dy[b * outputs + o]! * kernel[k * outputs + o]!;
+          expected.dKernel[k * outputs + o]! += h[b * units + k]! * dy[b * outputs + o]!;
+        }
+      }
+    }
+    const y = new Float32Array(batch * outputs);
+    addon().dense(batch, units, outputs, h, kernel, bias, y);
+    assertClose(y, expected.y, 'y');
+    const [dh, dKernel, dBias] = [new Float32Array(batch * units), new Float32Array(units * outputs), new Float32Array(outputs)];
+    addon().denseBackward(batch, units, outputs, h, kernel, dy, dh, dKernel, dBias);
+    assertClose(dh, expected.dh, 'dh');
+    assertClose(dKernel, expected.dKernel, 'dKernel');
+    assertClose(dBias, expected.dBias, 'dBias');
+    assert.throws(() => addon().dense(batch, units, outputs, h, kernel, bias, y.subarray(1)), /y holds 147 floats, the shape needs 148/);
+  });
+
   it("write into an earlier call's trace when given one, with the same numbers as into new arrays", () => {
     const random = createRandom(13);
     const width = 4 * units;
