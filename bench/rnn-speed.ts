@@ -375,9 +375,11 @@ async function runChild(o: ChildOptions): Promise<void> {
   const best = later.indexOf(Math.min(...later));
   // The cell-loop layers split each batch with a worker thread on WASM (shard-worker.ts); XNNPACK itself has one
   // thread. The compiled cell loops run their own threads (compiled-cells.ts).
-  const { compiledCells } = await import('../shared/models/recurrent/compiled-cells.js');
+  const { compiledCells, recurrentThreads } = await import('../shared/models/recurrent/compiled-cells.js');
   const cells = compiledCells();
-  const compiledThreads = o.kernel === 'compiled' && cells.ok ? cells.threads : undefined;
+  // `before` with --before-addon runs that commit's compiled cells addon, on as many threads as today's would.
+  const beforeAddon = o.kernel === 'before' && process.env['FLTS_CELLS_ADDON'] !== undefined;
+  const compiledThreads = o.kernel === 'compiled' && cells.ok ? cells.threads : beforeAddon ? recurrentThreads() : undefined;
   const wasmThreads = compiledThreads !== undefined ? `${compiledThreads} threads` : o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
   const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}${compiledThreads !== undefined ? `, ${compiledThreads} threads` : ''}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));
