@@ -8,10 +8,11 @@
  * once. A layer whose input needs no gradient (the first: its input is the data) skips that product and gives
  * zeros for it.
  *
- * The last layer can take the dense head with it (`compiledLayerWithHead`): on tfjs-node each backend op costs tens
- * of microseconds whatever its size, and the first one after a call into the addon several times that (the
- * addon's pass over megabytes of trace has evicted libtensorflow's code and data from the caches); the head was a
- * product, a sum, their gradients and the copies of the state and its gradient between the two, every step.
+ * The last layer can take the dense head with it (`compiledLayerWithHead`): on tfjs-node each backend op costs
+ * 10–40 µs whatever its size, and on a busy machine the first one after a call into the addon several times that
+ * (the addon's pass over megabytes of trace evicts libtensorflow's code and data from the caches); the head was a
+ * product, a sum, their gradients and the copies of the state and its gradient between the two, every step
+ * (bench/results/rnn-speed-lstm.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { produceTensors, readFloats } from '../../tf/tensor-memory.js';
