@@ -9,6 +9,8 @@
  *
  *   npx tsx bench/rnn-speed.ts                          everything (≈ 8 min on 2 cores)
  *   npx tsx bench/rnn-speed.ts --backends wasm --cells gru --configs upstream --kernels fused --profile
+ *   npx tsx bench/rnn-speed.ts --configs defaults --kernels before,compiled --before-commit C --before-addon F
+ *                                  a later commit C as `before`, with the compiled-cells addon F built from its sources
  *
  * Each measurement is its own process (a backend per process, as the components run). FLOPs: see `trainingFlops`.
  * `RNN_SPEED_TOP=40` lists 40 instead of 8 kernels per profile.
@@ -68,6 +70,7 @@ const { values: args } = parseArgs({
     backends: { type: 'string', default: 'node,wasm,cpu' },
     kernels: { type: 'string', default: 'before,fused,compiled' },
     'before-commit': { type: 'string', default: BEFORE_COMMIT },
+    'before-addon': { type: 'string' },
     epochs: { type: 'string', default: '4' },
     'cpu-windows': { type: 'string', default: '320' },
     profile: { type: 'boolean', default: false },
@@ -142,7 +145,7 @@ async function runParent(): Promise<void> {
             config: config.name,
             cell,
             backend: result.backend,
-            kernel,
+            kernel: kernel === 'before' && args['before-commit'] !== BEFORE_COMMIT ? `before (${args['before-commit']})` : kernel,
             secondsPerEpoch,
             medianSecondsPerEpoch: result.medianSecondsPerEpoch * scale,
             cpuSecondsPerEpoch: result.cpuSecondsPerEpoch * scale,
@@ -201,8 +204,12 @@ function runChildProcess(options: { backend: string; kernel: string; cell: strin
   if (args.profile || options.backend !== 'cpu') argv.push('--profile');
   // `reference` reproduces the state before issue 7, libtensorflow's own thread and oneDNN defaults included
   // (shared/tf/native.ts now sets NATIVE_CPU_ENVIRONMENT unless these are set).
-  const before = options.kernel === 'reference' || options.kernel === 'before' ? { TF_NUM_INTRAOP_THREADS: String(availableParallelism()), TF_ENABLE_ONEDNN_OPTS: '1' } : {};
-  const run = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...before }, maxBuffer: 64 * 1024 * 1024 });
+  // A later commit as `before` sets its own libtensorflow settings, and runs the compiled cells addon built from its
+  // sources when --before-addon names one.
+  const oldDefaults = options.kernel === 'reference' || (options.kernel === 'before' && args['before-commit'] === BEFORE_COMMIT);
+  const before = oldDefaults ? { TF_NUM_INTRAOP_THREADS: String(availableParallelism()), TF_ENABLE_ONEDNN_OPTS: '1' } : {};
+  const addon = options.kernel === 'before' && args['before-addon'] ? { FLTS_CELLS_ADDON: args['before-addon'] } : {};
+  const run = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...before, ...addon }, maxBuffer: 64 * 1024 * 1024 });
   const last = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) {
     console.log(`${options.config} ${options.cell} ${options.backend} ${options.kernel}: failed (${run.status}) ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -371,9 +378,11 @@ async function runChild(o: ChildOptions): Promise<void> {
   const best = later.indexOf(Math.min(...later));
   // The cell-loop layers split each batch with a worker thread on WASM (shard-worker.ts); XNNPACK itself has one
   // thread. The compiled cell loops run their own threads (compiled-cells.ts).
-  const { compiledCells } = await import('../shared/models/recurrent/compiled-cells.js');
+  const { compiledCells, recurrentThreads } = await import('../shared/models/recurrent/compiled-cells.js');
   const cells = compiledCells();
-  const compiledThreads = o.kernel === 'compiled' && cells.ok ? cells.threads : undefined;
+  // `before` with --before-addon runs that commit's compiled cells addon, on as many threads as today's would.
+  const beforeAddon = o.kernel === 'before' && process.env['FLTS_CELLS_ADDON'] !== undefined;
+  const compiledThreads = o.kernel === 'compiled' && cells.ok ? cells.threads : beforeAddon ? recurrentThreads() : undefined;
   const wasmThreads = compiledThreads !== undefined ? `${compiledThreads} threads` : o.kernel === 'fused' || o.kernel === 'js' ? `${workerThreads() ? 2 : 1} threads` : '1 thread';
   const label = choice.backend === 'node' ? `tensorflow ${choice.tensorflowVersion}${compiledThreads !== undefined ? `, ${compiledThreads} threads` : ''}` : choice.backend === 'wasm' ? `wasm (SIMD ${choice.wasm?.simd ? 'on' : 'off'}, ${wasmThreads})` : 'cpu (JS)';
   console.log(JSON.stringify({ backend: label, secondsPerEpoch: later[best], medianSecondsPerEpoch: median(later), cpuSecondsPerEpoch: laterCpu[best], epochSeconds, profile, numTensors: tf.memory().numTensors }));

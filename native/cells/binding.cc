@@ -3,8 +3,12 @@
 //     → [output, x, h, gates, extra]                      (the trace time-major, as cells.h describes it; written
 //                                                          into `trace`, an earlier call's, and `output` when given)
 //   backward(cell, batch, steps, inputs, units, kernel, recurrent, x, h, gates, extra, dy, sequences, threads
-//            [, [dx, dKernel, dRecurrent, dBias]])
-//     → [dx, dKernel, dRecurrent, dBias]                  (written into the arrays given, if any)
+//            [, [dx, dKernel, dRecurrent, dBias][, inputGradient]])
+//     → [dx, dKernel, dRecurrent, dBias]                  (written into the arrays given, if any; with
+//                                                          inputGradient false, dx is zeros and not computed)
+//   dense(batch, inputs, outputs, h, kernel, bias, y)   y = h·kernel + bias, written into y (cells.h)
+//   denseBackward(batch, inputs, outputs, h, kernel, dy, dh, dKernel, dBias)
+//                                                       the dense head's gradients, written into the last three
 //   adam(weights, grad, m, v, [β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm])
 //     → the gradient's global norm before clipping; weights, m and v are updated in place (adam.h)
 // Arrays are Float32Arrays; every length is checked against the shape. Results are new JavaScript arrays, so V8
@@ -12,6 +16,7 @@
 // others, synchronously, as a TensorFlow.js op must.
 #include <node_api.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -199,7 +204,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
 
 napi_value Backward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    const Args a(env, info, 14, 1);
+    const Args a(env, info, 14, 2);
     const flts::Shape s = shapeOf(a);
     const flts::Weights w{a.floats(5, "kernel", static_cast<long>(s.inputs) * s.gates() * s.units),
                           a.floats(6, "recurrentKernel", static_cast<long>(s.units) * s.gates() * s.units), nullptr};
@@ -216,8 +221,34 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     const char* const names[4] = {"dx", "dKernel", "dRecurrentKernel", "dBias"};
     std::vector<napi_value> results;
     fourArrays(env, a, 14, "gradients", names, lengths, parts, results);
+    // A first layer's input is data: its gradient is not wanted, and its product is a tenth of the backward pass.
+    if (a.given(15) && !a.flag(15, "inputGradient")) {
+      std::fill_n(grads.x, lengths[0], 0.0f);
+      grads.x = nullptr;
+    }
     flts::backward(s, w, trace, dy, sequences, grads, threads);
     return arrayOf(env, results);
+  });
+}
+
+napi_value Dense(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 7);
+    const long batch = a.integer(0, "batch", 1), inputs = a.integer(1, "inputs", 1), outputs = a.integer(2, "outputs", 1);
+    flts::denseForward(batch, inputs, outputs, a.floats(3, "h", batch * inputs), a.floats(4, "kernel", inputs * outputs),
+                       a.floats(5, "bias", outputs), a.floats(6, "y", batch * outputs));
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+napi_value DenseBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args a(env, info, 9);
+    const long batch = a.integer(0, "batch", 1), inputs = a.integer(1, "inputs", 1), outputs = a.integer(2, "outputs", 1);
+    flts::denseBackward(batch, inputs, outputs, a.floats(3, "h", batch * inputs), a.floats(4, "kernel", inputs * outputs),
+                        a.floats(5, "dy", batch * outputs), a.floats(6, "dh", batch * inputs),
+                        a.floats(7, "dKernel", inputs * outputs), a.floats(8, "dBias", outputs));
+    return static_cast<napi_value>(nullptr);
   });
 }
 
@@ -241,9 +272,11 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dense", nullptr, Dense, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseBackward", nullptr, DenseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, 3, functions);
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;
 }
 

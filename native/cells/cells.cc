@@ -195,6 +195,23 @@ void inputGradientSteps(const Shape& s, const Weights& w, const float* dG, float
 
 }  // namespace
 
+void denseForward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* bias, float* y) {
+  View out = dense(y, batch, outputs);
+  // The bias first and the product added to it (`=` of a product would zero y and add the product to that).
+  out.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, outputs);
+  out.noalias() += readDense(h, batch, inputs) * readDense(kernel, inputs, outputs);
+}
+
+void denseBackward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* dy, float* dh,
+                   float* dKernel, float* dBias) {
+  const ConstView d = readDense(dy, batch, outputs);
+  dense(dh, batch, inputs).noalias() = d * readDense(kernel, inputs, outputs).transpose();
+  dense(dKernel, inputs, outputs).noalias() = readDense(h, batch, inputs).transpose() * d;
+  // Into an owned row first, as in weightGradientColumns: the same sums whatever the alignment of dBias.
+  const Eigen::RowVectorXf sums = d.colwise().sum();
+  std::copy_n(sums.data(), outputs, dBias);
+}
+
 TraceSizes traceSizes(const Shape& s) {
   const long block = static_cast<long>(s.batch) * s.units, steps = s.steps;
   return {steps * s.batch * s.inputs, (steps + 1) * block, steps * s.batch * s.gates() * s.units,
@@ -248,6 +265,7 @@ void backward(const Shape& s, const Weights& w, const Trace& tr, const float* dy
   parallel(std::max(1, std::min<int>(threads, static_cast<int>(width / 16))), [&](int i, int n) {
     const auto [c0, c1] = share(width, i, n, 16);
     weightGradientColumns(s, tr, dG, out, c0, c1);
+    if (out.x == nullptr) return;
     const auto [t0, t1] = share(T, i, n);
     inputGradientSteps(s, w, dG, out.x, t0, t1);
   });

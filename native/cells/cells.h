@@ -33,7 +33,8 @@ struct Trace {
   float* extra;
 };
 
-// Weight gradients in the weights' layout; x batch-major (B, T, F).
+// Weight gradients in the weights' layout; x batch-major (B, T, F), or nullptr where the input's gradient is not
+// wanted (a first layer, whose input is data): its product, dG·Wᵀ over every step, is then not computed.
 struct Gradients {
   float* x;
   float* kernel;
@@ -55,5 +56,13 @@ void forward(const Shape& shape, const Weights& weights, const float* x, bool se
 // Gradients given the output's gradient `dy` (the shape `forward` gave its output).
 void backward(const Shape& shape, const Weights& weights, const Trace& trace, const float* dy, bool sequences,
               const Gradients& grads, int threads);
+
+// The dense head on a last layer's state, y = h·K + b: h (B, u), K (u, H), b (H), y (B, H). Computed with the layer,
+// it saves the backend a product, a sum and their gradients per step, and the round trip of h and dy through it.
+void denseForward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* bias, float* y);
+
+// dh = dy·Kᵀ, dK = hᵀ·dy, db = Σ dy over the batch.
+void denseBackward(long batch, long inputs, long outputs, const float* h, const float* kernel, const float* dy, float* dh,
+                   float* dKernel, float* dBias);
 
 }  // namespace flts

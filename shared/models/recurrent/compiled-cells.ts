@@ -38,7 +38,10 @@ export interface CellsAddon {
     trace?: Trace,
     output?: Float32Array,
   ): [Float32Array, ...Trace];
-  /** → [dx, dKernel, dRecurrentKernel, dBias], written into `gradients` when given. */
+  /**
+   * → [dx, dKernel, dRecurrentKernel, dBias], written into `gradients` when given. `inputGradient` false: dx is
+   * zeros, not computed (a first layer's input is data; the product dG·Wᵀ is about a tenth of the backward pass).
+   */
   backward(
     cell: 'gru' | 'lstm',
     batch: number,
@@ -55,7 +58,22 @@ export interface CellsAddon {
     returnSequences: boolean,
     threads: number,
     gradients?: [Float32Array, Float32Array, Float32Array, Float32Array],
+    inputGradient?: boolean,
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /** The dense head on a last layer's state: y (batch, outputs) = h (batch, inputs) · kernel + bias, written into y. */
+  dense(batch: number, inputs: number, outputs: number, h: Float32Array, kernel: Float32Array, bias: Float32Array, y: Float32Array): void;
+  /** The dense head's gradients dh = dy·kernelᵀ, dKernel = hᵀ·dy, dBias = Σ dy, written into the last three. */
+  denseBackward(
+    batch: number,
+    inputs: number,
+    outputs: number,
+    h: Float32Array,
+    kernel: Float32Array,
+    dy: Float32Array,
+    dh: Float32Array,
+    dKernel: Float32Array,
+    dBias: Float32Array,
+  ): void;
   /**
    * One Adam step with clipping by global norm, in place on `weights`, `m`, `v`; `constants` = [β₁, 1 − β₁, β₂,
    * 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, −learning rate, clip norm] as float32. → the norm of `grad` before clipping.
@@ -120,8 +138,9 @@ function load(): CompiledCells {
   if (file === undefined) return { ok: false, why: `not built (tools/native-cells/build.sh); looked for ${candidates.join(', ')}` };
   try {
     const addon = createRequire(import.meta.url)(file) as Partial<CellsAddon>;
-    if (typeof addon.forward !== 'function' || typeof addon.backward !== 'function' || typeof addon.adam !== 'function') {
-      return { ok: false, why: `${file} lacks the forward, backward or adam function (an addon from another version)` };
+    const missing = (['forward', 'backward', 'dense', 'denseBackward', 'adam'] as const).filter((name) => typeof addon[name] !== 'function');
+    if (missing.length > 0) {
+      return { ok: false, why: `${file} lacks the ${missing.join(', ')} function${missing.length > 1 ? 's' : ''} (an addon from another version)` };
     }
     return { ok: true, addon: addon as CellsAddon, file, threads };
   } catch (error) {

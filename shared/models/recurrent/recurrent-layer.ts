@@ -12,7 +12,7 @@ import { InvalidParameterError } from '../../errors.js';
 import { usesGpu } from '../../tf/native.js';
 import { cellLoopLayer } from './cell-loop-layer.js';
 import { compiledCells, recurrentThreads } from './compiled-cells.js';
-import { compiledLayer } from './compiled-layer.js';
+import { compiledLayer, compiledLayerWithHead } from './compiled-layer.js';
 import type { CellType } from './hyperparameters.js';
 import { libtensorflowLayer, libtensorflowLayerAvailable } from './libtensorflow-layer.js';
 import type { RecurrentLayerWeights } from './network.js';
@@ -83,11 +83,15 @@ export function layerKernelReport(): KernelReport {
   return { kernel: chosen, detail: `compiled cell loops unavailable: ${cells.ok ? 'not chosen' : cells.why}` };
 }
 
-/** One recurrent layer over windows (batch, L, inputs) → (batch, L, units) when `returnSequences`, else (batch, units). */
-export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean): tf.Tensor {
+/**
+ * One recurrent layer over windows (batch, L, inputs) → (batch, L, units) when `returnSequences`, else (batch, units).
+ * `inputGradient` false says that no gradient with respect to `x` is wanted (x is data): a kernel may then skip it
+ * and give zeros (the compiled one does).
+ */
+export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, returnSequences: boolean, inputGradient = true): tf.Tensor {
   switch (layerKernel()) {
     case 'compiled':
-      return compiledLayer(cell, x, weights, returnSequences);
+      return compiledLayer(cell, x, weights, returnSequences, inputGradient);
     case 'libtensorflow':
       if (!libtensorflowLayerAvailable()) throw new Error(`The libtensorflow layer kernel needs the native backend; the active one is ${tf.getBackend()}.`);
       return libtensorflowLayer(cell, x, weights, returnSequences);
@@ -96,4 +100,15 @@ export function recurrentLayer(cell: CellType, x: tf.Tensor3D, weights: Recurren
     case 'reference':
       return referenceLayer(cell, x, weights, returnSequences);
   }
+}
+
+/**
+ * The last recurrent layer (its last state) and the dense head: (batch, L, inputs) → (batch, outputs) =
+ * layer(x)·head.kernel + head.bias. The compiled kernel runs both as one op; the others run the layer, then the
+ * product and the sum as backend ops.
+ */
+export function recurrentLayerWithHead(cell: CellType, x: tf.Tensor3D, weights: RecurrentLayerWeights, head: { kernel: tf.Variable; bias: tf.Variable }, inputGradient = true): tf.Tensor2D {
+  if (layerKernel() === 'compiled') return compiledLayerWithHead(cell, x, weights, head, inputGradient);
+  const state = recurrentLayer(cell, x, weights, false, inputGradient) as tf.Tensor2D;
+  return tf.add(tf.matMul(state, head.kernel), head.bias);
 }

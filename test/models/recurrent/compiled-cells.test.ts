@@ -71,6 +71,63 @@ describe('the compiled cell loops', { skip }, () => {
     }
   }
 
+  it("skip the input's gradient when it is not wanted (a first layer's): dx zeros, every weight gradient bit for bit the same", () => {
+    const random = createRandom(15);
+    for (const cell of ['gru', 'lstm'] as const) {
+      for (const returnSequences of [true, false]) {
+        const width = gateCount(cell) * units;
+        const weights = [randomArray(random, inputs * width), randomArray(random, units * width), randomArray(random, width)] as const;
+        const x = randomArray(random, batch * steps * inputs, 2);
+        for (const threads of [1, 2, 3]) {
+          const label = `${cell}, ${returnSequences ? 'sequence' : 'last state'}, ${threads} thread(s)`;
+          const [output, ...trace] = addon().forward(cell, batch, steps, inputs, units, x, ...weights, returnSequences, threads);
+          const dy = randomArray(random, output.length);
+          const [dx, ...weightGrads] = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads);
+          assert.ok(dx.some((v) => v !== 0), `${label}: dx is computed by default`);
+          const [noDx, ...same] = addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads, undefined, false);
+          assert.deepEqual(noDx, new Float32Array(dx.length), `${label}: dx zeros`);
+          same.forEach((array, k) => assert.deepEqual(array, weightGrads[k], `${label}: weight gradient ${k}`));
+          // Into given arrays (as the layer op passes them: uninitialised memory on WASM), dx is zeroed too.
+          const given = [dx.map(() => Number.NaN), ...weightGrads.map((g) => new Float32Array(g.length))] as [Float32Array, Float32Array, Float32Array, Float32Array];
+          addon().backward(cell, batch, steps, inputs, units, weights[0], weights[1], ...trace, dy, returnSequences, threads, given, false);
+          assert.deepEqual(given[0], new Float32Array(dx.length), `${label}: given dx zeroed`);
+          given.slice(1).forEach((array, k) => assert.deepEqual(array, weightGrads[k], `${label}: given weight gradient ${k}`));
+        }
+      }
+    }
+  });
+
+  it('compute the dense head on a last state and its gradients: y = h·K + b, dh = dy·Kᵀ, dK = hᵀ·dy, db = Σ dy', () => {
+    const random = createRandom(16);
+    const outputs = 4;
+    const h = randomArray(random, batch * units);
+    const kernel = randomArray(random, units * outputs);
+    const bias = randomArray(random, outputs);
+    const dy = randomArray(random, batch * outputs);
+    const expected = { y: new Float32Array(batch * outputs), dh: new Float32Array(batch * units), dKernel: new Float32Array(units * outputs), dBias: new Float32Array(outputs) };
+    for (let b = 0; b < batch; b++) {
+      for (let o = 0; o < outputs; o++) {
+        let sum = bias[o]!;
+        for (let k = 0; k < units; k++) sum += h[b * units + k]! * kernel[k * outputs + o]!;
+        expected.y[b * outputs + o] = sum;
+        expected.dBias[o]! += dy[b * outputs + o]!;
+        for (let k = 0; k < units; k++) {
+          expected.dh[b * units + k]! += dy[b * outputs + o]! * kernel[k * outputs + o]!;
+          expected.dKernel[k * outputs + o]! += h[b * units + k]! * dy[b * outputs + o]!;
+        }
+      }
+    }
+    const y = new Float32Array(batch * outputs);
+    addon().dense(batch, units, outputs, h, kernel, bias, y);
+    assertClose(y, expected.y, 'y');
+    const [dh, dKernel, dBias] = [new Float32Array(batch * units), new Float32Array(units * outputs), new Float32Array(outputs)];
+    addon().denseBackward(batch, units, outputs, h, kernel, dy, dh, dKernel, dBias);
+    assertClose(dh, expected.dh, 'dh');
+    assertClose(dKernel, expected.dKernel, 'dKernel');
+    assertClose(dBias, expected.dBias, 'dBias');
+    assert.throws(() => addon().dense(batch, units, outputs, h, kernel, bias, y.subarray(1)), /y holds 147 floats, the shape needs 148/);
+  });
+
   it("write into an earlier call's trace when given one, with the same numbers as into new arrays", () => {
     const random = createRandom(13);
     const width = 4 * units;
