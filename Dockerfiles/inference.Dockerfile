@@ -19,15 +19,17 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # only: the images carry the built addons, not the compiler.
 RUN apt-get update && apt-get install -y --no-install-recommends g++ libeigen3-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY tools/native-polars/install.sh tools/native-polars/
 # Optional secret "extra_ca": a PEM bundle for registries behind a TLS-inspecting proxy (not kept in the image).
 # @tensorflow/tfjs-node is optional: where its install script cannot download libtensorflow it is left out and
-# the components run on the WASM backend.
+# the components run on the WASM backend. Polars' native package, which npm leaves out on Node 20, is added from
+# the registry in the same step (same certificates and cache); without it preprocess reads CSV with its own reader.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=extra_ca \
     if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi; \
-    npm ci --no-audit --no-fund
+    npm ci --no-audit --no-fund && bash tools/native-polars/install.sh
 COPY . .
-RUN bash tools/native-cells/build.sh && bash tools/native-polars/install.sh && npm run build && npx tsx tools/images/stage.ts --out /stage
+RUN bash tools/native-cells/build.sh && npm run build && npx tsx tools/images/stage.ts --out /stage
 
 # Only the staged files: the runtime stages copy from this small image instead of the whole build tree.
 FROM scratch AS staged
