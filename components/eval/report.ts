@@ -1,7 +1,7 @@
 /** The eval leaderboard as an HTML page: every candidate's score and held-out metrics next to the naive baselines. */
 import type { TrainedModelMetadata } from '../../shared/models/trained-model.js';
 import { barChart } from '../../shared/report/chart.js';
-import { page, paragraph, section, table } from '../../shared/report/html.js';
+import { idCell, page, paragraph, section, table } from '../../shared/report/html.js';
 import { metricName } from '../../shared/series/metric-names.js';
 import type { PromotionRecord } from './promotion.js';
 
@@ -37,7 +37,7 @@ export async function evalReport(record: PromotionRecord, candidates: { input: s
             candidate.interval_score ?? NaN,
             candidate.coverage ?? NaN,
             ...(record.gate ? [rejected ? `not eligible: ${rejected.reason}` : 'passes'] : []),
-            candidate.run_id,
+            idCell(candidate.run_id),
           ];
         }),
       ),

@@ -15,7 +15,7 @@ export function page(title: string, sections: string[]): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child,td.text{text-align:left}
+th{background:#f4f4f4}td:first-child,th:first-child,td.text{text-align:left}td{white-space:nowrap}td.text{white-space:normal}td.id{overflow-wrap:anywhere;min-width:9em}
 .warn{color:#a15c00}.muted{color:#777}figure.chart{margin:8px 0}figure.chart svg{max-width:100%;height:auto}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
@@ -37,10 +37,24 @@ export function list(items: string[], className?: string): string {
   return `<ul${className ? ` class="${className}"` : ''}>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
 }
 
+/** A long identifier (a run id) as a table cell that may wrap anywhere, so that a wide table still fits the page. */
+export interface IdCell {
+  id: string;
+}
+
+export function idCell(id: string): IdCell {
+  return { id };
+}
+
 /** A table with a header row; numbers are formatted with `formatNumber`. */
-export function table(header: string[], rows: (string | number)[][]): string {
-  // Numbers right-aligned so their digits line up; text (ids, dates, JSON) left-aligned.
-  const cell = (value: string | number) => (typeof value === 'number' ? `<td>${escapeHtml(formatNumber(value))}</td>` : `<td class="text">${escapeHtml(value)}</td>`);
+export function table(header: string[], rows: (string | number | IdCell)[][]): string {
+  // Numbers right-aligned so their digits line up (and never wrapped); text (ids, dates, JSON) left-aligned.
+  const cell = (value: string | number | IdCell) =>
+    typeof value === 'number'
+      ? `<td>${escapeHtml(formatNumber(value))}</td>`
+      : typeof value === 'string'
+        ? `<td class="text">${escapeHtml(value)}</td>`
+        : `<td class="text id">${escapeHtml(value.id)}</td>`;
   return `<table><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows
     .map((row) => `<tr>${row.map(cell).join('')}</tr>`)
     .join('')}</table>`;
