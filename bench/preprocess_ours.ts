@@ -4,13 +4,14 @@
  * with the time column parsed while reading, the pipeline, Parquet for train and validation), best of N. Prints one JSON line:
  * {"seconds", "rows", "peakRssBytes"} or {"refused": message} when the memory check refuses the file.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FltsError } from '../shared/errors.js';
 import { checkMemory } from '../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
-import { writeParquet } from '../shared/table/parquet.js';
+import { scaledRows } from '../shared/series/scaler.js';
+import { writeParquetFile } from '../shared/table/parquet.js';
 import { readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
 
@@ -31,7 +32,7 @@ try {
     const { table } = await readTableFile(input!, input, csv, readPlainCsvFile);
     rows = table.rows;
     const result = preprocessTables({ train: { table, source: input! } }, options);
-    for (const split of ['train', 'validation'] as const) await writeFile(join(out, `${split}.parquet`), writeParquet(result.splits[split], {}));
+    for (const split of ['train', 'validation'] as const) await writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {});
     best = Math.min(best, (performance.now() - start) / 1000);
   }
   console.log(JSON.stringify({ seconds: best, rows, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { StorageError } from './errors.js';
+import { FltsError, StorageError } from './errors.js';
 
 /**
  * Writes `content` — bytes, text, or a function that fills the given temporary path — under a temporary name
@@ -25,7 +25,8 @@ export async function writeAtomically(
     await rename(temp, path);
   } catch (cause) {
     await rm(temp, { force: true }).catch(() => undefined);
-    if (cause instanceof StorageError) throw cause;
+    // Errors of the content itself (bad data, say) are not the storage's; they pass as they are.
+    if (cause instanceof FltsError) throw cause;
     throw new StorageError(uri, `Cannot write ${uri}: ${(cause as Error).message}`, { cause });
   }
 }

@@ -16,7 +16,7 @@ import { columnScale, unscaleValues } from '../../shared/series/scaler.js';
 import { bucketUri, defaultObjectStore, resolveClaim } from '../../shared/store/index.js';
 import { inferenceLogKey } from '../../shared/store/keys.js';
 import { readDataset } from '../../shared/table/dataset.js';
-import { writeParquet } from '../../shared/table/parquet.js';
+import { writeParquetFile } from '../../shared/table/parquet.js';
 import { openTracking } from '../../shared/tracking/index.js';
 import { inferenceReport } from './report.js';
 import type { inferenceSpec } from './spec.js';
@@ -76,14 +76,11 @@ export async function runInference(executor: Executor<typeof inferenceSpec>, mod
 
     const scale = columnScale(manifest.scaler, manifest.target);
     const predictions = predictionFrame(backtest, future, scale, manifest.horizon, manifest.frequencyMs);
-    await writeFile(
-      executor.outputArtifact('predictions').path,
-      writeParquet(predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, {
-        timestampColumns: ['origin_time'],
-        int32Columns: ['step'],
-        boolColumns: ['is_future'],
-      }),
-    );
+    await writeParquetFile(executor.outputArtifact('predictions').path, predictions, { model_type: model.modelType, run_id: runId, config_hash: manifest.configHash }, {
+      timestampColumns: ['origin_time'],
+      int32Columns: ['step'],
+      boolColumns: ['is_future'],
+    });
     const metrics: Record<string, number> = {
       rows_predicted: predictions.time.length,
       future_steps: future?.scaled.length ?? 0,

@@ -13,6 +13,7 @@ import { Logger } from '../../shared/log.js';
 import { hashConfig, type PreprocessConfig } from '../../shared/preprocess/config.js';
 import { checkMemory } from '../../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessResult, type SplitName } from '../../shared/preprocess/pipeline.js';
+import { scaledRows } from '../../shared/series/scaler.js';
 import { taskParameters } from '../../shared/series/task-parameters.js';
 import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore, filesSha256 } from '../../shared/store/index.js';
 import { claimCheckKey } from '../../shared/store/keys.js';
@@ -125,7 +126,7 @@ interface SplitContext {
 
 async function writeSplit(executor: Executor<typeof preprocessSpec>, result: PreprocessResult, split: SplitName, context: SplitContext): Promise<void> {
   const name = OUTPUTS[split];
-  const frame = result.splits[split];
+  const frame = result.unscaled[split];
   const info: DatasetInfo = {
     format: DATASET_FORMAT,
     split,
@@ -151,7 +152,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
     data_digest: context.dataDigest,
     warnings: result.summary.warnings,
   };
-  const dataset = { frame, info, config: context.configJson };
+  const dataset = { frame: scaledRows(result.scaler, frame), info, config: context.configJson };
   if (context.claimCheck) {
     // The data goes to the bucket; the artifact carries the pointer (metadata) and a small JSON copy of it.
     const local = join(await mkdtemp(join(tmpdir(), 'flts-claim-')), `${name}.parquet`);
@@ -174,7 +175,7 @@ async function writeSplit(executor: Executor<typeof preprocessSpec>, result: Pre
  * contiguous history, which come from the validation split when the test split follows it without a break.
  */
 function shortHeldOutWarning(result: PreprocessResult): string | undefined {
-  const { test, validation, train } = result.splits;
+  const { test, validation, train } = result.unscaled;
   const before = validation.time.length > 0 ? validation : train;
   const contiguous = before.time.length > 0 && test.time.length > 0 && test.time[0]! - before.time[before.time.length - 1]! === result.frequencyMs;
   const inputLength = taskParameters.input_length.default;

@@ -1,6 +1,6 @@
 /** The preprocess summary as an HTML page: rows per split, gaps, warnings, per-column statistics, the target. */
 import type { PreprocessResult } from '../../shared/preprocess/pipeline.js';
-import { concatFrames } from '../../shared/series/frame.js';
+import { concatFrames, selectColumns } from '../../shared/series/frame.js';
 import { formatTimestamp } from '../../shared/series/timestamps.js';
 import { columnUnit, lineChart } from '../../shared/report/chart.js';
 import { list, page, paragraph, section, table } from '../../shared/report/html.js';
@@ -8,7 +8,8 @@ import { list, page, paragraph, section, table } from '../../shared/report/html.
 export async function preprocessReport(result: PreprocessResult, lineage: { configHash: string; dataDigest: string; config: string }): Promise<string> {
   const { summary } = result;
   const splits = ['train', 'validation', 'test'] as const;
-  const all = concatFrames(splits.map((split) => result.unscaled[split]));
+  // The target alone: a copy of every column would double a large file's memory.
+  const all = concatFrames(splits.map((split) => selectColumns(result.unscaled[split], [result.target])));
   const target = all.columns[result.target]!;
   const boundaries = splits.map((split) => result.unscaled[split].time.length);
   return page(`Preprocess: ${result.target} at ${result.frequency}`, [

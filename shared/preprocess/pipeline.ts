@@ -4,7 +4,7 @@
  * Every step that finds something odd but survivable records a warning; anything unusable throws DataError.
  */
 import { DataError } from '../errors.js';
-import { concatFrames, sliceRows, type SeriesFrame } from '../series/frame.js';
+import { concatFrames, selectColumns, sliceRows, type SeriesFrame } from '../series/frame.js';
 import { formatFrequency, inferFrequency, parseFrequency } from '../series/frequency.js';
 import { countMissing, dropMissingRows, fillConstant, fillForward, finiteMean, interpolateTime } from '../series/impute.js';
 import { laggedInTime, lagNames } from '../series/lags.js';
@@ -58,8 +58,12 @@ export interface PreprocessSummary {
 }
 
 export interface PreprocessResult {
-  splits: Record<SplitName, SeriesFrame>;
-  /** The splits before scaling, for the report. */
+  /**
+   * The scaled splits, made on first use: a large file is written from `unscaled` a row group at a time instead
+   * (scaledRows), so that its scaled copy never exists whole.
+   */
+  readonly splits: Record<SplitName, SeriesFrame>;
+  /** The splits before scaling. */
   unscaled: Record<SplitName, SeriesFrame>;
   scaler: Scaler;
   target: string;
@@ -169,11 +173,14 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
   if (constantColumns.length > 0) warnings.push(`Constant column(s) in the training split (scaled to 0): ${constantColumns.join(', ')}.`);
 
   const scaler = fitScaler(options.scaler as ScalerMethod, splits.train, columns);
-  const scaled = mapSplits(splits, (frame) => scaleFrame(scaler, frame));
+  const unscaled = splits;
+  let scaled: Record<SplitName, SeriesFrame> | undefined;
 
   return {
-    splits: scaled,
-    unscaled: splits,
+    get splits() {
+      return (scaled ??= mapSplits(unscaled, (frame) => scaleFrame(scaler, frame)));
+    },
+    unscaled,
     scaler,
     target: options.targetColumn,
     columns,
@@ -247,23 +254,26 @@ function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: Preprocess
   return { splits: mapSplits(splits, (frame) => mapColumns(frame, (_, values) => interpolateTime(frame.time, values))), dropped: 0 };
 }
 
-/** Time features from the timestamps and target lags over the whole series, then rows without full lags dropped. */
+/**
+ * Time features from the timestamps and target lags over the whole series, then rows without full lags dropped.
+ * Time features depend on each timestamp alone, so each split gets its own; lags need the series end to end, which
+ * is built from the time and the target only (a copy of every column would double a large file's memory).
+ */
 function addDerivedColumns(splits: Record<SplitName, SeriesFrame>, options: PreprocessOptions, frequencyMs: number) {
-  let all = concatFrames([splits.train, splits.validation, splits.test]);
+  let withFeatures = splits;
   if (options.timeFeatures) {
-    const features = timeFeatures(all.time);
-    all = { ...all, names: [...all.names, ...TIME_FEATURE_NAMES], columns: { ...all.columns, ...features } };
+    withFeatures = mapSplits(splits, (frame) => ({ ...frame, names: [...frame.names, ...TIME_FEATURE_NAMES], columns: { ...frame.columns, ...timeFeatures(frame.time) } }));
   }
-  if (options.lags <= 0) return { splits: resplit(all, splits), leadingRows: 0, laterRows: 0 };
+  if (options.lags <= 0) return { splits: withFeatures, leadingRows: 0, laterRows: 0 };
   const names = lagNames(options.targetColumn, options.lags, options.lagStep);
+  const all = concatFrames(SPLITS.map((split) => selectColumns(splits[split], [options.targetColumn])));
   const target = all.columns[options.targetColumn]!;
-  const columns = { ...all.columns };
   // By time, not by row: rows dropped by imputation "drop" and the stretch between a training and a test file are
   // not history, so a row whose lag time is missing gets NaN and is dropped, like the first rows.
-  names.forEach((name, i) => (columns[name] = laggedInTime(all.time, target, (i + 1) * options.lagStep * frequencyMs)));
-  all = { ...all, names: [...all.names, ...names], columns };
+  const lags = resplit({ time: all.time, names, columns: Object.fromEntries(names.map((name, i) => [name, laggedInTime(all.time, target, (i + 1) * options.lagStep * frequencyMs)])) }, splits);
+  const withLags = mapSplits(withFeatures, (frame, split) => ({ ...frame, names: [...frame.names, ...names], columns: { ...frame.columns, ...lags[split].columns } }));
   let dropped = 0;
-  const result = mapSplits(resplit(all, splits), (frame) => {
+  const result = mapSplits(withLags, (frame) => {
     const keep = new Uint32Array(frame.time.length);
     let kept = 0;
     for (let i = 0; i < frame.time.length; i++) if (names.every((name) => !Number.isNaN(frame.columns[name]![i]!))) keep[kept++] = i;
@@ -283,8 +293,10 @@ function resplit(all: SeriesFrame, like: Record<SplitName, SeriesFrame>): Record
   return { train: sliceRows(all, 0, a), validation: sliceRows(all, a, b), test: sliceRows(all, b, all.time.length) };
 }
 
-function mapSplits(splits: Record<SplitName, SeriesFrame>, fn: (frame: SeriesFrame) => SeriesFrame): Record<SplitName, SeriesFrame> {
-  return { train: fn(splits.train), validation: fn(splits.validation), test: fn(splits.test) };
+const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
+
+function mapSplits(splits: Record<SplitName, SeriesFrame>, fn: (frame: SeriesFrame, split: SplitName) => SeriesFrame): Record<SplitName, SeriesFrame> {
+  return { train: fn(splits.train, 'train'), validation: fn(splits.validation, 'validation'), test: fn(splits.test, 'test') };
 }
 
 function mapColumns(frame: SeriesFrame, fn: (name: string, values: Float64Array) => Float64Array): SeriesFrame {

@@ -33,6 +33,21 @@ export function sliceRows(frame: SeriesFrame, start: number, end: number): Serie
   return { time: frame.time.subarray(start, end), names: [...frame.names], columns };
 }
 
+/**
+ * A frame whose rows are made on demand, a batch at a time (rows [start, end) of it): how a large frame derived
+ * from another (scaled, say) is written without a second full copy of it ever existing.
+ */
+export interface FrameRows {
+  length: number;
+  names: readonly string[];
+  rows(start: number, end: number): SeriesFrame;
+}
+
+/** `frame`'s rows as FrameRows (views). */
+export function frameRows(frame: SeriesFrame): FrameRows {
+  return { length: frame.time.length, names: frame.names, rows: (start, end) => sliceRows(frame, start, end) };
+}
+
 /** `frame` with only `names`, in that order. */
 export function selectColumns(frame: SeriesFrame, names: readonly string[]): SeriesFrame {
   const columns: Record<string, Float64Array> = {};

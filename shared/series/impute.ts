@@ -3,11 +3,15 @@
  * known values and carries the first/last known value to the edges; "mean" uses a given mean (the training
  * split's, so held-out data never informs training); "ffill" carries the last known value forward (leading
  * gaps take the first known value). Rows with any NaN are removed by `dropMissingRows` instead.
+ *
+ * A column with nothing missing is returned as it is, not copied: columns are never changed in place, and a large
+ * file's columns then cost their memory once.
  */
 import type { SeriesFrame } from './frame.js';
 import { takeRows } from './regularize.js';
 
 export function interpolateTime(time: ArrayLike<number>, values: Float64Array): Float64Array {
+  if (countMissing(values) === 0) return values;
   const out = Float64Array.from(values);
   let previous = -1;
   for (let i = 0; i < out.length; i++) {
@@ -26,6 +30,7 @@ export function interpolateTime(time: ArrayLike<number>, values: Float64Array): 
 }
 
 export function fillForward(values: Float64Array): Float64Array {
+  if (countMissing(values) === 0) return values;
   const out = Float64Array.from(values);
   const first = out.findIndex((value) => !Number.isNaN(value));
   if (first === -1) return out;
@@ -36,6 +41,7 @@ export function fillForward(values: Float64Array): Float64Array {
 }
 
 export function fillConstant(values: Float64Array, value: number): Float64Array {
+  if (countMissing(values) === 0) return values;
   return values.map((v) => (Number.isNaN(v) ? value : v));
 }
 

@@ -60,9 +60,10 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
     previous = k;
   }
   const columns: Record<string, Float64Array> = {};
-  // Already regular (no gap, nothing off the grid): every row keeps its place, so the columns are plain copies.
+  // Already regular (no gap, nothing off the grid): every row keeps its place, so the columns are the input's
+  // (no step changes a column in place).
   if (length === n && offGrid === 0) {
-    for (const name of frame.names) columns[name] = frame.columns[name]!.slice();
+    for (const name of frame.names) columns[name] = frame.columns[name]!;
     return { frame: { time, names: [...frame.names], columns }, duplicates: 0, offGrid, gaps, inserted: 0 };
   }
   for (const name of frame.names) {

@@ -4,7 +4,7 @@
  * so inverting a forecast needs only the target's two numbers.
  */
 import { DataError } from '../errors.js';
-import { column, type SeriesFrame } from './frame.js';
+import { column, sliceRows, type FrameRows, type SeriesFrame } from './frame.js';
 
 export type ScalerMethod = 'minmax' | 'standard' | 'robust' | 'none';
 
@@ -97,6 +97,11 @@ export function scaleFrame(scaler: Scaler, frame: SeriesFrame): SeriesFrame {
     columns[name] = scale ? scaleValues(values, scale) : values;
   }
   return { time: frame.time, names: [...frame.names], columns };
+}
+
+/** `frame` scaled (as scaleFrame) a batch of rows at a time, for writing it without a scaled copy of the whole. */
+export function scaledRows(scaler: Scaler, frame: SeriesFrame): FrameRows {
+  return { length: frame.time.length, names: frame.names, rows: (start, end) => scaleFrame(scaler, sliceRows(frame, start, end)) };
 }
 
 export function scaleValues(values: ArrayLike<number>, { center, scale }: ColumnScale): Float64Array {

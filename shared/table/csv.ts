@@ -7,6 +7,7 @@
  * the time column, when named, is parsed into epoch ms as it is read. Errors name the file, line and column.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { DataError, InvalidParameterError } from '../errors.js';
 import { timeParser } from '../series/timestamps.js';
 import { findColumn, isMissingText, rowLabel, unparseableTimestamp, type RawColumn, type RawTable } from './raw-table.js';
@@ -42,7 +43,7 @@ export function readCsv(text: string, source: string, options: CsvOptions = {}):
 
 /** The CSV file at `path` as a table, read in chunks. */
 export async function readCsvFile(path: string, source: string, options: CsvOptions = {}): Promise<RawTable> {
-  const reader = new CsvReader(source, options);
+  const reader = new CsvReader(source, options, (await stat(path)).size);
   // A string stream decodes UTF-8 across chunk boundaries.
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES })) reader.push(chunk as string);
   return reader.finish();
@@ -132,9 +133,13 @@ class CsvReader {
   readonly #breakRows: number[] = [];
   readonly #breakOffsets: number[] = [];
 
-  constructor(source: string, options: CsvOptions) {
+  /** The file's size in bytes, when it is read from a file: the columns are sized for the rows it likely holds. */
+  readonly #bytes: number | undefined;
+
+  constructor(source: string, options: CsvOptions, bytes?: number) {
     this.#source = source;
     this.#options = options;
+    this.#bytes = bytes;
   }
 
   push(chunk: string, final = false): void {
@@ -282,14 +287,14 @@ class CsvReader {
       seen.add(name);
     }
     this.#header = header;
-    this.#builders = header.map(() => new ColumnBuilder(this.#comma));
-    if (this.#options.timeColumn !== undefined) {
-      const time = findColumn(header, this.#options.timeColumn);
-      if (time !== undefined) {
-        this.#timeIndex = header.indexOf(time);
-        this.#time = new TimeBuilder(timeParser(this.#options.timeFormat ?? ''));
-      }
-    }
+    // Columns sized for the rows the file likely holds (estimated from the text read so far), so that a large file's
+    // columns are neither copied as they grow nor twice their size.
+    const rows = this.#bytes === undefined ? 0 : csvShape(this.#pending.slice(0, SNIFF_CHARS), this.#bytes, this.#options).rows;
+    const capacity = Math.ceil(rows * 1.08); // the estimate is within a few per cent on files of like lines
+    const time = this.#options.timeColumn === undefined ? undefined : findColumn(header, this.#options.timeColumn);
+    this.#timeIndex = time === undefined ? -1 : header.indexOf(time);
+    if (time !== undefined) this.#time = new TimeBuilder(timeParser(this.#options.timeFormat ?? ''), capacity);
+    this.#builders = header.map((_, j) => new ColumnBuilder(this.#comma, j === this.#timeIndex ? 0 : capacity));
   }
 
   #columnName(index: number): string {
@@ -298,14 +303,20 @@ class CsvReader {
   }
 }
 
-/** A growable float64 column. */
+/** A growable float64 column, sized for `capacity` values from the start (then grown by a quarter, not doubled). */
 class Float64Builder {
   length = 0;
-  #values = new Float64Array(1024);
+  #values: Float64Array;
+  readonly #growth: number;
+
+  constructor(capacity = 0) {
+    this.#values = new Float64Array(Math.max(1024, capacity));
+    this.#growth = capacity > 1024 ? 1.25 : 2;
+  }
 
   add(value: number): void {
     if (this.length === this.#values.length) {
-      const grown = new Float64Array(this.#values.length * 2);
+      const grown = new Float64Array(Math.ceil(this.#values.length * this.#growth));
       grown.set(this.#values);
       this.#values = grown;
     }
@@ -316,20 +327,23 @@ class Float64Builder {
     return this.#values.subarray(0, this.length);
   }
 
+  /** The values: a view when little of the storage is unused (no second copy of a large column), else a copy. */
   build(): Float64Array {
-    return this.#values.slice(0, this.length);
+    const unused = this.#values.length - this.length;
+    return unused <= this.#values.length / 8 ? this.#values.subarray(0, this.length) : this.#values.slice(0, this.length);
   }
 }
 
 /** Accumulates one column as numbers until a field proves it is text. */
 class ColumnBuilder {
-  readonly #numbers = new Float64Builder();
+  #numbers: Float64Builder;
   readonly #comma: boolean;
   #texts: string[] | undefined;
 
-  /** `comma`: numbers are written with a decimal comma. */
-  constructor(comma: boolean) {
+  /** `comma`: numbers are written with a decimal comma; `capacity`: the rows expected. */
+  constructor(comma: boolean, capacity: number) {
     this.#comma = comma;
+    this.#numbers = new Float64Builder(capacity);
   }
 
   push(field: string): void {
@@ -346,6 +360,7 @@ class ColumnBuilder {
       if (value !== value) {
         this.#texts = Array.from(this.#numbers.values, (n) => (Number.isNaN(n) ? '' : String(n)));
         this.#texts.push(field);
+        this.#numbers = new Float64Builder(); // its storage, sized for the whole file, is not needed any more
         return;
       }
     }
@@ -360,11 +375,12 @@ class ColumnBuilder {
 
 /** The time column as epoch ms (NaN for a missing field); `push` is false for a field that is not a timestamp. */
 class TimeBuilder {
-  readonly #times = new Float64Builder();
+  readonly #times: Float64Builder;
   readonly #parse: (text: string) => number;
 
-  constructor(parse: (text: string) => number) {
+  constructor(parse: (text: string) => number, capacity: number) {
     this.#parse = parse;
+    this.#times = new Float64Builder(capacity);
   }
 
   push(field: string): boolean {

@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import type { SeriesFrame } from '../series/frame.js';
+import type { FrameRows, SeriesFrame } from '../series/frame.js';
 import type { Scaler } from '../series/scaler.js';
-import { writeAtomically } from '../files.js';
-import { readParquet, TIME_COLUMN, writeParquet } from './parquet.js';
+import { readParquet, TIME_COLUMN, writeParquetFile } from './parquet.js';
 
 export const DATASET_FORMAT = 'flts-dataset/1';
 
@@ -36,15 +35,13 @@ export interface Dataset {
   config: string;
 }
 
-/** Writes a dataset atomically (temp name, then rename). */
-export async function writeDataset(path: string, dataset: Dataset): Promise<number> {
-  const bytes = writeParquet(dataset.frame, {
+/** Writes a dataset atomically (temp name, then rename); its frame may be made on demand (FrameRows). Returns the size. */
+export async function writeDataset(path: string, dataset: Omit<Dataset, 'frame'> & { frame: SeriesFrame | FrameRows }): Promise<number> {
+  return writeParquetFile(path, dataset.frame, {
     preprocess_config: dataset.config,
     config_hash: dataset.info.configHash,
     flts_dataset: JSON.stringify(dataset.info),
   });
-  await writeAtomically(path, bytes);
-  return bytes.length;
 }
 
 /** Reads a dataset written by preprocess; `source` names it in errors (an artifact name or a URI). */

@@ -7,7 +7,9 @@
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { DataError } from '../errors.js';
-import type { SeriesFrame } from '../series/frame.js';
+import { open } from 'node:fs/promises';
+import { writeAtomically } from '../files.js';
+import { frameRows, type FrameRows, type SeriesFrame } from '../series/frame.js';
 import type { RawColumn, RawTable } from './raw-table.js';
 
 /** The name of the timestamp column in every file we write. */
@@ -67,11 +69,79 @@ export interface WriteParquetOptions {
 }
 
 /**
- * `frame` as Parquet bytes: `time` (timestamp[ms, UTC]) first, then the columns in frame order (float64, or the
- * type `options` gives them).
+ * Rows of the Parquet writer's row groups (arrow-rs' default, set explicitly): the writer is fed one batch of this
+ * many rows at a time, so it holds one row group, not the whole frame, and the file is the same as one written whole.
  */
-export function writeParquet(frame: SeriesFrame, metadata: Record<string, string>, options: WriteParquetOptions = {}): Uint8Array {
-  const compression = options.compression ?? 'snappy';
+const ROW_GROUP_ROWS = 1024 * 1024;
+
+/**
+ * `frame` as Parquet, streamed to `path` (atomically: a temporary name, then renamed): `time` (timestamp[ms, UTC])
+ * first, then the columns in frame order (float64, or the type `options` gives them). A FrameRows source is read a
+ * row group at a time, so a frame made on demand (scaled, say) never exists whole. Returns the file's size.
+ */
+export async function writeParquetFile(path: string, frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): Promise<number> {
+  let bytes = 0;
+  await writeAtomically(path, async (temp) => {
+    const file = await open(temp, 'w');
+    try {
+      await parquetChunks(frame, metadata, options, async (chunk) => {
+        await file.write(chunk);
+        bytes += chunk.length;
+      });
+    } finally {
+      await file.close();
+    }
+  });
+  return bytes;
+}
+
+/** `frame` as Parquet bytes in memory (see writeParquetFile). */
+export async function parquetBytes(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  await parquetChunks(frame, metadata, options, (chunk) => void chunks.push(chunk));
+  return Buffer.concat(chunks);
+}
+
+async function parquetChunks(
+  frame: SeriesFrame | FrameRows,
+  metadata: Record<string, string>,
+  options: WriteParquetOptions,
+  sink: (chunk: Uint8Array) => unknown,
+): Promise<void> {
+  const rows = 'rows' in frame ? frame : frameRows(frame);
+  const properties = new parquet.WriterPropertiesBuilder()
+    .setCompression(options.compression === 'zstd' ? parquet.Compression.ZSTD : parquet.Compression.SNAPPY)
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
+    .setKeyValueMetadata(new Map(Object.entries(metadata)))
+    .build();
+  // An error in making a batch (a value its Parquet type cannot hold) ends the stream; it is thrown as it was, not as
+  // the writer's report of an errored source.
+  let failure: unknown;
+  let start = 0;
+  const batches = new ReadableStream<parquet.RecordBatch>({
+    pull(controller) {
+      if (start >= rows.length && start > 0) return controller.close();
+      try {
+        const end = Math.min(rows.length, start + ROW_GROUP_ROWS);
+        const ipc = arrow.tableToIPC(arrowTable(rows.rows(start, end), metadata, options), 'stream');
+        for (const batch of parquet.Table.fromIPCStream(ipc).recordBatches()) controller.enqueue(batch);
+        start = Math.max(end, 1);
+      } catch (error) {
+        failure = error;
+        controller.error(error);
+      }
+    },
+  });
+  try {
+    for await (const chunk of (await parquet.transformParquetStream(batches, properties)) as unknown as AsyncIterable<Uint8Array>) await sink(chunk);
+  } catch (error) {
+    throw failure ?? error;
+  }
+  if (failure) throw failure;
+}
+
+/** `frame` as an Arrow table with the file's schema and metadata. */
+function arrowTable(frame: SeriesFrame, metadata: Record<string, string>, options: WriteParquetOptions): arrow.Table {
   const timestamps = new Set(options.timestampColumns ?? []);
   const int32 = new Set(options.int32Columns ?? []);
   const bool = new Set(options.boolColumns ?? []);
@@ -90,12 +160,7 @@ export function writeParquet(frame: SeriesFrame, metadata: Record<string, string
     length: frame.time.length,
     children: vectors.map((vector) => vector.data[0]!),
   });
-  const table = new arrow.Table(schema, new arrow.RecordBatch(schema, data));
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(compression === 'zstd' ? parquet.Compression.ZSTD : parquet.Compression.SNAPPY)
-    .setKeyValueMetadata(new Map(Object.entries(metadata)))
-    .build();
-  return parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), properties);
+  return new arrow.Table(schema, new arrow.RecordBatch(schema, data));
 }
 
 function checkedValue(name: string, row: number, value: number, ok: boolean): number {

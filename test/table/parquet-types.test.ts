@@ -1,10 +1,9 @@
-/** writeParquet's typed columns: int32 and bool where a column holds whole numbers or flags, read back by pyarrow/pandas. */
+/** The Parquet writer's typed columns: int32 and bool where a column holds whole numbers or flags, read back by pyarrow/pandas. */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SeriesFrame } from '../../shared/series/frame.js';
-import { readParquet, writeParquet } from '../../shared/table/parquet.js';
+import { parquetBytes, readParquet, writeParquetFile } from '../../shared/table/parquet.js';
 import { tempDir } from '../helpers/component.js';
 import { pythonJson } from '../helpers/python.js';
 
@@ -19,10 +18,10 @@ const frame: SeriesFrame = {
 };
 const typed = { int32Columns: ['step'], boolColumns: ['is_future'] };
 
-describe('writeParquet typed columns', () => {
+describe('Parquet typed columns', () => {
   it('writes int32 and bool columns that pandas reads as int32 and bool, the others as float64', async () => {
     const path = join(await tempDir(), 'typed.parquet');
-    await writeFile(path, writeParquet(frame, {}, typed));
+    await writeParquetFile(path, frame, {}, typed);
     const read = await pythonJson<{ dtypes: Record<string, string>; step: number[]; is_future: boolean[] }>(`
 import json, pandas as pd
 df = pd.read_parquet(${JSON.stringify(path)})
@@ -32,8 +31,8 @@ print(json.dumps({'dtypes': {c: str(t) for c, t in df.dtypes.items()}, 'step': d
     assert.deepEqual(read.is_future, Array.from(frame.columns['is_future']!, (v) => v === 1));
   });
 
-  it('reads back as the same numbers (booleans as 0/1)', () => {
-    const { table } = readParquet(writeParquet(frame, {}, typed), 'typed.parquet');
+  it('reads back as the same numbers (booleans as 0/1)', async () => {
+    const { table } = readParquet(await parquetBytes(frame, {}, typed), 'typed.parquet');
     for (const name of frame.names) {
       const column = table.columns[name]!;
       assert.equal(column.kind, 'number');
@@ -41,10 +40,10 @@ print(json.dumps({'dtypes': {c: str(t) for c, t in df.dtypes.items()}, 'step': d
     }
   });
 
-  it('refuses a value the column type cannot hold, naming the column and row', () => {
+  it('refuses a value the column type cannot hold, naming the column and row', async () => {
     const bad = (name: string, value: number) => ({ ...frame, columns: { ...frame.columns, [name]: Float64Array.from(frame.columns[name]!, (v, i) => (i === 4 ? value : v)) } });
-    assert.throws(() => writeParquet(bad('step', 1.5), {}, typed), { name: 'DataError', message: 'Column "step" holds 1.5 at row 4, which its Parquet type cannot hold.' });
-    assert.throws(() => writeParquet(bad('step', 2 ** 31), {}, typed), { message: /Column "step" holds 2147483648 at row 4/ });
-    assert.throws(() => writeParquet(bad('is_future', NaN), {}, typed), { message: /Column "is_future" holds NaN at row 4/ });
+    await assert.rejects(parquetBytes(bad('step', 1.5), {}, typed), { name: 'DataError', message: 'Column "step" holds 1.5 at row 4, which its Parquet type cannot hold.' });
+    await assert.rejects(parquetBytes(bad('step', 2 ** 31), {}, typed), { message: /Column "step" holds 2147483648 at row 4/ });
+    await assert.rejects(parquetBytes(bad('is_future', NaN), {}, typed), { message: /Column "is_future" holds NaN at row 4/ });
   });
 });
