@@ -28,8 +28,8 @@ let rows = 0;
 try {
   for (let i = 0; i < Number(repeatsText ?? 3); i++) {
     const start = performance.now();
-    checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
-    const { table } = await readTableFile(input!, input, csv, readPlainCsvFile);
+    const { polars } = checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
+    const { table } = await readTableFile(input!, input, csv, polars ? readPlainCsvFile : undefined);
     rows = table.rows;
     const result = preprocessTables({ train: { table, source: input! } }, options);
     for (const split of ['train', 'validation'] as const) await writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {});

@@ -24,8 +24,11 @@ export interface RawInput extends ReadTable {
 export interface ReadOptions {
   /** The CSV dialect and time column (shared/table/csv.ts). */
   csv?: CsvOptions;
-  /** Called with the local file before it is read: may refuse it (a file too large for memory). */
-  check?: (path: string, source: string) => Promise<void>;
+  /**
+   * Called with the local file before it is read: may refuse it (a file too large for memory), and says whether
+   * Polars' reader, which needs more memory than the streamed one, may read it.
+   */
+  check?: (path: string, source: string) => Promise<{ polars: boolean }>;
 }
 
 /** The raw file from `artifact` if given, else from `uri`; undefined when neither is set. */
@@ -40,7 +43,6 @@ export async function loadRawInput(
     if (uri) log.warn(`Both the "${names.artifact}" artifact and "${names.parameter}" are set; using the artifact.`);
     const path = await resolveClaim(artifact);
     const source = `input artifact "${names.artifact}" (${artifact.uri})`;
-    await read.check?.(path, source);
     const table = await readInput(path, source, read, log);
     return { ...table, fileName: basename(artifact.uri), source: `input artifact "${names.artifact}"`, path };
   }
@@ -54,14 +56,17 @@ export async function loadRawInput(
     await defaultObjectStore().download(uri, path);
   }
   const source = `${names.parameter} ${uri}`;
-  await read.check?.(path, source);
   const table = await readInput(path, source, read, log);
   return { ...table, fileName: basename(uri), source, path };
 }
 
-/** The table, through Polars when the CSV is plain (shared/table/csv-polars.ts); the reader used is logged. */
+/**
+ * The table, through Polars when the CSV is plain (shared/table/csv-polars.ts) and its memory allows; the reader used
+ * is logged.
+ */
 async function readInput(path: string, source: string, read: ReadOptions, log: Logger): Promise<ReadTable> {
-  const table = await readTableFile(path, source, read.csv, readPlainCsvFile);
+  const { polars } = (await read.check?.(path, source)) ?? { polars: true };
+  const table = await readTableFile(path, source, read.csv, polars ? readPlainCsvFile : undefined);
   log.info('read', { source, format: table.format, rows: table.table.rows, reader: table.fast ? 'polars' : table.format === 'csv' ? 'streamed' : 'parquet-wasm' });
   return table;
 }

@@ -56,12 +56,13 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
   const featureColumns = checkFeatureColumns(p.feature_columns);
 
   // How CSV input is read: the dialect, and the time column parsed as it is read (in `time_format`). Each file
-  // is measured before it is read, and refused when the files so far would not fit in memory.
+  // is measured before it is read, and refused when the files so far would not fit in memory; Polars reads a plain
+  // CSV only where its own copy of the data fits too.
   const csv = { delimiter: p.csv_delimiter, decimal: p.decimal, timeColumn: p.time_column, timeFormat: p.time_format };
   const shapes: (TableShape & { source: string })[] = [];
   const check = async (path: string, source: string) => {
     shapes.push({ ...(await tableShape(path, source, csv)), source });
-    checkMemory(shapes, { timeFeatures: p.time_features, lags: p.lags });
+    return checkMemory(shapes, { timeFeatures: p.time_features, lags: p.lags });
   };
   const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, { csv, check });
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');

@@ -1,19 +1,26 @@
 /**
  * Whether preprocessing a file fits in the memory this process may use, decided before reading it, so that a
- * file too large is refused with a clear error (exit 2) instead of ending in an out-of-memory kill. The data is
- * held as float64 columns (CSV is streamed, so the text is never whole in memory), with a few working copies at
- * the peak: the grid, imputation, derived columns, scaling and the Parquet writer's buffers.
+ * file too large is refused with a clear error (exit 2) instead of ending in an out-of-memory kill; and whether
+ * Polars' reader, faster but holding its own copy of the data until V8 collects it, fits as well. The data is held
+ * as float64 columns about once (CSV is streamed, so the text is never whole in memory; no step copies a column it
+ * does not change), plus the time features, the columns imputation changes, and one row group in the Parquet writer.
  */
 import { totalmem } from 'node:os';
 import { DataError, InvalidParameterError } from '../errors.js';
+import { ROW_GROUP_ROWS } from '../table/parquet.js';
 import type { TableShape } from '../table/read-table.js';
 
 /**
- * Peak resident bytes per output cell (row × column, time features and lags included). Measured 49 with
- * bench/preprocess.ts at 2 M rows of LesCorts (1.88 GB peak RSS for 2 M × 18 cells); 64 leaves a margin.
+ * Peak resident bytes per output cell (row × column, time features and lags included) besides the process and the
+ * Parquet writer, with the streamed CSV reader or a Parquet file: measured 12.7 at 20 M rows of LesCorts (5.4 GiB
+ * peak RSS for 20 M × 18 cells, bench/results/preprocess.md); 16 leaves a margin.
  */
-export const PEAK_BYTES_PER_CELL = 64;
-/** The process itself: Node, the bundle, the Parquet writer's WebAssembly memory. */
+export const PEAK_BYTES_PER_CELL = 16;
+/** What Polars' reader holds besides, per input cell (its own columns, and the time column as text): measured 14–16. */
+export const POLARS_BYTES_PER_CELL = 20;
+/** The Parquet writer's WebAssembly memory per cell of the row group it holds (it grows, never shrinks): measured 22–48. */
+export const WRITER_BYTES_PER_CELL = 48;
+/** The process itself: Node and the bundle. */
 export const BASE_BYTES = 200 * 2 ** 20;
 /** Columns preprocess adds when `time_features` is on (shared/series/time-features.ts). */
 const TIME_FEATURE_COLUMNS = 6;
@@ -43,21 +50,26 @@ export function memoryLimit(env: NodeJS.ProcessEnv = process.env): MemoryLimit {
   return { bytes: machine, from: "this machine's memory" };
 }
 
-/** Peak bytes preprocessing `tables` needs with these settings. */
-export function memoryNeeded(tables: readonly Pick<TableShape, 'rows' | 'columns'>[], options: { timeFeatures: boolean; lags: number }): number {
+/** Peak bytes preprocessing `tables` needs with these settings, read by the streamed reader (`polars`: by Polars'). */
+export function memoryNeeded(tables: readonly Pick<TableShape, 'rows' | 'columns'>[], options: { timeFeatures: boolean; lags: number }, polars = false): number {
   const added = (options.timeFeatures ? TIME_FEATURE_COLUMNS : 0) + options.lags;
   const cells = tables.reduce((sum, table) => sum + table.rows * (table.columns + added), 0);
-  return BASE_BYTES + cells * PEAK_BYTES_PER_CELL;
+  const inputCells = tables.reduce((sum, table) => sum + table.rows * table.columns, 0);
+  const rowGroup = Math.min(ROW_GROUP_ROWS, tables.reduce((sum, table) => sum + table.rows, 0)) * Math.max(0, ...tables.map((table) => table.columns + added));
+  return BASE_BYTES + cells * PEAK_BYTES_PER_CELL + rowGroup * WRITER_BYTES_PER_CELL + (polars ? inputCells * POLARS_BYTES_PER_CELL : 0);
 }
 
-/** Throws a DataError when `tables` (named by `sources`) need more memory than `limit`. */
+/**
+ * Throws a DataError when `tables` (named by `sources`) need more memory than `limit`; else says whether Polars'
+ * reader fits too (preprocess then reads a plain CSV with it).
+ */
 export function checkMemory(
   tables: readonly (Pick<TableShape, 'rows' | 'columns'> & { source: string })[],
   options: { timeFeatures: boolean; lags: number },
   limit: MemoryLimit = memoryLimit(),
-): void {
+): { polars: boolean } {
   const needed = memoryNeeded(tables, options);
-  if (needed <= limit.bytes) return;
+  if (needed <= limit.bytes) return { polars: memoryNeeded(tables, options, true) <= limit.bytes };
   const described = tables.map((table) => `${table.source} (about ${table.rows.toLocaleString('en')} rows × ${table.columns} columns)`).join(' and ');
   throw new DataError(
     `Too much data for the memory available: ${described} need about ${gib(needed)} to preprocess, more than ${limit.from} allows (${gib(limit.bytes)}). ` +

@@ -72,7 +72,7 @@ export interface WriteParquetOptions {
  * Rows of the Parquet writer's row groups (arrow-rs' default, set explicitly): the writer is fed one batch of this
  * many rows at a time, so it holds one row group, not the whole frame, and the file is the same as one written whole.
  */
-const ROW_GROUP_ROWS = 1024 * 1024;
+export const ROW_GROUP_ROWS = 1024 * 1024;
 
 /**
  * `frame` as Parquet, streamed to `path` (atomically: a temporary name, then renamed): `time` (timestamp[ms, UTC])

@@ -9,7 +9,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { preprocessSpec } from '../../components/preprocess/spec.js';
-import { BASE_BYTES, checkMemory, memoryLimit, memoryNeeded, PEAK_BYTES_PER_CELL } from '../../shared/preprocess/memory.js';
+import { BASE_BYTES, checkMemory, memoryLimit, memoryNeeded, PEAK_BYTES_PER_CELL, POLARS_BYTES_PER_CELL, WRITER_BYTES_PER_CELL } from '../../shared/preprocess/memory.js';
+import { ROW_GROUP_ROWS } from '../../shared/table/parquet.js';
 import { tableShape } from '../../shared/table/read-table.js';
 import { artifactOf, runLocally, tempDir } from '../helpers/component.js';
 
@@ -63,9 +64,22 @@ describe('preprocess within a memory limit', () => {
 });
 
 describe('the memory estimate and limit', () => {
-  it('counts every output cell, time features and lags included', () => {
-    assert.equal(memoryNeeded([{ rows: 1000, columns: 4 }], { timeFeatures: true, lags: 2 }), BASE_BYTES + 1000 * 12 * PEAK_BYTES_PER_CELL);
-    assert.equal(memoryNeeded([{ rows: 1000, columns: 4 }, { rows: 10, columns: 4 }], { timeFeatures: false, lags: 0 }), BASE_BYTES + 1010 * 4 * PEAK_BYTES_PER_CELL);
+  it('counts every output cell, time features and lags included, and the Parquet writer\'s row group', () => {
+    assert.equal(memoryNeeded([{ rows: 1000, columns: 4 }], { timeFeatures: true, lags: 2 }), BASE_BYTES + 1000 * 12 * (PEAK_BYTES_PER_CELL + WRITER_BYTES_PER_CELL));
+    assert.equal(memoryNeeded([{ rows: 1000, columns: 4 }, { rows: 10, columns: 4 }], { timeFeatures: false, lags: 0 }), BASE_BYTES + 1010 * 4 * (PEAK_BYTES_PER_CELL + WRITER_BYTES_PER_CELL));
+    const large = memoryNeeded([{ rows: 20_000_000, columns: 12 }], { timeFeatures: true, lags: 0 });
+    assert.equal(large, BASE_BYTES + 20e6 * 18 * PEAK_BYTES_PER_CELL + ROW_GROUP_ROWS * 18 * WRITER_BYTES_PER_CELL, 'the writer holds one row group, not the file');
+  });
+
+  it('lets Polars read a plain CSV only where its own copy of the data fits as well', () => {
+    const table = { rows: 1_000_000, columns: 12, source: 'a.csv' };
+    const options = { timeFeatures: true, lags: 0 };
+    const streamed = memoryNeeded([table], options);
+    const polars = memoryNeeded([table], options, true);
+    assert.equal(polars - streamed, 12e6 * POLARS_BYTES_PER_CELL);
+    assert.deepEqual(checkMemory([table], options, { bytes: polars, from: 'x' }), { polars: true });
+    assert.deepEqual(checkMemory([table], options, { bytes: polars - 1, from: 'x' }), { polars: false }, 'the streamed reader, within the limit');
+    assert.throws(() => checkMemory([table], options, { bytes: streamed - 1, from: 'x' }), { name: 'DataError' });
   });
 
   it('reads FLTS_MEMORY_LIMIT in bytes or with a suffix, and refuses a malformed one', () => {
