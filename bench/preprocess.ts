@@ -4,7 +4,7 @@
  * Parquet through Arrow + parquet-wasm), at several sizes, each side in a
  * process of its own so that peak RSS is measured per run; reported as wall time, rows/s, peak RSS and the ratio.
  * The input is LesCorts.csv repeated (shifted in time): ×25 = 172 k rows, ×290 = 2 M, ×2900 = 20 M rows.
- * BENCH_PREPROCESS_COPIES picks the sizes (default "25,290"; the 20 M file is 3.9 GB, and needs ~19 GB for us,
+ * BENCH_PREPROCESS_COPIES picks the sizes (default "25,290"; the 20 M file is 3.9 GB, and needs ~6.2 GiB for us,
  * so it is run on its own, with FLTS_MEMORY_LIMIT set where the machine is shared).
  */
 import { execFileSync } from 'node:child_process';
