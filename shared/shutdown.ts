@@ -7,6 +7,7 @@
  * | --- | --- |
  * | `FLTS_SHUTDOWN_GRACE` | seconds the hooks may take together before the process exits anyway (0.1–600, default 10; Kubernetes' own grace period is 30) |
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { numberFromEnv } from './env.js';
 import { InvalidParameterError } from './errors.js';
 
@@ -26,6 +27,31 @@ export function onShutdown(hook: ShutdownHook): () => void {
   return () => {
     hooks.delete(hook);
   };
+}
+
+const units = new AsyncLocalStorage<(() => void)[]>();
+
+/**
+ * Runs `work` as one unit of work: a hook let go inside it with `releaseWhenDone` stays registered until the whole
+ * unit has ended, so that a signal before then still runs it — a trainer's run that FINISHED while the work around
+ * it (committing the outputs, recording a claim as done) was never completed is marked KILLED, as the work is
+ * done again. A unit inside another is part of it.
+ */
+export async function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+  if (units.getStore()) return work();
+  const held: (() => void)[] = [];
+  try {
+    return await units.run(held, work);
+  } finally {
+    for (const release of held) release();
+  }
+}
+
+/** Calls `release` (an onShutdown unregister) now, or, inside a unit of work, when the unit ends. */
+export function releaseWhenDone(release: () => void): void {
+  const held = units.getStore();
+  if (held) held.push(release);
+  else release();
 }
 
 /** The signal being handled, once one arrived: work that has not committed yet must not start committing. */

@@ -10,7 +10,8 @@
  * taker, created with create-if-absent so two takers cannot share a number) and `done.json` (the result).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { StorageError } from '../errors.js';
+import { FltsError, StorageError } from '../errors.js';
+import { stopRequested, unitOfWork } from '../shutdown.js';
 import type { ListedObject, ObjectStore } from '../store/index.js';
 import { RetryLaterError } from './retry.js';
 
@@ -76,7 +77,9 @@ export class ClaimLedger {
     const id = this.#dir(key);
     const running = this.#running.get(id) as Promise<ClaimOutcome<R>> | undefined;
     if (running) return { result: (await running).result, fresh: false };
-    const outcome = this.#run(key, work);
+    // The work and its record are one unit (shared/shutdown.ts): a run it FINISHED is marked KILLED if a signal
+    // stops the process before the record, since the claim is then done again.
+    const outcome = unitOfWork(() => this.#run(key, work));
     this.#running.set(id, outcome);
     try {
       return await outcome;
@@ -98,6 +101,9 @@ export class ClaimLedger {
     } finally {
       clearInterval(renewal);
     }
+    // Stopped meanwhile: its runs are being marked KILLED, so the claim must not be recorded as done.
+    const signal = stopRequested();
+    if (signal) throw new FltsError(`Claim ${describeKey(key)} was not recorded as done: ${signal} stopped the process first.`);
     const recorded = await this.complete(key, result);
     return { result: recorded, fresh: recorded === result };
   }

@@ -6,7 +6,7 @@
 import { FltsError, messageOf } from '../errors.js';
 import { executorInputText, parseExecutorInput, type ExecutorInput } from './executor-input.js';
 import { Executor } from './executor.js';
-import { exitOnSignals, onShutdown, SIGNAL_EXIT_CODES, stopRequested } from '../shutdown.js';
+import { exitOnSignals, onShutdown, SIGNAL_EXIT_CODES, stopRequested, unitOfWork } from '../shutdown.js';
 import type { ComponentSpec } from './spec.js';
 
 export type ComponentBody<S extends ComponentSpec> = (executor: Executor<S>) => Promise<void>;
@@ -37,6 +37,11 @@ export async function runComponent<S extends ComponentSpec>(
  * failure, and the error thrown (for callers that run a component in-process, as event mode does).
  */
 export async function executeComponent<S extends ComponentSpec>(spec: S, body: ComponentBody<S>, input: ExecutorInput): Promise<void> {
+  // One unit of work (shared/shutdown.ts): a signal before it ends marks a run the body FINISHED as KILLED, as it removes the outputs.
+  await unitOfWork(() => executeUnit(spec, body, input));
+}
+
+async function executeUnit<S extends ComponentSpec>(spec: S, body: ComponentBody<S>, input: ExecutorInput): Promise<void> {
   let executor: Executor<S> | undefined;
   let release = () => undefined as void;
   try {

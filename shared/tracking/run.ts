@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { messageOf, TrackingError } from '../errors.js';
-import { onShutdown, stopRequested } from '../shutdown.js';
+import { onShutdown, releaseWhenDone, stopRequested } from '../shutdown.js';
 import { createStore } from '../store/index.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { checkedPoint, metricPoints, paramEntries, splitBatches, tagEntries, type BatchRequest } from './batch.js';
@@ -97,7 +97,9 @@ export class Run implements TrackedRun {
     }
     // Once a signal stops the process the run ends KILLED (the shutdown hook), whatever the work still running says.
     if (stopRequested() && status !== 'KILLED') return;
-    this.#releaseSignalHook();
+    // A FINISHED run is still marked KILLED if a signal stops the unit of work it belongs to before that completes.
+    if (status === 'FINISHED') releaseWhenDone(this.#releaseSignalHook);
+    else this.#releaseSignalHook();
     await this.#store.updateRun(this.runId, status, Date.now());
   }
 

@@ -15,9 +15,10 @@ describe('trainers stopped mid-training: one with SIGTERM past the drain bound, 
   let chain: Chain;
 
   before(async () => {
-    // Enough epochs that the signals land inside training; short leases so that the restarts take over soon, and a
-    // short drain bound so that SIGTERM abandons the training in hand.
-    chain = await startChain({ parameters: { epochs: 30, patience: 30 }, env: { FLTS_EVENTS_LEASE_MS: '3000', FLTS_EVENTS_DRAIN_MS: '1000' } });
+    // Enough epochs that the signals land inside training, well before its end (30 were done within the drain bound on
+    // a quiet machine); short leases so that the restarts take over soon, and a short drain bound so that SIGTERM
+    // abandons the training in hand.
+    chain = await startChain({ parameters: { epochs: 200, patience: 200 }, env: { FLTS_EVENTS_LEASE_MS: '3000', FLTS_EVENTS_DRAIN_MS: '1000' } });
     await chain.sendRawClaim();
   });
 
