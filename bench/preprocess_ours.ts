@@ -31,7 +31,7 @@ try {
     const { polars } = checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
     const { table } = await readTableFile(input!, input, csv, polars ? readPlainCsvFile : undefined);
     rows = table.rows;
-    const result = preprocessTables({ train: { table, source: input! } }, options);
+    const result = preprocessTables({ train: { table, source: input! }, handOver: true }, options);
     for (const split of ['train', 'validation'] as const) await writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {});
     best = Math.min(best, (performance.now() - start) / 1000);
   }

@@ -84,7 +84,7 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
 
   const started = performance.now();
   const result = preprocessTables(
-    { train: { table: train.table, source: train.source }, test: test && { table: test.table, source: test.source } },
+    { train: { table: train.table, source: train.source }, test: test && { table: test.table, source: test.source }, handOver: true },
     { ...config, maxGapSteps: p.max_gap_steps, timeFormat: p.time_format },
   );
   const shortHeldOut = shortHeldOutWarning(result);

@@ -77,6 +77,8 @@ export interface PreprocessResult {
 export interface PreprocessInputs {
   train: { table: RawTable; source: string };
   test?: { table: RawTable; source: string };
+  /** The tables are the pipeline's to change: their columns are imputed in place (no copy of a large file's). */
+  handOver?: boolean;
 }
 
 /** Runs the whole pipeline; `inputs.test` is the held-out period when upstream-style files are given. */
@@ -131,6 +133,8 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
     if (between > 0) warnings.push(`The test period starts ${between} step(s) after the training period ends; that stretch is not filled.`);
   }
   const gridFrame = testGrid ? concatFrames([trainGrid.frame, testGrid.frame]) : trainGrid.frame;
+  // New arrays (not the input's) may be imputed in place; the splits below are views of them.
+  const owned = inputs.handOver === true || testGrid !== undefined || trainGrid.copied;
 
   const testStart = testGrid?.frame.time[0];
   let splits = splitByTime(gridFrame, testStart, options);
@@ -142,7 +146,7 @@ export function preprocessTables(inputs: PreprocessInputs, options: PreprocessOp
     splits = mapSplits(splits, (frame) => withoutColumns(frame, emptyFeatures));
   }
 
-  const imputed = imputeSplits(splits, options.imputation);
+  const imputed = imputeSplits(splits, options.imputation, owned);
   splits = imputed.splits;
   // "drop" also removes the rows the grid added for the missing time steps (all empty); those were never input rows.
   const droppedMissing = imputed.dropped > 0 ? Math.max(0, imputed.dropped - inserted) : 0;
@@ -229,7 +233,8 @@ function splitByTime(frame: SeriesFrame, testStart: number | undefined, options:
   };
 }
 
-function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: PreprocessOptions['imputation']) {
+/** `owned`: the columns are the pipeline's own arrays, which may be filled in place. */
+function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: PreprocessOptions['imputation'], owned: boolean) {
   if (method === 'drop') {
     let dropped = 0;
     const result = mapSplits(splits, (frame) => {
@@ -242,7 +247,7 @@ function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: Preprocess
   if (method === 'mean') {
     // The training split's means fill every split: held-out data must not inform the values used in training.
     const means = Object.fromEntries(splits.train.names.map((name) => [name, finiteMean(splits.train.columns[name]!)]));
-    return { splits: mapSplits(splits, (frame) => mapColumns(frame, (name, values) => fillConstant(values, means[name]!))), dropped: 0 };
+    return { splits: mapSplits(splits, (frame) => mapColumns(frame, (name, values) => fillConstant(values, means[name]!, owned))), dropped: 0 };
   }
   if (method === 'ffill') {
     // Carrying values forward only looks back in time, so it can run over the splits in sequence.
@@ -251,7 +256,7 @@ function imputeSplits(splits: Record<SplitName, SeriesFrame>, method: Preprocess
     return { splits: resplit(filled, splits), dropped: 0 };
   }
   // Interpolation looks ahead, so each split is filled on its own: no value crosses a split boundary.
-  return { splits: mapSplits(splits, (frame) => mapColumns(frame, (_, values) => interpolateTime(frame.time, values))), dropped: 0 };
+  return { splits: mapSplits(splits, (frame) => mapColumns(frame, (_, values) => interpolateTime(frame.time, values, owned))), dropped: 0 };
 }
 
 /**

@@ -4,15 +4,16 @@
  * split's, so held-out data never informs training); "ffill" carries the last known value forward (leading
  * gaps take the first known value). Rows with any NaN are removed by `dropMissingRows` instead.
  *
- * A column with nothing missing is returned as it is, not copied: columns are never changed in place, and a large
- * file's columns then cost their memory once.
+ * A column with nothing missing is returned as it is, not copied, and one the caller owns may be filled in place
+ * (`inPlace`): a large file's columns then cost their memory about once.
  */
 import type { SeriesFrame } from './frame.js';
 import { takeRows } from './regularize.js';
 
-export function interpolateTime(time: ArrayLike<number>, values: Float64Array): Float64Array {
+export function interpolateTime(time: ArrayLike<number>, values: Float64Array, inPlace = false): Float64Array {
   if (countMissing(values) === 0) return values;
-  const out = Float64Array.from(values);
+  // In place is the same: only missing values are written, from known ones.
+  const out = inPlace ? values : Float64Array.from(values);
   let previous = -1;
   for (let i = 0; i < out.length; i++) {
     if (Number.isNaN(out[i]!)) continue;
@@ -40,9 +41,11 @@ export function fillForward(values: Float64Array): Float64Array {
   return out;
 }
 
-export function fillConstant(values: Float64Array, value: number): Float64Array {
+export function fillConstant(values: Float64Array, value: number, inPlace = false): Float64Array {
   if (countMissing(values) === 0) return values;
-  return values.map((v) => (Number.isNaN(v) ? value : v));
+  if (!inPlace) return values.map((v) => (Number.isNaN(v) ? value : v));
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) values[i] = value;
+  return values;
 }
 
 /** The mean of the finite values (NaN when there are none). */

@@ -20,6 +20,8 @@ export interface Regularized {
   gaps: Gap[];
   /** Rows inserted for gaps. */
   inserted: number;
+  /** Whether the columns are new arrays (the grid filled in), which later steps may change in place; else the input's. */
+  copied: boolean;
 }
 
 /** Sorts by time (stable) and keeps the first row of each timestamp. */
@@ -38,7 +40,7 @@ export function sortAndDeduplicate(frame: SeriesFrame): { frame: SeriesFrame; du
 /** Reindexes a sorted, duplicate-free frame onto the grid first + k·step. */
 export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
   const n = frame.time.length;
-  if (n === 0) return { frame, duplicates: 0, offGrid: 0, gaps: [], inserted: 0 };
+  if (n === 0) return { frame, duplicates: 0, offGrid: 0, gaps: [], inserted: 0, copied: false };
   const start = frame.time[0]!;
   const onGridRows = new Uint32Array(n);
   let count = 0;
@@ -61,10 +63,10 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
   }
   const columns: Record<string, Float64Array> = {};
   // Already regular (no gap, nothing off the grid): every row keeps its place, so the columns are the input's
-  // (no step changes a column in place).
+  // (which no step may change in place).
   if (length === n && offGrid === 0) {
     for (const name of frame.names) columns[name] = frame.columns[name]!;
-    return { frame: { time, names: [...frame.names], columns }, duplicates: 0, offGrid, gaps, inserted: 0 };
+    return { frame: { time, names: [...frame.names], columns }, duplicates: 0, offGrid, gaps, inserted: 0, copied: false };
   }
   for (const name of frame.names) {
     const source = frame.columns[name]!;
@@ -78,6 +80,7 @@ export function regularize(frame: SeriesFrame, stepMs: number): Regularized {
     offGrid,
     gaps,
     inserted: length - onGrid.length,
+    copied: true,
   };
 }
 
