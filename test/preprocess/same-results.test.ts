@@ -28,7 +28,8 @@ const SETTINGS: Record<string, Partial<PreprocessOptions>> = {
 /** sha256 over each split's timestamps and columns (in output order) as float64 bytes, with the column names. */
 async function splitsHash(train: string, test: string | undefined, overrides: Partial<PreprocessOptions>): Promise<string> {
   const inputs = {
-    // As the component reads them: the time column parsed while the file is streamed.
+    // As the component reads them (the time column parsed while the file is streamed) and hands them over (imputed in place).
+    handOver: true,
     train: { table: (await readTableFile(train, train, { timeColumn: 'time' })).table, source: train },
     ...(test ? { test: { table: (await readTableFile(test, test, { timeColumn: 'time' })).table, source: test } } : {}),
   };
