@@ -4,10 +4,10 @@
  * dtypes. Metadata goes both into the Arrow schema (what pyarrow/pandas show as `schema.metadata`) and into
  * Parquet's own key/value metadata (what any Parquet tool shows), as pyarrow itself does.
  */
+import { open } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { DataError } from '../errors.js';
-import { open } from 'node:fs/promises';
 import { writeAtomically } from '../files.js';
 import { frameRows, type FrameRows, type SeriesFrame } from '../series/frame.js';
 import type { RawColumn, RawTable } from './raw-table.js';
