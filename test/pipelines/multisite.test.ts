@@ -155,7 +155,8 @@ describe('the local runner on the multi-site pipeline', () => {
     await assert.rejects(
       run('run-bad', { parameters: { sites: [sites[0], { data_uri: bad, test_data_uri: '', identifier: 'broken' }] }, noCache: true, events }),
       (error: Error) => {
-        assert.match(error.message, /^Task sites\[1\]\/preprocess \(preprocess\) failed with exit code 2:\n {2}\| flts preprocess: /);
+        // The end of the task's log: its info lines (what it read), then the one error line.
+        assert.match(error.message, /^Task sites\[1\]\/preprocess \(preprocess\) failed with exit code 2:\n( {2}\| \[preprocess\] .*\n)* {2}\| flts preprocess: DataError: .*no-target\.csv has no target column "down"/);
         assert.match(error.message, /\(whole log: .*\/for-loop-1-1\/preprocess\/task\.log\)$/);
         return true;
       },

@@ -117,7 +117,8 @@ class LoadedServingModel implements ServingModel {
       target: manifest.target,
       requiredColumns: this.#columns.filter((name) => !TIME_FEATURES.includes(name)),
       timeFeatureColumns: this.#columns.filter((name) => TIME_FEATURES.includes(name)),
-      ignoredColumns: Object.keys(manifest.scaler.columns).filter((name) => !this.#columns.includes(name) && !TIME_FEATURES.includes(name)),
+      // The dataset's other columns, time features the model left out (calendar_features) included: accepted, not read.
+      ignoredColumns: Object.keys(manifest.scaler.columns).filter((name) => !this.#columns.includes(name)),
       inputLength: manifest.inputLength,
       horizon: manifest.horizon,
       frequencyMs: manifest.frequencyMs,
