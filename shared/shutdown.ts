@@ -47,6 +47,15 @@ export async function unitOfWork<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The unit of work is committed (its effect is on record, for others to see): what it held is released now, so a
+ * signal from here on leaves a run it FINISHED as it is.
+ */
+export function commitUnit(): void {
+  const held = units.getStore();
+  if (held) for (const release of held.splice(0)) release();
+}
+
 /** Calls `release` (an onShutdown unregister) now, or, inside a unit of work, when the unit ends. */
 export function releaseWhenDone(release: () => void): void {
   const held = units.getStore();

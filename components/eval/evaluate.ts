@@ -28,7 +28,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, FltsError, messageOf } from '../../shared/errors.js';
-import { onShutdown, stopRequested } from '../../shared/shutdown.js';
+import { commitUnit, onShutdown, stopRequested } from '../../shared/shutdown.js';
 import type { Executor } from '../../shared/kfp/executor.js';
 import { Logger } from '../../shared/log.js';
 import { trainedModelMetadata, type TrainedModelMetadata } from '../../shared/models/trained-model.js';
@@ -244,6 +244,8 @@ async function promote(context: Promotion): Promise<void> {
       await records.writePointers(record);
       log.info('promotion record written', { to: records.pointerUris[0] });
     }
+    // The promotion has taken effect: a signal from here on leaves the eval run FINISHED (shared/shutdown.ts).
+    commitUnit();
   } catch (error) {
     await undo.run();
     throw error;

@@ -11,7 +11,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { FltsError, StorageError } from '../errors.js';
-import { stopRequested, unitOfWork } from '../shutdown.js';
+import { commitUnit, onShutdown, stopRequested, unitOfWork } from '../shutdown.js';
 import type { ListedObject, ObjectStore } from '../store/index.js';
 import { RetryLaterError } from './retry.js';
 
@@ -104,7 +104,16 @@ export class ClaimLedger {
     // Stopped meanwhile: its runs are being marked KILLED, so the claim must not be recorded as done.
     const signal = stopRequested();
     if (signal) throw new FltsError(`Claim ${describeKey(key)} was not recorded as done: ${signal} stopped the process first.`);
-    const recorded = await this.complete(key, result);
+    // Recording commits the work: a signal from here on leaves its runs FINISHED, and waits for the record to land.
+    commitUnit();
+    const recording = this.complete(key, result);
+    const release = onShutdown(() => recording);
+    let recorded: R;
+    try {
+      recorded = await recording;
+    } finally {
+      release();
+    }
     return { result: recorded, fresh: recorded === result };
   }
 

@@ -16,6 +16,12 @@ import type { TableShape } from '../table/read-table.js';
  * peak RSS for 20 M × 18 cells, bench/results/preprocess.md); 16 leaves a margin.
  */
 export const PEAK_BYTES_PER_CELL = 16;
+/**
+ * What reading a Parquet file holds besides, per input cell: the file's bytes, parquet-wasm's decoded copy (its
+ * memory never shrinks) and the Arrow IPC copy, beside the float64 columns. Measured 12.7 at 6 M rows × 12 columns
+ * (3.5 GiB peak); 24 leaves a margin.
+ */
+export const PARQUET_BYTES_PER_CELL = 24;
 /** What Polars' reader holds besides, per input cell (its own columns, and the time column as text): measured 14–16. */
 export const POLARS_BYTES_PER_CELL = 20;
 /** The Parquet writer's WebAssembly memory per cell of the row group it holds (it grows, never shrinks): measured 22–48. */
@@ -51,12 +57,17 @@ export function memoryLimit(env: NodeJS.ProcessEnv = process.env): MemoryLimit {
 }
 
 /** Peak bytes preprocessing `tables` needs with these settings, read by the streamed reader (`polars`: by Polars'). */
-export function memoryNeeded(tables: readonly Pick<TableShape, 'rows' | 'columns'>[], options: { timeFeatures: boolean; lags: number }, polars = false): number {
+export function memoryNeeded(
+  tables: readonly (Pick<TableShape, 'rows' | 'columns'> & Partial<Pick<TableShape, 'format'>>)[],
+  options: { timeFeatures: boolean; lags: number },
+  polars = false,
+): number {
   const added = (options.timeFeatures ? TIME_FEATURE_COLUMNS : 0) + options.lags;
   const cells = tables.reduce((sum, table) => sum + table.rows * (table.columns + added), 0);
-  const inputCells = tables.reduce((sum, table) => sum + table.rows * table.columns, 0);
+  const csvCells = tables.reduce((sum, table) => sum + (table.format === 'parquet' ? 0 : table.rows * table.columns), 0);
+  const parquetCells = tables.reduce((sum, table) => sum + (table.format === 'parquet' ? table.rows * table.columns : 0), 0);
   const rowGroup = Math.min(ROW_GROUP_ROWS, tables.reduce((sum, table) => sum + table.rows, 0)) * Math.max(0, ...tables.map((table) => table.columns + added));
-  return BASE_BYTES + cells * PEAK_BYTES_PER_CELL + rowGroup * WRITER_BYTES_PER_CELL + (polars ? inputCells * POLARS_BYTES_PER_CELL : 0);
+  return BASE_BYTES + cells * PEAK_BYTES_PER_CELL + rowGroup * WRITER_BYTES_PER_CELL + parquetCells * PARQUET_BYTES_PER_CELL + (polars ? csvCells * POLARS_BYTES_PER_CELL : 0);
 }
 
 /**
@@ -64,7 +75,7 @@ export function memoryNeeded(tables: readonly Pick<TableShape, 'rows' | 'columns
  * reader fits too (preprocess then reads a plain CSV with it).
  */
 export function checkMemory(
-  tables: readonly (Pick<TableShape, 'rows' | 'columns'> & { source: string })[],
+  tables: readonly (Pick<TableShape, 'rows' | 'columns'> & Partial<Pick<TableShape, 'format'>> & { source: string })[],
   options: { timeFeatures: boolean; lags: number },
   limit: MemoryLimit = memoryLimit(),
 ): { polars: boolean } {

@@ -85,7 +85,8 @@ export async function writeParquetFile(path: string, frame: SeriesFrame | FrameR
     const file = await open(temp, 'w');
     try {
       await parquetChunks(frame, metadata, options, async (chunk) => {
-        await file.write(chunk);
+        // A write may take less than the whole chunk (a disk filling up); the rest is written, or its error thrown.
+        for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at)).bytesWritten;
         bytes += chunk.length;
       });
     } finally {
@@ -123,7 +124,7 @@ async function parquetChunks(
       if (start >= rows.length && start > 0) return controller.close();
       try {
         const end = Math.min(rows.length, start + ROW_GROUP_ROWS);
-        const ipc = arrow.tableToIPC(arrowTable(rows.rows(start, end), metadata, options), 'stream');
+        const ipc = arrow.tableToIPC(arrowTable(rows.rows(start, end), start, metadata, options), 'stream');
         for (const batch of parquet.Table.fromIPCStream(ipc).recordBatches()) controller.enqueue(batch);
         start = Math.max(end, 1);
       } catch (error) {
@@ -140,16 +141,16 @@ async function parquetChunks(
   if (failure) throw failure;
 }
 
-/** `frame` as an Arrow table with the file's schema and metadata. */
-function arrowTable(frame: SeriesFrame, metadata: Record<string, string>, options: WriteParquetOptions): arrow.Table {
+/** `frame`, rows from `firstRow` on of the whole, as an Arrow table with the file's schema and metadata. */
+function arrowTable(frame: SeriesFrame, firstRow: number, metadata: Record<string, string>, options: WriteParquetOptions): arrow.Table {
   const timestamps = new Set(options.timestampColumns ?? []);
   const int32 = new Set(options.int32Columns ?? []);
   const bool = new Set(options.boolColumns ?? []);
   const columnVector = (name: string): arrow.Vector => {
     const values = frame.columns[name]!;
     if (timestamps.has(name)) return timestampVector(values);
-    if (int32.has(name)) return arrow.makeVector(Int32Array.from(values, (value, row) => checkedValue(name, row, value, Number.isInteger(value) && value === (value | 0))));
-    if (bool.has(name)) return arrow.vectorFromArray(Array.from(values, (value, row) => checkedValue(name, row, value, value === 0 || value === 1) === 1), new arrow.Bool());
+    if (int32.has(name)) return arrow.makeVector(Int32Array.from(values, (value, row) => checkedValue(name, firstRow + row, value, Number.isInteger(value) && value === (value | 0))));
+    if (bool.has(name)) return arrow.vectorFromArray(Array.from(values, (value, row) => checkedValue(name, firstRow + row, value, value === 0 || value === 1) === 1), new arrow.Bool());
     return arrow.makeVector(values);
   };
   const vectors: arrow.Vector[] = [timestampVector(frame.time), ...frame.names.map(columnVector)];

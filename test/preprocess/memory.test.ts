@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { preprocessSpec } from '../../components/preprocess/spec.js';
-import { BASE_BYTES, checkMemory, memoryLimit, memoryNeeded, PEAK_BYTES_PER_CELL, POLARS_BYTES_PER_CELL, WRITER_BYTES_PER_CELL } from '../../shared/preprocess/memory.js';
+import { BASE_BYTES, checkMemory, memoryLimit, memoryNeeded, PARQUET_BYTES_PER_CELL, PEAK_BYTES_PER_CELL, POLARS_BYTES_PER_CELL, WRITER_BYTES_PER_CELL } from '../../shared/preprocess/memory.js';
 import { ROW_GROUP_ROWS } from '../../shared/table/parquet.js';
 import { tableShape } from '../../shared/table/read-table.js';
 import { artifactOf, runLocally, tempDir } from '../helpers/component.js';
@@ -69,6 +69,12 @@ describe('the memory estimate and limit', () => {
     assert.equal(memoryNeeded([{ rows: 1000, columns: 4 }, { rows: 10, columns: 4 }], { timeFeatures: false, lags: 0 }), BASE_BYTES + 1010 * 4 * (PEAK_BYTES_PER_CELL + WRITER_BYTES_PER_CELL));
     const large = memoryNeeded([{ rows: 20_000_000, columns: 12 }], { timeFeatures: true, lags: 0 });
     assert.equal(large, BASE_BYTES + 20e6 * 18 * PEAK_BYTES_PER_CELL + ROW_GROUP_ROWS * 18 * WRITER_BYTES_PER_CELL, 'the writer holds one row group, not the file');
+  });
+
+  it('counts what reading a Parquet file holds besides the columns', () => {
+    const options = { timeFeatures: false, lags: 0 };
+    const csv = memoryNeeded([{ rows: 1000, columns: 4, format: 'csv' }], options);
+    assert.equal(memoryNeeded([{ rows: 1000, columns: 4, format: 'parquet' }], options) - csv, 4000 * PARQUET_BYTES_PER_CELL);
   });
 
   it('lets Polars read a plain CSV only where its own copy of the data fits as well', () => {
