@@ -20,6 +20,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { createRandom } from '../shared/models/recurrent/random.js';
 import { MANIFEST_FORMAT, type PreprocessingManifest } from '../shared/series/manifest.js';
 import { python } from '../test/helpers/python.js';
 import { recordResult } from './record.js';
@@ -182,14 +183,7 @@ async function runParent(): Promise<void> {
 
 /** Row-major float32 (rows, features): a daily-like cycle per feature plus seeded noise; feature 0 is the target. */
 function syntheticSeries(rows: number, features: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
   const out = new Float32Array(rows * features);
   for (let r = 0; r < rows; r++) {
     for (let f = 0; f < features; f++) out[r * features + f] = 0.5 * Math.sin((2 * Math.PI * r) / 24 + f) + 0.2 * (random() - 0.5);

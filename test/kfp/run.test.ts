@@ -3,7 +3,7 @@
  * the problem, a non-zero exit code, and no ExecutorOutput or half-written artifact.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -13,6 +13,7 @@ import { localExecutorInput } from '../../shared/kfp/local-input.js';
 import { runComponent } from '../../shared/kfp/run.js';
 import { defineComponent } from '../../shared/kfp/spec.js';
 import { tempDir } from '../helpers/component.js';
+import { canMountTmpfs } from '../helpers/full-disk.js';
 import { repoRoot } from '../helpers/python.js';
 
 const spec = defineComponent({
@@ -279,15 +280,6 @@ describe('the built bundles on bad input', () => {
   }
 });
 
-/** Whether this machine lets an unprivileged user mount a tmpfs in a user namespace (for the full-disk case). */
-function canMountTmpfs(): boolean {
-  try {
-    execFileSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs /mnt'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('a full disk at the commit boundary', { skip: canMountTmpfs() ? false : 'unshare -rm with a tmpfs mount is not permitted here' }, () => {
   for (const claimCheck of [false, true]) {

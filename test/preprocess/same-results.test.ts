@@ -9,14 +9,10 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { preprocessTables, type PreprocessOptions } from '../../shared/preprocess/pipeline.js';
 import { readTableFile } from '../../shared/table/read-table.js';
+import { PREPROCESS_OPTIONS } from '../helpers/preprocess-options.js';
 import { sampleData } from '../helpers/sample-data.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
 
-const BASE: PreprocessOptions = {
-  trainFile: 'raw.csv', testFile: '', timeColumn: 'time', targetColumn: 'down', featureColumns: [], frequency: '',
-  imputation: 'time', outlierMethod: 'iqr', outlierFactor: 1.5, timeFeatures: true, lags: 0, lagStep: 1, scaler: 'minmax',
-  validationFraction: 0.1, testFraction: 0.1, sampleTrainRows: 0, sampleTestRows: 0, sampleStrategy: 'head', hashSalt: '', maxGapSteps: 30,
-};
 
 const SETTINGS: Record<string, Partial<PreprocessOptions>> = {
   defaults: {},
@@ -33,7 +29,7 @@ async function splitsHash(train: string, test: string | undefined, overrides: Pa
     train: { table: (await readTableFile(train, train, { timeColumn: 'time' })).table, source: train },
     ...(test ? { test: { table: (await readTableFile(test, test, { timeColumn: 'time' })).table, source: test } } : {}),
   };
-  const result = preprocessTables(inputs, { ...BASE, ...overrides });
+  const result = preprocessTables(inputs, { ...PREPROCESS_OPTIONS, ...overrides });
   const hash = createHash('sha256');
   for (const split of ['train', 'validation', 'test'] as const) {
     const frame = result.splits[split];

@@ -9,20 +9,17 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { preprocessTables, type PreprocessOptions } from '../../shared/preprocess/pipeline.js';
+import { createRandom } from '../../shared/models/recurrent/random.js';
 import { readPlainCsvFile } from '../../shared/table/csv-polars.js';
 import { readCsvFile, type CsvOptions } from '../../shared/table/csv.js';
 import type { RawTable } from '../../shared/table/raw-table.js';
 import { tempDir } from '../helpers/component.js';
+import { PREPROCESS_OPTIONS } from '../helpers/preprocess-options.js';
 import { sampleData } from '../helpers/sample-data.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared-data.js';
 
 const CSV: CsvOptions = { timeColumn: 'time' };
 
-const BASE: PreprocessOptions = {
-  trainFile: 'raw.csv', testFile: '', timeColumn: 'time', targetColumn: 'down', featureColumns: [], frequency: '',
-  imputation: 'time', outlierMethod: 'iqr', outlierFactor: 1.5, timeFeatures: true, lags: 0, lagStep: 1, scaler: 'minmax',
-  validationFraction: 0.1, testFraction: 0.1, sampleTrainRows: 0, sampleTestRows: 0, sampleStrategy: 'head', hashSalt: '', maxGapSteps: 30,
-};
 
 const SETTINGS: Record<string, Partial<PreprocessOptions>> = {
   defaults: {},
@@ -31,25 +28,13 @@ const SETTINGS: Record<string, Partial<PreprocessOptions>> = {
   'drop, tail sampling, robust scaling': { imputation: 'drop', sampleTrainRows: 2000, sampleStrategy: 'tail', lags: 2, scaler: 'robust' },
 };
 
-/** A seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A cell-traffic-like CSV of `rows` rows at 2-minute steps: some rows out of order, some duplicated, some steps
  * missing, every column with missing values (written as "", "nan" or "NA"), numbers as JavaScript writes them
  * (17 significant digits, exponents) and as integers.
  */
 function syntheticCsv(rows: number, seed: number, separator = ' ', delimiter = ','): string {
-  const next = random(seed);
+  const next = createRandom(seed); // seeded, so that a failure can be replayed
   const start = Date.UTC(2024, 0, 30, 22, 0, 0);
   const missing = () => ['', 'nan', 'NA'][Math.floor(next() * 3)]!;
   const value = (v: number) => (next() < 0.01 ? missing() : String(v));
@@ -97,7 +82,7 @@ function bytes(values: Float64Array): Buffer {
 /** Every value of the three splits, the timestamps included, equal to the last bit. */
 function assertSameSplits(fast: RawTable, streamed: RawTable, test: { fast: RawTable; streamed: RawTable } | undefined, settings: Partial<PreprocessOptions>): void {
   const run = (train: RawTable, held?: RawTable) =>
-    preprocessTables({ train: { table: train, source: 'train.csv' }, ...(held ? { test: { table: held, source: 'test.csv' } } : {}) }, { ...BASE, ...settings });
+    preprocessTables({ train: { table: train, source: 'train.csv' }, ...(held ? { test: { table: held, source: 'test.csv' } } : {}) }, { ...PREPROCESS_OPTIONS, ...settings });
   const a = run(fast, test?.fast);
   const b = run(streamed, test?.streamed);
   assert.deepEqual(a.scaler, b.scaler);

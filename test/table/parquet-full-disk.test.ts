@@ -3,23 +3,16 @@
  * cut-off file in place as if it were whole — the write fails with ENOSPC naming the file, and nothing is left.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { tempDir } from '../helpers/component.js';
+import { canMountTmpfs } from '../helpers/full-disk.js';
 
 const parquetModule = fileURLToPath(new URL('../../shared/table/parquet.ts', import.meta.url));
 
-function canMountTmpfs(): boolean {
-  try {
-    execFileSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=4k tmpfs /mnt'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('Parquet on a disk that fills up', { skip: canMountTmpfs() ? false : 'unshare -rm with a tmpfs mount is not permitted here' }, () => {
   for (const rows of [200_000, 300_000]) {
