@@ -80,7 +80,12 @@ export async function acquirePromotionLock(store: ObjectStore, prefix: string, o
       const entry: LockEntry = { owner, number, acquired_at: new Date().toISOString(), expires_at: Date.now() + ttlMs };
       const uri = `${dir}/lock-${pad(number)}.json`;
       // A retried create whose first try landed reads as taken: the owner token tells.
-      if ((await store.createIfAbsent(uri, JSON.stringify(entry))) || (await ownedBy(store, uri, owner))) {
+      const created = (await store.createIfAbsent(uri, JSON.stringify(entry))) || (await ownedBy(store, uri, owner));
+      if (created && (await overtaken(store, dir, number))) {
+        // We read lock n-1 and its release before a newer holder's housekeeping removed lock n: the number we
+        // created had been used already. Ours is below the latest, so it never counts; we wait like the others.
+        await store.remove(uri).catch(() => undefined);
+      } else if (created) {
         const abandoned = !released && latest ? await readIntent(store, dir, latest.number) : undefined;
         await removeEarlierLocks(store, dir, number);
         return heldLock(store, dir, entry, ttlMs, abandoned);
@@ -93,6 +98,12 @@ export async function acquirePromotionLock(store: ObjectStore, prefix: string, o
     }
     await sleep(100 + Math.min(attempt, 10) * 50 + Math.random() * 100);
   }
+}
+
+/** Whether a lock numbered above `number` exists: then `number` was taken, released and removed before we created it. */
+async function overtaken(store: ObjectStore, dir: string, number: number): Promise<boolean> {
+  const latest = (await store.list(dir)).filter((object) => /^lock-\d+\.json$/.test(object.path)).at(-1);
+  return latest !== undefined && latest.path > `lock-${pad(number)}.json`;
 }
 
 /** Whether the lock object at `uri` is `owner`'s; one already removed by a newer holder's housekeeping is not. */

@@ -40,6 +40,36 @@ function lockCases(setup: () => { store: ObjectStore; prefix: string; env: NodeJ
     assert.equal(most, 1);
   });
 
+  it('does not count a lock it created from a stale view: the number had been taken, released and removed meanwhile', async () => {
+    const { store } = setup();
+    const prefix = fresh();
+    await (await acquirePromotionLock(store, prefix, { ttlMs: 30_000, waitMs: 5_000 })).release(); // lock 1, released
+    // A slow eval reads lock 1 and its release, then stalls before it creates lock 2 ...
+    const gate = resolvers();
+    const stalled = resolvers();
+    const slowStore = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'createIfAbsent') return typeof value === 'function' ? value.bind(target) : value;
+        return async (uri: string, bytes: string) => {
+          stalled.resolve();
+          await gate.promise;
+          return target.createIfAbsent(uri, bytes);
+        };
+      },
+    });
+    const slow = acquirePromotionLock(slowStore, prefix, { ttlMs: 30_000, waitMs: 1_500 });
+    await stalled.promise;
+    // ... while another takes lock 2 and releases it, and a third takes lock 3 and removes lock 2's objects.
+    await (await acquirePromotionLock(store, prefix, { ttlMs: 30_000, waitMs: 5_000 })).release();
+    const holder = await acquirePromotionLock(store, prefix, { ttlMs: 30_000, waitMs: 5_000 });
+    gate.resolve();
+    await assert.rejects(slow, PromotionLockTimeout, 'the slow eval waits for the holder of lock 3');
+    await holder.release();
+    const names = (await store.list(`${prefix}/.lock`)).map((object) => object.path);
+    assert.deepEqual(names, ['lock-00000003.json', 'release-00000003.json'], 'the re-created lock 2 is gone');
+  });
+
   it('keeps the lock of a holder that works past its TTL: it renews', async () => {
     const { store } = setup();
     const prefix = fresh();
@@ -72,6 +102,13 @@ function lockCases(setup: () => { store: ObjectStore; prefix: string; env: NodeJ
     const names = (await store.list(`${prefix}/.lock`)).map((object) => object.path);
     assert.deepEqual(names, ['intent-00000005.json', 'lock-00000005.json', 'release-00000005.json']);
   });
+}
+
+/** A promise and its resolve (Promise.withResolvers arrives in Node 22). */
+function resolvers(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 /** A separate process takes the lock of `prefix`, writes its intent and is killed (SIGKILL) holding it. */
