@@ -1,8 +1,9 @@
 /**
  * Preprocess throughput and memory: ours against pandas + pyarrow doing the same steps on the same file (read CSV
  * — ours through Polars, the file being plain — → grid → time interpolation → time features → train-only scaling →
- * Parquet through Arrow + parquet-wasm), at several sizes, each side in a
- * process of its own so that peak RSS is measured per run; reported as wall time, rows/s, peak RSS and the ratio.
+ * Parquet, by the native writer where it is built, else parquet-wasm), at several sizes, each side in a process of
+ * its own so that peak RSS is measured per run (ours with the native writer's); reported as wall time, rows/s, peak
+ * RSS and the ratio.
  * The input is LesCorts.csv repeated (shifted in time): ×25 = 172 k rows, ×290 = 2 M, ×2900 = 20 M rows.
  * BENCH_PREPROCESS_COPIES picks the sizes (default "25,290"; the 20 M file is 3.9 GB, and needs ~6.2 GiB for us,
  * so it is run on its own, with FLTS_MEMORY_LIMIT set where the machine is shared).
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedPath } from '../test/helpers/shared-data.js';
 import { python } from '../test/helpers/python.js';
+import { parquetWriter } from '../shared/table/parquet.js';
 import { recordResult } from './record.js';
 
 const COPIES = (process.env['BENCH_PREPROCESS_COPIES'] ?? '25,290').split(',').map(Number);
@@ -48,6 +50,7 @@ for (const copies of COPIES) {
 await recordResult('preprocess', {
   description: 'LesCorts.csv repeated (12 columns): read CSV (ours: Polars fast path) → grid → time interpolation → time features → scale → Parquet; best of `repeats`, each side in its own process',
   memoryLimit: process.env['FLTS_MEMORY_LIMIT'] ?? '(none set: the machine)',
+  parquetWriter: parquetWriter().kind,
   sizes,
   ratioMeaning: 'pandas time / our time (> 1: we are faster)',
 });

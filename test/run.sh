@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (idempotent and cached: the Python peers, the MinIO server, the
-# native TensorFlow binding built from the PyPI wheel, the compiled cell loops, Polars' native package), builds the bundles, then runs
-# every test file with node:test. The recurrent-model tests then run again on WASM, the fallback backend: with
+# native TensorFlow binding built from the PyPI wheel, the compiled cell loops, the native Parquet writer, Polars'
+# native package), builds the bundles, then runs every test file with node:test. The recurrent-model tests then run again on WASM, the fallback backend: with
 # the compiled cell loops, and with the JavaScript ones. Arguments narrow the run to files or folders:
 # `npm test -- test/kfp`.
 set -euo pipefail
@@ -21,6 +21,12 @@ if ! tools/native-cells/build.sh; then
   # CI requires them (FLTS_REQUIRE_CELLS=1 in .ci/run); elsewhere their tests skip, saying so, and the rest runs.
   [[ ${FLTS_REQUIRE_CELLS:-0} == 1 ]] && exit 1
   echo "compiled cell loops unavailable: their tests skip and the layers run on the backend" >&2
+fi
+step "native Parquet writer (native/parquet, arrow-rs)"
+if ! tools/native-parquet/build.sh; then
+  # CI requires it (FLTS_REQUIRE_NATIVE_PARQUET=1 in .ci/run); elsewhere its tests skip, saying so, and parquet-wasm writes.
+  [[ ${FLTS_REQUIRE_NATIVE_PARQUET:-0} == 1 ]] && exit 1
+  echo "native Parquet writer unavailable: its tests skip and parquet-wasm writes Parquet" >&2
 fi
 step "Polars' native package (the preprocess CSV fast path)"
 tools/native-polars/install.sh

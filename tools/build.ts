@@ -2,7 +2,8 @@
  * `npm run build`: bundles each component into one ES module, `dist/<name>.js`, so that
  * `node dist/train-gru.js --executor-input …` runs with nothing but `dist/` and the native optional packages.
  * Native modules stay external (they are installed in the image); the WASM binaries and the compiled cell loops'
- * addons (native/cells/build/, when built) are copied beside the bundles.
+ * addons (native/cells/build/, when built) and the native Parquet writer (native/parquet/build/) are copied beside
+ * the bundles.
  */
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -62,5 +63,9 @@ for (const file of wasmFiles) await copyFile(file, join(outdir, file.split('/').
 const addonDir = 'native/cells/build';
 const addons = existsSync(addonDir) ? (await readdir(addonDir)).filter((file) => file.endsWith('.node')) : [];
 for (const file of addons) await copyFile(join(addonDir, file), join(outdir, file));
+// The native Parquet writer, where tools/native-parquet/build.sh has built it; the bundles run it from dist/.
+const parquetWriter = 'native/parquet/build/flts-parquet';
+if (existsSync(parquetWriter)) await copyFile(parquetWriter, join(outdir, 'flts-parquet'));
 console.log(`built ${componentSpecs.length} components into ${outdir}/: ${componentSpecs.map((s) => `${s.name}.js`).join(', ')}`);
+console.log(existsSync(parquetWriter) ? 'native Parquet writer: flts-parquet' : `no native Parquet writer at ${parquetWriter} (tools/native-parquet/build.sh): Parquet is written by parquet-wasm`);
 console.log(addons.length > 0 ? `compiled cell loops: ${addons.join(', ')}` : `no compiled cell loops in ${addonDir} (tools/native-cells/build.sh): the recurrent layers will run on the backend`);

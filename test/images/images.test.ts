@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
@@ -105,7 +105,7 @@ describe('container images', { skip }, () => {
         assert.equal(config.WorkingDir, '/app');
       });
 
-      it('passes tools/images/smoke.sh (usage error and exit 2, files, wasm, compiled cells, node_modules, tfjs; serve answers for inference)', { timeout: 300_000 }, async () => {
+      it('passes tools/images/smoke.sh (usage error and exit 2, files, wasm, compiled cells, Parquet writer, node_modules, tfjs; serve answers for inference)', { timeout: 300_000 }, async () => {
         const { status, output } = run('smoke.sh', [name], 290_000, name === 'inference' ? { FLTS_SMOKE_MODEL: await smokeModel() } : {});
         assert.equal(status, 0, output);
         if (name === 'inference') assert.match(output, /serve ok: \/v2\/health\/live 200, \/v2\/health\/ready 200 with the model loaded/, output);
@@ -113,6 +113,9 @@ describe('container images', { skip }, () => {
         // through the registry, whose GRU/LSTM adapter loads them (eval reads model directories, event mode's
         // stages know every component's parameters).
         assert.match(output, /compiled cells flts-cells-[\w-]+\.node ok/, output);
+        // The native Parquet writer is in every image built where it was built (tools/images/build.sh adds it), and
+        // it runs there.
+        if (existsSync(new URL('native/parquet/build/flts-parquet', root))) assert.match(output, /parquet writer flts-parquet ok/, output);
       });
     });
   }

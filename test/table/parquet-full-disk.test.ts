@@ -1,6 +1,7 @@
 /**
- * The streamed Parquet writer on a disk that fills up part-way (a tmpfs in a user namespace): it never leaves a
- * cut-off file in place as if it were whole — the write fails with ENOSPC naming the file, and nothing is left.
+ * Both Parquet writers (parquet-wasm, streamed, and the native one) on a disk that fills up part-way (a tmpfs in a
+ * user namespace): neither leaves a cut-off file in place as if it were whole — the write fails with ENOSPC naming
+ * the file, and nothing is left.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,13 +11,17 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { tempDir } from '../helpers/component.js';
 import { canMountTmpfs } from '../helpers/full-disk.js';
+import { parquetWriter } from '../../shared/table/parquet.js';
 
 const parquetModule = fileURLToPath(new URL('../../shared/table/parquet.ts', import.meta.url));
 
 
+const native = parquetWriter({}).kind === 'native' ? false : 'the native Parquet writer is not built (tools/native-parquet/build.sh)';
+
 describe('Parquet on a disk that fills up', { skip: canMountTmpfs() ? false : 'unshare -rm with a tmpfs mount is not permitted here' }, () => {
-  for (const rows of [200_000, 300_000]) {
-    it(`${rows.toLocaleString('en')} rows on a 3 MiB tmpfs: StorageError ENOSPC naming the file, and no file left`, async () => {
+  const cases = [200_000, 300_000].flatMap((rows) => [{ rows, writer: 'wasm', skip: false as const }, { rows, writer: 'native', skip: native }]);
+  for (const { rows, writer, skip } of cases) {
+    it(`${rows.toLocaleString('en')} rows on a 3 MiB tmpfs, ${writer} writer: StorageError ENOSPC naming the file, and no file left`, { skip }, async () => {
       const dir = await tempDir();
       const full = join(dir, 'full');
       await mkdir(full);
@@ -38,7 +43,7 @@ try {
       );
       const shell = ['mount -t tmpfs -o size=3m tmpfs "$1" || exit 99', '"$2" --import tsx "$3" "$1" 2>&1', 'echo "left: $(ls -A "$1" | tr "\\n" " ")"'].join('; ');
       const stdout = await new Promise<string>((resolve, reject) => {
-        execFile('unshare', ['-rm', 'sh', '-c', shell, 'sh', full, process.execPath, script], { cwd: fileURLToPath(new URL('../..', import.meta.url)) }, (error, out, err) =>
+        execFile('unshare', ['-rm', 'sh', '-c', shell, 'sh', full, process.execPath, script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { ...process.env, FLTS_PARQUET_WRITER: writer } }, (error, out, err) =>
           error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
         );
       });

@@ -62,6 +62,11 @@ if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     git ls-files -z --cached --others --exclude-standard |
       while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done |
       tar --null -T - -cf - | tar -xf - -C "$context.new"
+    # The native Parquet writer, where tools/native-parquet/build.sh built it here (git ignores it; the images'
+    # build stage has no Rust to build it): without it the images write Parquet with parquet-wasm.
+    if [[ -x native/parquet/build/flts-parquet ]]; then
+      mkdir -p "$context.new/native/parquet/build" && cp native/parquet/build/flts-parquet "$context.new/native/parquet/build/"
+    fi
   )
   rm -rf "$context"
   mv "$context.new" "$context"

@@ -3,11 +3,13 @@
 // /app/flts-image.json (written by tools/images/stage.ts) says the image holds:
 //   - every listed dist/ file is there with its size, and each .wasm compiles;
 //   - the compiled cell loops' addon for this CPU (dist/flts-cells-*.node) loads and computes one GRU step;
+//   - the native Parquet writer (dist/flts-parquet), where the image has it, writes a one-value file;
 //   - every package the bundle imports from node_modules is there;
 //   - TensorFlow.js computes on the WASM backend (when the bundle uses it) and on the native backend (when
 //     tfjs-node is in the image);
 //   - /app is writable (the default offline MLflow store is ./mlruns).
 // Prints one summary line; prints PROBLEM lines and exits 1 when something is wrong.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -50,6 +52,21 @@ if (addon !== undefined) {
   } catch (error) {
     problems.push(`${addon} fails: ${error.message.split('\n')[0]}`);
   }
+}
+
+// The native Parquet writer (shared/table/parquet.ts feeds it): no key/value metadata (a zero count), then an Arrow
+// IPC stream of one float64 column x holding 1.5 (apache-arrow's tableToIPC of { x: [1.5] }).
+const ONE_VALUE_STREAM =
+  '/////3gAAAAQAAAAAAAKABAADgAHAAgACgAAAAAAAAEQAAAAAAAEAAgACAAAAAQACAAAAAQAAAABAAAAFAAAABAAFAAEAAAADwAQAAAACAAQAAAAEAAAABQAAAAAAAADGAAAAAEAAAB4AAAAAAAAAAAABgAIAAYABgAAAAAAAgD/////iAAAABQAAAAAAAAADAAWABQADwAQAAQADAAAAAgAAAAAAAAAAAAAAxAAAAAEAAoAGAAMAAgABAAKAAAAFAAAADgAAAABAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAD4P/////8AAAAA';
+let parquetText = 'none';
+if (manifest.files.some((file) => file.path === 'dist/flts-parquet')) {
+  const out = `/tmp/flts-image-check-${process.pid}.parquet`;
+  const run = spawnSync('/app/dist/flts-parquet', [out, 'snappy', '1024'], { input: Buffer.concat([Buffer.alloc(4), Buffer.from(ONE_VALUE_STREAM, 'base64')]) });
+  const bytes = existsSync(out) ? readFileSync(out) : Buffer.alloc(0);
+  rmSync(out, { force: true });
+  const whole = bytes.length > 8 && bytes.subarray(0, 4).toString() === 'PAR1' && bytes.subarray(-4).toString() === 'PAR1';
+  if (run.status === 0 && whole) parquetText = 'flts-parquet ok';
+  else problems.push(`dist/flts-parquet fails (exit ${run.status}${run.error ? `, ${run.error.message}` : ''}): ${String(run.stderr).trim() || `${bytes.length} bytes written`}`);
 }
 
 const nameOf = (spec) => spec.replace(/(.)@[^@]+$/, '$1');
@@ -97,7 +114,7 @@ try {
 
 const nativeText = manifest.native.length > 0 ? manifest.native.join(' ') : installed.length > 0 ? 'none (WASM/cpu)' : 'not used';
 console.log(
-  `node ${process.version}, uid ${process.getuid()}, wasm files [${wasm.join(' ')}], compiled cells ${addonText}, node_modules ${manifest.nodeModules.packages} packages, ` +
+  `node ${process.version}, uid ${process.getuid()}, wasm files [${wasm.join(' ')}], compiled cells ${addonText}, parquet writer ${parquetText}, node_modules ${manifest.nodeModules.packages} packages, ` +
     `native ${nativeText}${tfChecks.length > 0 ? `, tfjs: ${tfChecks.join('; ')}` : ''}`,
 );
 if (problems.length > 0) {

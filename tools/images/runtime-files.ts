@@ -24,12 +24,15 @@ export function wasmFilesFor(bundleText: string, available: readonly string[]): 
 }
 
 /**
- * The compiled cell loops' addons (`flts-cells-<isa>.node`, native/cells/) a bundle loads from its own directory:
- * all of them (the bundle picks one for the CPU it runs on) when the bundle knows their names, i.e. when it holds
- * the recurrent layers.
+ * The native files a bundle runs from its own directory, where the bundle knows their names: the compiled cell
+ * loops' addons (`flts-cells-<isa>.node`, native/cells/; all of them, the bundle picks one for the CPU it runs on)
+ * when it holds the recurrent layers, and the native Parquet writer (`flts-parquet`, native/parquet/) when it writes
+ * Parquet.
  */
 export function addonFilesFor(bundleText: string, available: readonly string[]): string[] {
-  return bundleText.includes('flts-cells-') ? available.filter((file) => /^flts-cells-.+\.node$/.test(file)).sort() : [];
+  const cells = bundleText.includes('flts-cells-') ? available.filter((file) => /^flts-cells-.+\.node$/.test(file)) : [];
+  const parquet = bundleText.includes('flts-parquet') ? available.filter((file) => file === 'flts-parquet') : []; // NATIVE_WRITER
+  return [...cells, ...parquet].sort();
 }
 
 /** The package a bare specifier names (`@scope/pkg/sub` → `@scope/pkg`), or undefined for relative, URL and builtin ones. */

@@ -1,0 +1,147 @@
+/**
+ * The native Parquet writer (native/parquet/, arrow-rs in a process of its own) writes what parquet-wasm writes:
+ * the same schema, values to the bit, metadata, row groups, encodings and compression, as pyarrow reads them; the
+ * same bytes every time; the same errors for values a column's type cannot hold, with nothing left behind (and on a
+ * full disk: parquet-full-disk.test.ts).
+ * `FLTS_PARQUET_WRITER` chooses between them.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { DataError, InvalidParameterError } from '../../shared/errors.js';
+import type { SeriesFrame } from '../../shared/series/frame.js';
+import { parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
+import { tempDir } from '../helpers/component.js';
+import { pythonJson } from '../helpers/python.js';
+
+const writer = parquetWriter({});
+const skip = writer.kind === 'native' ? false : 'the native Parquet writer is not built (tools/native-parquet/build.sh)';
+
+const ROWS = ROW_GROUP_ROWS + 20_000;
+const OPTIONS: WriteParquetOptions = { timestampColumns: ['stamp'], int32Columns: ['hour'], boolColumns: ['weekend'] };
+const METADATA = { preprocess_config: '{"b":2,"a":1}', config_hash: 'c0ffee', flts_dataset: JSON.stringify({ note: 'ünïcode ✓' }) };
+
+function frameOf(rows: number): SeriesFrame {
+  const time = new Float64Array(rows);
+  const down = new Float64Array(rows);
+  const stamp = new Float64Array(rows);
+  const hour = new Float64Array(rows);
+  const weekend = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    time[i] = Date.UTC(2024, 0, 1) + i * 60_000;
+    down[i] = i % 13 === 0 ? NaN : Math.round(1e4 * Math.sin(i / 50)) / 7; // repeats: dictionary pages
+    stamp[i] = time[i]! - 3_600_000;
+    hour[i] = Math.floor(i / 60) % 24;
+    weekend[i] = Math.floor(i / 1440) % 7 >= 5 ? 1 : 0;
+  }
+  return { time, names: ['down', 'stamp', 'hour', 'weekend'], columns: { down, stamp, hour, weekend } };
+}
+
+/** Writes `frame` with the writer `kind`; the writer is chosen per call from the environment. */
+async function writeWith(kind: 'native' | 'wasm', path: string, frame: SeriesFrame, options = OPTIONS): Promise<number> {
+  const before = process.env.FLTS_PARQUET_WRITER;
+  process.env.FLTS_PARQUET_WRITER = kind;
+  try {
+    return await writeParquetFile(path, frame, METADATA, options);
+  } finally {
+    if (before === undefined) delete process.env.FLTS_PARQUET_WRITER;
+    else process.env.FLTS_PARQUET_WRITER = before;
+  }
+}
+
+const bits = (values: Float64Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+
+describe('the native Parquet writer', { skip }, () => {
+  const frame = frameOf(ROWS);
+  let dir: string;
+  before(async () => {
+    dir = await tempDir();
+    await writeWith('wasm', join(dir, 'wasm.parquet'), frame);
+    await writeWith('native', join(dir, 'native.parquet'), frame);
+  });
+
+  it('writes a file that reads back as the frame, to the bit, with its metadata', async () => {
+    const bytes = await readFile(join(dir, 'native.parquet'));
+    const { table, metadata } = readParquet(bytes, 'native.parquet');
+    assert.equal(table.rows, ROWS);
+    assert.deepEqual(table.names, ['time', ...frame.names]);
+    assert.deepEqual(bits(table.columns['time']!.values as Float64Array), bits(frame.time));
+    for (const name of frame.names) assert.deepEqual(bits(table.columns[name]!.values as Float64Array), bits(frame.columns[name]!), name);
+    assert.deepEqual(Object.fromEntries(metadata), METADATA);
+  });
+
+  it("writes what parquet-wasm writes, as pyarrow sees it: schema, metadata, values, row groups, encodings, compression", async () => {
+    // pandas' equals: NaN where NaN is counts as equal (pyarrow's does not).
+    const seen = await pythonJson<Record<string, unknown>>(`
+import json, pyarrow.parquet as pq
+def describe(path):
+    f = pq.ParquetFile(path)
+    m = f.metadata
+    groups = [[(m.row_group(g).num_rows, c.path_in_schema, c.compression, sorted(c.encodings), c.statistics.min if c.statistics and c.statistics.has_min_max else None, c.statistics.max if c.statistics and c.statistics.has_min_max else None, c.statistics.null_count if c.statistics else None)
+               for c in (m.row_group(g).column(i) for i in range(m.num_columns))] for g in range(m.num_row_groups)]
+    return f.schema_arrow, {k.decode(): v.decode() for k, v in m.metadata.items() if k != b'ARROW:schema'}, groups, f.read()
+ws, wm, wg, wt = describe(${JSON.stringify(join(dir, 'wasm.parquet'))})
+ns, nm, ng, nt = describe(${JSON.stringify(join(dir, 'native.parquet'))})
+print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': str(ns), 'metadata': nm == wm, 'groups': ng == wg, 'groupCount': len(ng),
+                  'values': nt.to_pandas().equals(wt.to_pandas()), 'pandas': [str(t) for t in nt.to_pandas().dtypes]}, default=str))
+`);
+    assert.deepEqual(seen, {
+      schema: true,
+      schemaText: seen.schemaText,
+      metadata: true,
+      groups: true,
+      groupCount: 2,
+      values: true,
+      pandas: ['datetime64[ms, UTC]', 'float64', 'datetime64[ms, UTC]', 'int32', 'bool'],
+    });
+    assert.match(String(seen.schemaText), /config_hash: 'c0ffee'/, 'the metadata is in the Arrow schema pyarrow reads');
+  });
+
+  it('writes the same bytes every time', async () => {
+    await writeWith('native', join(dir, 'again.parquet'), frame);
+    assert.ok((await readFile(join(dir, 'again.parquet'))).equals(await readFile(join(dir, 'native.parquet'))));
+  });
+
+  it('writes an empty frame as a file with the columns and no rows', async () => {
+    const empty = frameOf(0);
+    await writeWith('native', join(dir, 'empty.parquet'), empty);
+    const { table, metadata } = readParquet(await readFile(join(dir, 'empty.parquet')), 'empty.parquet');
+    assert.equal(table.rows, 0);
+    assert.deepEqual(table.names, ['time', ...empty.names]);
+    assert.equal(metadata.get('config_hash'), 'c0ffee');
+  });
+
+  it('refuses a value its column type cannot hold, in a later row group, as parquet-wasm does, and leaves no file', async () => {
+    const bad = frameOf(ROWS);
+    bad.columns['hour']![ROW_GROUP_ROWS + 7] = 2.5;
+    const out = await tempDir();
+    const errors = [];
+    for (const kind of ['wasm', 'native'] as const) {
+      errors.push(await writeWith(kind, join(out, `${kind}.parquet`), bad).then(() => assert.fail('written'), (error: unknown) => error));
+    }
+    for (const error of errors) assert.ok(error instanceof DataError);
+    assert.equal((errors[1] as Error).message, (errors[0] as Error).message);
+    assert.match((errors[1] as Error).message, new RegExp(`"hour" holds 2\\.5 at row ${ROW_GROUP_ROWS + 7}`));
+    assert.deepEqual(await readdir(out), [], 'neither the file nor a temporary one is left');
+  });
+});
+
+describe('FLTS_PARQUET_WRITER', () => {
+  it('wasm is parquet-wasm, whether or not the native writer is built', () => {
+    assert.deepEqual(parquetWriter({ FLTS_PARQUET_WRITER: 'wasm' }), { kind: 'wasm' });
+  });
+
+  it('auto (the default) is the native writer where it is built, else parquet-wasm', () => {
+    assert.deepEqual(parquetWriter({ FLTS_PARQUET_WRITER: 'auto' }), writer);
+    assert.equal(writer.kind === 'native', writer.kind === 'native' && writer.path.endsWith('flts-parquet'));
+  });
+
+  it('native where it is not built is an error saying where it looked', { skip: writer.kind === 'native' ? 'the native writer is built here' : false }, () => {
+    assert.throws(() => parquetWriter({ FLTS_PARQUET_WRITER: 'native' }), /FLTS_PARQUET_WRITER is "native" but the native writer is not built.*looked for/);
+  });
+
+  it('anything else is refused, naming the variable and the choices', () => {
+    assert.throws(() => parquetWriter({ FLTS_PARQUET_WRITER: 'arrow' }), (error: Error) => error instanceof InvalidParameterError && /FLTS_PARQUET_WRITER is "arrow"; expected auto, native or wasm/.test(error.message));
+  });
+});
