@@ -164,7 +164,8 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
   let failure: unknown;
   try {
     await spawned;
-    await pipeline(Readable.from(input()), child.stdin);
+    // One row group made ahead while the writer encodes another, no more.
+    await pipeline(Readable.from(input(), { highWaterMark: 1 }), child.stdin);
   } catch (error) {
     failure = error;
     child.kill('SIGKILL');
@@ -201,7 +202,11 @@ function u32(value: number): Buffer {
   return word;
 }
 
-/** `frame` as one Arrow IPC stream per row group (at least one, for an empty frame), each with the file's schema. */
+/**
+ * `frame` as one Arrow IPC stream per row group (at least one, for an empty frame), each with the file's schema. Both
+ * writers get whole row groups: arrow-rs cuts pages by runs of rows counted from the start of each batch it is given,
+ * so the same batches make the same pages.
+ */
 function* ipcRowGroups(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions): Generator<Uint8Array> {
   const rows = 'rows' in frame ? frame : frameRows(frame);
   for (let start = 0; start === 0 || start < rows.length; start += ROW_GROUP_ROWS) {

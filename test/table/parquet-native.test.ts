@@ -98,6 +98,14 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     assert.match(String(seen.schemaText), /config_hash: 'c0ffee'/, 'the metadata is in the Arrow schema pyarrow reads');
   });
 
+  it("writes the same pages as parquet-wasm, byte for byte: all of the file before the footer (whose ARROW:schema another Arrow encodes)", async () => {
+    const body = (file: Buffer) => file.subarray(0, file.length - 8 - file.readUInt32LE(file.length - 8));
+    const wasm = body(await readFile(join(dir, 'wasm.parquet')));
+    const native = body(await readFile(join(dir, 'native.parquet')));
+    assert.ok(wasm.length > ROWS, 'the pages of both row groups');
+    assert.ok(native.equals(wasm));
+  });
+
   it('writes the same bytes every time', async () => {
     await writeWith('native', join(dir, 'again.parquet'), frame);
     assert.ok((await readFile(join(dir, 'again.parquet'))).equals(await readFile(join(dir, 'native.parquet'))));

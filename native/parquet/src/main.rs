@@ -1,7 +1,7 @@
 //! flts-parquet PATH COMPRESSION ROW_GROUP_ROWS
 //!
 //! Reads from stdin the file's key/value metadata (a little-endian u32 count, then each key and value as a u32 length
-//! and UTF-8 bytes), then Arrow IPC streams one after another (one per row group, each with its schema), and writes
+//! and UTF-8 bytes), then Arrow IPC streams one after another (each with its schema; batches of any size), and writes
 //! their batches to PATH as one Parquet file with arrow-rs' ArrowWriter, COMPRESSION being snappy or zstd. The caller
 //! gives the metadata, "ARROW:schema" included, in its own order: arrow-rs would write a schema's metadata in HashMap
 //! order, which differs from run to run. Exit 0 once the file is complete; otherwise the reason on stderr and exit 1
