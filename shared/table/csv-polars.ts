@@ -140,9 +140,21 @@ async function linesPlain(path: string, emptyLast: Uint32Array, delimiter: strin
   };
   let carry: Buffer | undefined; // the start of a line cut by the chunk boundary
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-    const bytes = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const bytes = chunk as Buffer;
     let start = 0;
-    for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, start)) {
+    if (carry && carry.length > 0) {
+      // Only the cut line is joined, not the whole chunk.
+      const end = bytes.indexOf(10);
+      if (end < 0) {
+        carry = Buffer.concat([carry, bytes]);
+        continue;
+      }
+      const line = Buffer.concat([carry, bytes.subarray(0, end)]);
+      if (!plain(line, 0, line.length)) return false;
+      row++;
+      start = end + 1;
+    }
+    for (let end = bytes.indexOf(10, start); end >= 0; end = bytes.indexOf(10, start)) {
       if (!plain(bytes, start, end)) return false;
       row++;
       start = end + 1;

@@ -174,6 +174,34 @@ describe('the Polars CSV path', () => {
     assert.ok(Number.isNaN((fast.columns['up']!.values as Float64Array)[0]));
   });
 
+  it('checks a line cut by its 4 MiB read chunks as any other: a field too many or too few there is refused, an empty last field read', async () => {
+    const CHUNK = 4 * 1024 * 1024;
+    /** Plain lines past the first chunk's end, with `special` starting 5 bytes before it (so the chunk cuts it). */
+    const fileAround = (special: string) => {
+      const lines = ['time,down,up'];
+      let bytes = lines[0]!.length + 1;
+      const at = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+      let i = 0;
+      for (; bytes < CHUNK - 200; i++) {
+        lines.push(`${at(i)},${i % 97},${i % 89}`);
+        bytes += lines[lines.length - 1]!.length + 1;
+      }
+      // A filler line whose value has as many leading zeros as make it end 5 bytes before the chunk does.
+      const filler = `${at(i)},,${i % 89}`;
+      lines.push(filler.replace(',,', `,${'0'.repeat(CHUNK - 5 - bytes - filler.length - 2)}1,`));
+      bytes += lines[lines.length - 1]!.length + 1;
+      i++;
+      assert.equal(bytes, CHUNK - 5, 'the special line starts 5 bytes before the chunk ends');
+      lines.push(special.replace('T', at(i)));
+      for (let j = i + 1; j < i + 1000; j++) lines.push(`${at(j)},${j % 97},${j % 89}`);
+      return fileWith(`${lines.join('\n')}\n`);
+    };
+    assert.equal(await readPlainCsvFile(await fileAround('T,1,2,'), CSV, 0), undefined, 'a trailing delimiter');
+    assert.equal(await readPlainCsvFile(await fileAround('T,1'), CSV, 0), undefined, 'a field too few');
+    const { fast, streamed } = await readBoth(await fileAround('T,1,'));
+    assertSameTable(fast, streamed);
+  });
+
   it('leaves files smaller than its threshold to the streamed reader', async () => {
     assert.equal(await readPlainCsvFile(await fileWith(syntheticCsv(100, 4)), CSV), undefined);
   });
