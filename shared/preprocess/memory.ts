@@ -24,7 +24,11 @@ export const PEAK_BYTES_PER_CELL = 16;
 export const PARQUET_BYTES_PER_CELL = 24;
 /** What Polars' reader holds besides, per input cell (its own columns, and the time column as text): measured 14–16. */
 export const POLARS_BYTES_PER_CELL = 20;
-/** The Parquet writer's WebAssembly memory per cell of the row group it holds (it grows, never shrinks): measured 22–48. */
+/**
+ * The Parquet writer per cell of the row group it holds: parquet-wasm's WebAssembly memory (it grows, never shrinks),
+ * measured 22–48; or the native writer's process (11: 198 MiB for 1.78 M × 18 cells) with the row group and the
+ * one made ahead as Arrow IPC here (16).
+ */
 export const WRITER_BYTES_PER_CELL = 48;
 /** The process itself: Node and the bundle. */
 export const BASE_BYTES = 200 * 2 ** 20;

@@ -149,7 +149,9 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   // A program that cannot be started reports 'error' and may never 'close'.
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)).on('error', () => resolve(null)));
+  const exited = new Promise<{ code: number | null; signal?: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })).on('error', () => resolve({ code: null })),
+  );
   const spawned = once(child, 'spawn');
   async function* input(): AsyncGenerator<Uint8Array> {
     let schemaMessage: Uint8Array | undefined;
@@ -162,21 +164,27 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
     }
   }
   let failure: unknown;
+  let killed = false;
   try {
     await spawned;
     // One row group made ahead while the writer encodes another, no more.
     await pipeline(Readable.from(input(), { highWaterMark: 1 }), child.stdin);
   } catch (error) {
     failure = error;
-    child.kill('SIGKILL');
+    // A broken pipe: the writer ended on its own (it closes stdin only by exiting), and its exit says why. Otherwise
+    // the failure is ours (bad data) and the writer is stopped.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE') killed = child.kill('SIGKILL');
   }
-  const code = await exited;
+  const { code, signal } = await exited;
   // Bad data (a DataError from making a row group) is thrown as it is; otherwise the writer's own words tell why.
   if (failure instanceof FltsError) throw failure;
   if (code !== 0) {
     const errno = /\(os error (\d+)\)/.exec(stderr)?.[1];
     const name = errno ? Object.entries(osConstants.errno).find(([, number]) => number === Number(errno))?.[0] : undefined;
-    throw new Error(`${name ? `${name}: ` : ''}${stderr.trim() || (failure as Error | undefined)?.message || `${binary} exited with ${code}`}`);
+    // A signal we did not send (the kernel's out-of-memory killer, say) says more than the broken pipe it left.
+    const why = stderr.trim() || (signal && !killed ? `${binary} was killed by ${signal}` : (failure as Error | undefined)?.message) || `${binary} exited with ${code}`;
+    throw new Error(`${name ? `${name}: ` : ''}${why}`);
   }
   if (failure) throw failure;
 }

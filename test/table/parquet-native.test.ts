@@ -133,7 +133,31 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     assert.match((errors[1] as Error).message, new RegExp(`"hour" holds 2\\.5 at row ${ROW_GROUP_ROWS + 7}`));
     assert.deepEqual(await readdir(out), [], 'neither the file nor a temporary one is left');
   });
+
+  it('killed while it writes (as by the out-of-memory killer): a StorageError naming the file and the signal, and no file left', async () => {
+    const out = await tempDir();
+    const path = join(out, 'killed.parquet');
+    const writing = writeWith('native', path, frameOf(3 * ROW_GROUP_ROWS));
+    const writer = await childNamed('flts-parquet');
+    process.kill(writer, 'SIGKILL');
+    await assert.rejects(writing, (error: Error) => error.name === 'StorageError' && error.message.includes(path) && /killed by SIGKILL/.test(error.message));
+    assert.deepEqual(await readdir(out), []);
+  });
 });
+
+/** The pid of this process's child running `name`, once it runs (polled: it starts after the first row group is made). */
+async function childNamed(name: string): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    for (const task of await readdir('/proc/self/task')) {
+      const children = await readFile(`/proc/self/task/${task}/children`, 'utf8').catch(() => '');
+      for (const pid of children.split(' ').filter(Boolean)) {
+        if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === name) return Number(pid);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no child process ${name} appeared`);
+}
 
 describe('FLTS_PARQUET_WRITER', () => {
   it('wasm is parquet-wasm, whether or not the native writer is built', () => {
