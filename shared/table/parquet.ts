@@ -125,12 +125,10 @@ export async function parquetBytes(frame: SeriesFrame | FrameRows, metadata: Rec
  * it writes the same file about three times as fast and on another core, while this process makes the next row group.
  * Found beside the running bundle (tools/build.ts copies it into dist/), else in native/parquet/build/.
  */
-export function parquetWriter(env: NodeJS.ProcessEnv = process.env): { kind: 'native'; path: string } | { kind: 'wasm' } {
+export function parquetWriter(env: NodeJS.ProcessEnv = process.env, candidates = nativeWriterPlaces()): { kind: 'native'; path: string } | { kind: 'wasm' } {
   const wanted = env.FLTS_PARQUET_WRITER ?? 'auto';
   if (!['auto', 'native', 'wasm'].includes(wanted)) throw new InvalidParameterError(`FLTS_PARQUET_WRITER is "${wanted}"; expected auto, native or wasm.`);
   if (wanted === 'wasm') return { kind: 'wasm' };
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, NATIVE_WRITER), join(here, '..', '..', 'native', 'parquet', 'build', NATIVE_WRITER)];
   const found = candidates.find((file) => existsSync(file));
   if (found) return { kind: 'native', path: found };
   if (wanted === 'native') throw new InvalidParameterError(`FLTS_PARQUET_WRITER is "native" but the native writer is not built (tools/native-parquet/build.sh); looked for ${candidates.join(', ')}.`);
@@ -139,6 +137,12 @@ export function parquetWriter(env: NodeJS.ProcessEnv = process.env): { kind: 'na
 
 /** The native writer's file name (native/parquet/build/, and beside the bundles). */
 export const NATIVE_WRITER = 'flts-parquet';
+
+/** Where the native writer is looked for, in order: beside the running bundle, then where the build script puts it. */
+function nativeWriterPlaces(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, NATIVE_WRITER), join(here, '..', '..', 'native', 'parquet', 'build', NATIVE_WRITER)];
+}
 
 /**
  * Feeds the native writer: the file's key/value metadata (a u32 count, then u32-length-prefixed UTF-8 keys and values,

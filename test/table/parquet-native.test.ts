@@ -169,8 +169,12 @@ describe('FLTS_PARQUET_WRITER', () => {
     assert.equal(writer.kind === 'native', writer.kind === 'native' && writer.path.endsWith('flts-parquet'));
   });
 
-  it('native where it is not built is an error saying where it looked', { skip: writer.kind === 'native' ? 'the native writer is built here' : false }, () => {
-    assert.throws(() => parquetWriter({ FLTS_PARQUET_WRITER: 'native' }), /FLTS_PARQUET_WRITER is "native" but the native writer is not built.*looked for/);
+  it('native where it is not built is an error saying where it looked; auto is then parquet-wasm', () => {
+    const nowhere = ['/nonexistent/dist/flts-parquet', '/nonexistent/native/parquet/build/flts-parquet'];
+    assert.throws(() => parquetWriter({ FLTS_PARQUET_WRITER: 'native' }, nowhere), (error: Error) =>
+      error instanceof InvalidParameterError && error.message.includes('FLTS_PARQUET_WRITER is "native" but the native writer is not built') && error.message.includes(nowhere.join(', ')),
+    );
+    assert.deepEqual(parquetWriter({}, nowhere), { kind: 'wasm' });
   });
 
   it('anything else is refused, naming the variable and the choices', () => {
