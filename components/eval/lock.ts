@@ -81,7 +81,15 @@ export async function acquirePromotionLock(store: ObjectStore, prefix: string, o
       const uri = `${dir}/lock-${pad(number)}.json`;
       // A retried create whose first try landed reads as taken: the owner token tells.
       const created = (await store.createIfAbsent(uri, JSON.stringify(entry))) || (await ownedBy(store, uri, owner));
-      if (created && (await overtaken(store, dir, number))) {
+      let stale = false;
+      try {
+        stale = created && (await overtaken(store, dir, number));
+      } catch (error) {
+        // Not knowing whether it counts, we must neither hold it nor leave it to block the others until it expires.
+        await store.remove(uri).catch(() => undefined);
+        throw error;
+      }
+      if (stale) {
         // We read lock n-1 and its release before a newer holder's housekeeping removed lock n: the number we
         // created had been used already. Ours is below the latest, so it never counts; we wait like the others.
         await store.remove(uri).catch(() => undefined);

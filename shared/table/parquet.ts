@@ -144,10 +144,7 @@ function nativeWriterPlaces(): string[] {
   return [join(here, NATIVE_WRITER), join(here, '..', '..', 'native', 'parquet', 'build', NATIVE_WRITER)];
 }
 
-/**
- * Feeds the native writer: the file's key/value metadata (a u32 count, then u32-length-prefixed UTF-8 keys and values,
- * in order, "ARROW:schema" last as arrow-rs writes it), then one Arrow IPC stream per row group.
- */
+/** Writes `frame` to `temp` with the native writer at `binary`, fed by nativeWriterInput. */
 async function writeNative(binary: string, temp: string, frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions): Promise<void> {
   const child = spawn(binary, [temp, options.compression ?? 'snappy', String(ROW_GROUP_ROWS)], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -157,22 +154,12 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
     child.on('close', (code, signal) => resolve({ code, signal })).on('error', () => resolve({ code: null })),
   );
   const spawned = once(child, 'spawn');
-  async function* input(): AsyncGenerator<Uint8Array> {
-    let schemaMessage: Uint8Array | undefined;
-    for (const ipc of ipcRowGroups(frame, metadata, options)) {
-      if (!schemaMessage) {
-        schemaMessage = leadingMessage(ipc);
-        yield keyValueHeader([...Object.entries(metadata), ['ARROW:schema', Buffer.from(schemaMessage).toString('base64')]]);
-      }
-      yield ipc;
-    }
-  }
   let failure: unknown;
   let killed = false;
   try {
     await spawned;
-    // One row group made ahead while the writer encodes another, no more.
-    await pipeline(Readable.from(input(), { highWaterMark: 1 }), child.stdin);
+    // At most two row groups wait beside the one the writer encodes: one in the pipe's write buffer, one made ahead.
+    await pipeline(Readable.from(nativeWriterInput(frame, metadata, options), { highWaterMark: 1 }), child.stdin);
   } catch (error) {
     failure = error;
     // A broken pipe: the writer ended on its own (it closes stdin only by exiting), and its exit says why. Otherwise
@@ -206,6 +193,32 @@ function keyValueHeader(pairs: [string, string][]): Uint8Array {
     parts.push(u32(bytes.length), bytes);
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * What the native writer reads (native/parquet/src/main.rs): the file's key/value metadata (a u32 count, then
+ * u32-length-prefixed UTF-8 keys and values, in order, "ARROW:schema" last as arrow-rs writes it), then one Arrow IPC
+ * stream per row group, each after its u64 length, then the end frame (END_FRAME and the number of rows): without it
+ * (this process killed mid-file, say) the writer fails rather than finish the file.
+ */
+export function* nativeWriterInput(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): Generator<Uint8Array> {
+  let first = true;
+  for (const ipc of ipcRowGroups(frame, metadata, options)) {
+    if (first) yield keyValueHeader([...Object.entries(metadata), ['ARROW:schema', Buffer.from(leadingMessage(ipc)).toString('base64')]]);
+    first = false;
+    yield u64(ipc.length);
+    yield ipc;
+  }
+  yield Buffer.concat([u64(END_FRAME), u64('rows' in frame ? frame.length : frame.time.length)]);
+}
+
+/** The length that marks the end frame. */
+const END_FRAME = 2n ** 64n - 1n;
+
+function u64(value: number | bigint): Buffer {
+  const word = Buffer.alloc(8);
+  word.writeBigUInt64LE(BigInt(value));
+  return word;
 }
 
 function u32(value: number): Buffer {

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { DataError, InvalidParameterError } from '../../shared/errors.js';
 import type { SeriesFrame } from '../../shared/series/frame.js';
-import { parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
 import { tempDir } from '../helpers/component.js';
 import { pythonJson } from '../helpers/python.js';
 
@@ -132,6 +134,31 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     assert.equal((errors[1] as Error).message, (errors[0] as Error).message);
     assert.match((errors[1] as Error).message, new RegExp(`"hour" holds 2\\.5 at row ${ROW_GROUP_ROWS + 7}`));
     assert.deepEqual(await readdir(out), [], 'neither the file nor a temporary one is left');
+  });
+
+  it('fails on input cut short anywhere (as when this process dies mid-file), never finishing a file that looks whole', async () => {
+    if (writer.kind !== 'native') return;
+    const parts = [...nativeWriterInput(frameOf(ROW_GROUP_ROWS + 10), METADATA, OPTIONS)]; // header, length, stream, length, stream, end
+    const whole = Buffer.concat(parts);
+    const at = (i: number) => parts.slice(0, i).reduce((sum, part) => sum + part.length, 0);
+    const out = join(await tempDir(), 'cut.parquet');
+    const run = (input: Buffer) => spawnSync(writer.path, [out, 'snappy', String(ROW_GROUP_ROWS)], { input, maxBuffer: 1 << 20 });
+    assert.equal(run(whole).status, 0, 'the whole input writes the file');
+    const cuts: Record<string, number> = {
+      'after the first row group': at(3),
+      'inside the second frame\'s length': at(3) + 3,
+      'after the second row group\'s schema': at(4) + 300,
+      'before the end frame': at(5),
+      'inside the end frame': at(5) + 12,
+    };
+    for (const [where, bytes] of Object.entries(cuts)) {
+      const result = run(whole.subarray(0, bytes));
+      assert.equal(result.status, 1, `${where}: exit 1`);
+      assert.match(String(result.stderr), /cut off|reading an Arrow (stream|batch)/, where);
+    }
+    const lying = Buffer.concat([whole.subarray(0, whole.length - 8), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]);
+    assert.match(String(run(lying).stderr), /says 1 rows were sent; 1048586 arrived/, 'a row count that disagrees');
+    assert.ok(existsSync(out), 'what it wrote is left for the caller to remove (writeParquetFile writes to a temporary name)');
   });
 
   it('killed while it writes (as by the out-of-memory killer): a StorageError naming the file and the signal, and no file left', async () => {

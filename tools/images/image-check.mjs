@@ -54,14 +54,22 @@ if (addon !== undefined) {
   }
 }
 
-// The native Parquet writer (shared/table/parquet.ts feeds it): no key/value metadata (a zero count), then an Arrow
-// IPC stream of one float64 column x holding 1.5 (apache-arrow's tableToIPC of { x: [1.5] }).
+// The native Parquet writer (shared/table/parquet.ts feeds it): no key/value metadata (a zero count), then one frame,
+// an Arrow IPC stream of one float64 column x holding 1.5 (apache-arrow's tableToIPC of { x: [1.5] }) after its u64
+// length, then the end frame (u64 max, then 1 row).
 const ONE_VALUE_STREAM =
   '/////3gAAAAQAAAAAAAKABAADgAHAAgACgAAAAAAAAEQAAAAAAAEAAgACAAAAAQACAAAAAQAAAABAAAAFAAAABAAFAAEAAAADwAQAAAACAAQAAAAEAAAABQAAAAAAAADGAAAAAEAAAB4AAAAAAAAAAAABgAIAAYABgAAAAAAAgD/////iAAAABQAAAAAAAAADAAWABQADwAQAAQADAAAAAgAAAAAAAAAAAAAAxAAAAAEAAoAGAAMAAgABAAKAAAAFAAAADgAAAABAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAD4P/////8AAAAA';
 let parquetText = 'none';
 if (manifest.files.some((file) => file.path === 'dist/flts-parquet')) {
   const out = `/tmp/flts-image-check-${process.pid}.parquet`;
-  const run = spawnSync('/app/dist/flts-parquet', [out, 'snappy', '1024'], { input: Buffer.concat([Buffer.alloc(4), Buffer.from(ONE_VALUE_STREAM, 'base64')]) });
+  const stream = Buffer.from(ONE_VALUE_STREAM, 'base64');
+  const u64 = (value) => {
+    const word = Buffer.alloc(8);
+    word.writeBigUInt64LE(value);
+    return word;
+  };
+  const input = Buffer.concat([Buffer.alloc(4), u64(BigInt(stream.length)), stream, u64(2n ** 64n - 1n), u64(1n)]);
+  const run = spawnSync('/app/dist/flts-parquet', [out, 'snappy', '1024'], { input });
   const bytes = existsSync(out) ? readFileSync(out) : Buffer.alloc(0);
   rmSync(out, { force: true });
   const whole = bytes.length > 8 && bytes.subarray(0, 4).toString() === 'PAR1' && bytes.subarray(-4).toString() === 'PAR1';

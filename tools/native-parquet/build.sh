@@ -14,10 +14,12 @@ OUT=native/parquet/build
 log() { printf 'native-parquet: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-export PATH="$PATH:$HOME/.cargo/bin"
+# rustup's cargo first: a distribution's (Debian 12 ships Rust 1.63) is too old for these crates.
+export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || die "no cargo (Rust); install it with rustup, or go on without: Parquet is then written by parquet-wasm"
 
-KEY=$( { cat native/parquet/Cargo.toml native/parquet/Cargo.lock native/parquet/src/*.rs; rustc --version; uname -m; } | sha256sum | cut -c1-16)
+# The C library too: the program links against the host's glibc, and the images run it on theirs.
+KEY=$( { cat native/parquet/Cargo.toml native/parquet/Cargo.lock native/parquet/src/*.rs; rustc --version; uname -m; ldd --version 2>&1 | head -1; } | sha256sum | cut -c1-16)
 BUILT="$CACHE/native-parquet/$KEY"
 
 if [[ ! -f $BUILT/.complete ]]; then
