@@ -18,8 +18,9 @@ die() { log "$*"; exit 1; }
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || die "no cargo (Rust); install it with rustup, or go on without: Parquet is then written by parquet-wasm"
 
-# The C library too: the program links against the host's glibc, and the images run it on theirs.
-KEY=$( { cat native/parquet/Cargo.toml native/parquet/Cargo.lock native/parquet/src/*.rs; rustc --version; uname -m; ldd --version 2>&1 | head -1; } | sha256sum | cut -c1-16)
+# The C library too: the program links against the host's glibc, and the images run it on theirs. (sed, not head:
+# head would stop reading, and ldd's later lines would end it with SIGPIPE, failing the pipeline.)
+KEY=$( { cat native/parquet/Cargo.toml native/parquet/Cargo.lock native/parquet/src/*.rs; rustc --version; uname -m; ldd --version 2>&1 | sed -n 1p; } | sha256sum | cut -c1-16)
 BUILT="$CACHE/native-parquet/$KEY"
 
 if [[ ! -f $BUILT/.complete ]]; then
