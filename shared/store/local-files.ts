@@ -97,7 +97,12 @@ async function walk(root: string, directory: string, found: ListedObject[]): Pro
     const path = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, path, found);
     else if (entry.isFile() && !isTemporaryName(entry.name)) {
-      found.push({ uri: path, path: relative(root, path).split(sep).join('/'), size: (await stat(path)).size });
+      // Removed since readdir saw it (another process's housekeeping, say): no longer an object, so not listed.
+      const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
+        if (cause.code === 'ENOENT') return undefined;
+        throw new StorageError(path, `Cannot list ${path}: ${cause.message}`, { cause });
+      });
+      if (info) found.push({ uri: path, path: relative(root, path).split(sep).join('/'), size: info.size });
     }
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +67,24 @@ describe('object store on the local file system', () => {
 
     it('returns nothing for a directory that does not exist', async () => {
       assert.deepEqual(await store.list(join(dir, 'nowhere')), []);
+    });
+
+    it('leaves out a file removed while it lists (another process removing objects), rather than failing', async () => {
+      const root = join(dir, 'churn');
+      await mkdir(root, { recursive: true });
+      // Another process writes 50 files and removes them, over and over, while this one lists the folder.
+      const churn = spawn(process.execPath, ['-e', `
+        const fs = require('node:fs');
+        for (;;) {
+          for (let i = 0; i < 50; i++) fs.writeFileSync(${JSON.stringify(root)} + '/f' + i, 'x');
+          for (let i = 0; i < 50; i++) fs.rmSync(${JSON.stringify(root)} + '/f' + i);
+        }
+      `], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 1000; i++) await store.list(root);
+      } finally {
+        churn.kill('SIGKILL');
+      }
     });
   });
 
