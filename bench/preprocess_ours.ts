@@ -5,7 +5,6 @@
  * {"seconds", "rows", "peakRssBytes"} or {"refused": message} when the memory check refuses the file. The native
  * Parquet writer runs as a child process; its peak (sampled) is added to ours, an upper bound of the two together.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { scaledRows } from '../shared/series/scaler.js';
 import { writeParquetFile } from '../shared/table/parquet.js';
 import { readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
+import { childPids, procText } from '../test/helpers/processes.js';
 
 const [input, repeatsText] = process.argv.slice(2);
 const options: PreprocessOptions = {
@@ -26,11 +26,7 @@ const options: PreprocessOptions = {
 const csv = { timeColumn: 'time' };
 let childPeakKb = 0;
 const sampler = setInterval(() => {
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const pid of readText(`/proc/self/task/${task}/children`).split(' ').filter(Boolean)) {
-      childPeakKb = Math.max(childPeakKb, Number(/VmHWM:\s+(\d+)/.exec(readText(`/proc/${pid}/status`))?.[1] ?? 0));
-    }
-  }
+  for (const pid of childPids()) childPeakKb = Math.max(childPeakKb, Number(/VmHWM:\s+(\d+)/.exec(procText(`/proc/${pid}/status`))?.[1] ?? 0));
 }, 10);
 const peakRssBytes = () => (process.resourceUsage().maxRSS + childPeakKb) * 1024;
 const out = await mkdtemp(join(tmpdir(), 'flts-bench-out-'));
@@ -55,11 +51,3 @@ try {
   await rm(out, { recursive: true, force: true });
 }
 
-/** A /proc file's text, or '' when it is gone (a process that just ended). */
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}

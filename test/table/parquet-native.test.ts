@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
 import { tempDir } from '../helpers/component.js';
+import { childPids, procText } from '../helpers/processes.js';
 import { pythonJson } from '../helpers/python.js';
 
 const writer = parquetWriter({});
@@ -175,12 +176,8 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
 /** The pid of this process's child running `name`, once it runs (polled: it starts after the first row group is made). */
 async function childNamed(name: string): Promise<number> {
   for (let tries = 0; tries < 500; tries++) {
-    for (const task of await readdir('/proc/self/task')) {
-      const children = await readFile(`/proc/self/task/${task}/children`, 'utf8').catch(() => '');
-      for (const pid of children.split(' ').filter(Boolean)) {
-        if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === name) return Number(pid);
-      }
-    }
+    const pid = childPids().find((child) => procText(`/proc/${child}/comm`).trim() === name);
+    if (pid !== undefined) return pid;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`no child process ${name} appeared`);
