@@ -20,6 +20,9 @@ const DAY_MS = 86_400_000;
 export function timeFeatures(time: ArrayLike<number>): Record<TimeFeatureName, Float64Array> {
   const n = time.length;
   const out = Object.fromEntries(TIME_FEATURE_NAMES.map((name) => [name, new Float64Array(n)])) as Record<TimeFeatureName, Float64Array>;
+  const minute = cycle(1440, 1440);
+  const week = cycle(7, 7);
+  const year = cycle(366, 365.25);
   let cachedDay = NaN;
   let dayOfYear = 0;
   for (let i = 0; i < n; i++) {
@@ -32,9 +35,12 @@ export function timeFeatures(time: ArrayLike<number>): Record<TimeFeatureName, F
       cachedDay = day;
       dayOfYear = day - Math.floor(Date.UTC(new Date(t).getUTCFullYear(), 0, 1) / DAY_MS) + 1;
     }
-    setPair(out.min_of_day_sin, out.min_of_day_cos, i, minuteOfDay, 1440);
-    setPair(out.day_of_week_sin, out.day_of_week_cos, i, dayOfWeek, 7);
-    setPair(out.day_of_year_sin, out.day_of_year_cos, i, dayOfYear, 365.25);
+    out.min_of_day_sin[i] = minute.sin[minuteOfDay]!;
+    out.min_of_day_cos[i] = minute.cos[minuteOfDay]!;
+    out.day_of_week_sin[i] = week.sin[dayOfWeek]!;
+    out.day_of_week_cos[i] = week.cos[dayOfWeek]!;
+    out.day_of_year_sin[i] = year.sin[dayOfYear]!;
+    out.day_of_year_cos[i] = year.cos[dayOfYear]!;
   }
   return out;
 }
@@ -58,8 +64,23 @@ export function uncoveredTimeFeatures(names: readonly string[], spanMs: number):
   return names.filter((name): name is TimeFeatureName => name in TIME_FEATURE_PERIOD_MS && spanMs < TIME_FEATURE_PERIOD_MS[name as TimeFeatureName]);
 }
 
-function setPair(sin: Float64Array, cos: Float64Array, i: number, value: number, period: number): void {
-  const angle = value * ((2 * Math.PI) / period);
-  sin[i] = Math.sin(angle);
-  cos[i] = Math.cos(angle);
+/**
+ * sin and cos of value · 2π / period for every whole value below `values` (each feature takes whole values only),
+ * computed once: the same arithmetic as per row, so the same bits, without two calls to Math per value and row.
+ */
+function cycle(values: number, period: number): { sin: Float64Array; cos: Float64Array } {
+  const key = `${values}/${period}`;
+  let table = cycles.get(key);
+  if (!table) {
+    table = { sin: new Float64Array(values + 1), cos: new Float64Array(values + 1) };
+    for (let value = 0; value <= values; value++) {
+      const angle = value * ((2 * Math.PI) / period);
+      table.sin[value] = Math.sin(angle);
+      table.cos[value] = Math.cos(angle);
+    }
+    cycles.set(key, table);
+  }
+  return table;
 }
+
+const cycles = new Map<string, { sin: Float64Array; cos: Float64Array }>();

@@ -180,10 +180,11 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
   if (failure) throw failure;
 }
 
-/** The first message of an Arrow IPC stream (its schema), as arrow-rs writes it in "ARROW:schema": marker, length, message. */
-function leadingMessage(ipc: Uint8Array): Uint8Array {
-  const view = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength);
-  return ipc.subarray(0, 8 + view.getInt32(4, true));
+/** The first message of an Arrow IPC stream in `pieces` (its schema), as arrow-rs writes it in "ARROW:schema": marker, length, message. */
+function leadingMessage(pieces: Uint8Array[]): Uint8Array {
+  let head = Buffer.alloc(0);
+  for (let i = 0; head.length < 8 || head.length < 8 + head.readInt32LE(4); i++) head = Buffer.concat([head, pieces[i]!]);
+  return head.subarray(0, 8 + head.readInt32LE(4));
 }
 
 function keyValueHeader(pairs: [string, string][]): Uint8Array {
@@ -199,15 +200,18 @@ function keyValueHeader(pairs: [string, string][]): Uint8Array {
  * What the native writer reads (native/parquet/src/main.rs): the file's key/value metadata (a u32 count, then
  * u32-length-prefixed UTF-8 keys and values, in order, "ARROW:schema" last as arrow-rs writes it), then one Arrow IPC
  * stream per row group, each after its u64 length, then the end frame (END_FRAME and the number of rows): without it
- * (this process killed mid-file, say) the writer fails rather than finish the file.
+ * (this process killed mid-file, say) the writer fails rather than finish the file. A stream is yielded in the pieces
+ * Arrow's writer makes, the column buffers themselves among them: never copied into one buffer here.
  */
-export function* nativeWriterInput(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): Generator<Uint8Array> {
+export async function* nativeWriterInput(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): AsyncGenerator<Uint8Array> {
   let first = true;
-  for (const ipc of ipcRowGroups(frame, metadata, options)) {
-    if (first) yield keyValueHeader([...Object.entries(metadata), ['ARROW:schema', Buffer.from(leadingMessage(ipc)).toString('base64')]]);
+  for (const table of arrowRowGroups(frame, metadata, options)) {
+    const pieces: Uint8Array[] = [];
+    for await (const piece of arrow.RecordBatchStreamWriter.writeAll(table)) pieces.push(piece);
+    if (first) yield keyValueHeader([...Object.entries(metadata), ['ARROW:schema', Buffer.from(leadingMessage(pieces)).toString('base64')]]);
     first = false;
-    yield u64(ipc.length);
-    yield ipc;
+    yield u64(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    yield* pieces;
   }
   yield Buffer.concat([u64(END_FRAME), u64('rows' in frame ? frame.length : frame.time.length)]);
 }
@@ -228,15 +232,14 @@ function u32(value: number): Buffer {
 }
 
 /**
- * `frame` as one Arrow IPC stream per row group (at least one, for an empty frame), each with the file's schema. Both
+ * `frame` as one Arrow table per row group (at least one, for an empty frame), each with the file's schema. Both
  * writers get whole row groups: arrow-rs cuts pages by runs of rows counted from the start of each batch it is given,
  * so the same batches make the same pages.
  */
-function* ipcRowGroups(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions): Generator<Uint8Array> {
+function* arrowRowGroups(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions): Generator<arrow.Table> {
   const rows = 'rows' in frame ? frame : frameRows(frame);
   for (let start = 0; start === 0 || start < rows.length; start += ROW_GROUP_ROWS) {
-    const end = Math.min(rows.length, start + ROW_GROUP_ROWS);
-    yield arrow.tableToIPC(arrowTable(rows.rows(start, end), start, metadata, options), 'stream');
+    yield arrowTable(rows.rows(start, Math.min(rows.length, start + ROW_GROUP_ROWS)), start, metadata, options);
   }
 }
 
@@ -254,13 +257,13 @@ async function parquetChunks(
   // An error in making a batch (a value its Parquet type cannot hold) ends the stream; it is thrown as it was, not as
   // the writer's report of an errored source.
   let failure: unknown;
-  const rowGroups = ipcRowGroups(frame, metadata, options);
+  const rowGroups = arrowRowGroups(frame, metadata, options);
   const batches = new ReadableStream<parquet.RecordBatch>({
     pull(controller) {
       try {
         const next = rowGroups.next();
         if (next.done) return controller.close();
-        for (const batch of parquet.Table.fromIPCStream(next.value).recordBatches()) controller.enqueue(batch);
+        for (const batch of parquet.Table.fromIPCStream(arrow.tableToIPC(next.value, 'stream')).recordBatches()) controller.enqueue(batch);
       } catch (error) {
         failure = error;
         controller.error(error);

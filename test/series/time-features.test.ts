@@ -28,4 +28,26 @@ print(json.dumps(out))`);
       Array.from(ours[name as keyof typeof ours]).forEach((value, i) => assert.ok(Math.abs(value - values[i]!) < 1e-12, `${name}[${i}]`));
     }
   });
+
+  it('gives every row exactly sin and cos of value × 2π / period, for every minute of a leap year and NaN for NaN', () => {
+    const start = Date.UTC(2020, 0, 1);
+    const time = Float64Array.from({ length: 366 * 1440 + 1 }, (_, i) => (i === 1000 ? NaN : start + i * 60_000));
+    const features = timeFeatures(time);
+    const exact = (value: number, period: number) => [Math.sin(value * ((2 * Math.PI) / period)), Math.cos(value * ((2 * Math.PI) / period))];
+    for (let i = 0; i < time.length; i++) {
+      if (i === 1000) {
+        for (const values of Object.values(features)) assert.ok(Number.isNaN(values[i]));
+        continue;
+      }
+      const date = new Date(time[i]!);
+      const dayOfYear = Math.round((Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
+      const expected = [
+        ...exact(date.getUTCHours() * 60 + date.getUTCMinutes(), 1440),
+        ...exact((date.getUTCDay() + 6) % 7, 7),
+        ...exact(dayOfYear, 365.25),
+      ];
+      const got = [features.min_of_day_sin[i], features.min_of_day_cos[i], features.day_of_week_sin[i], features.day_of_week_cos[i], features.day_of_year_sin[i], features.day_of_year_cos[i]];
+      if (got.some((value, k) => !Object.is(value, expected[k]))) assert.deepEqual(got, expected, `row ${i} (${date.toISOString()})`);
+    }
+  });
 });

@@ -139,18 +139,20 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
 
   it('fails on input cut short anywhere (as when this process dies mid-file), never finishing a file that looks whole', async () => {
     if (writer.kind !== 'native') return;
-    const parts = [...nativeWriterInput(frameOf(ROW_GROUP_ROWS + 10), METADATA, OPTIONS)]; // header, length, stream, length, stream, end
+    const parts: Uint8Array[] = [];
+    for await (const part of nativeWriterInput(frameOf(ROW_GROUP_ROWS + 10), METADATA, OPTIONS)) parts.push(part);
     const whole = Buffer.concat(parts);
-    const at = (i: number) => parts.slice(0, i).reduce((sum, part) => sum + part.length, 0);
+    const frames = frameStarts(whole); // the first row group's, the second's, the end frame's
+    assert.equal(frames.length, 3);
     const out = join(await tempDir(), 'cut.parquet');
     const run = (input: Buffer) => spawnSync(writer.path, [out, 'snappy', String(ROW_GROUP_ROWS)], { input, maxBuffer: 1 << 20 });
     assert.equal(run(whole).status, 0, 'the whole input writes the file');
     const cuts: Record<string, number> = {
-      'after the first row group': at(3),
-      'inside the second frame\'s length': at(3) + 3,
-      'after the second row group\'s schema': at(4) + 300,
-      'before the end frame': at(5),
-      'inside the end frame': at(5) + 12,
+      'after the first row group': frames[1]!,
+      'inside the second frame\'s length': frames[1]! + 3,
+      'after the second row group\'s schema': frames[1]! + 8 + 300,
+      'before the end frame': frames[2]!,
+      'inside the end frame': frames[2]! + 12,
     };
     for (const [where, bytes] of Object.entries(cuts)) {
       const result = run(whole.subarray(0, bytes));
@@ -205,3 +207,16 @@ describe('FLTS_PARQUET_WRITER', () => {
     assert.throws(() => parquetWriter({ FLTS_PARQUET_WRITER: 'arrow' }), (error: Error) => error instanceof InvalidParameterError && /FLTS_PARQUET_WRITER is "arrow"; expected auto, native or wasm/.test(error.message));
   });
 });
+
+/** Where each frame (u64 length, then that many bytes; the end frame's length is 2^64 − 1) starts in the writer's input. */
+function frameStarts(input: Buffer): number[] {
+  let at = 4;
+  for (let pair = 0; pair < 2 * input.readUInt32LE(0); pair++) at += 4 + input.readUInt32LE(at);
+  const starts: number[] = [];
+  for (;;) {
+    starts.push(at);
+    const length = input.readBigUInt64LE(at);
+    if (length === 2n ** 64n - 1n) return starts;
+    at += 8 + Number(length);
+  }
+}
