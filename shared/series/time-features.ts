@@ -4,6 +4,8 @@
  * each as a sin/cos pair, computed in UTC.
  */
 
+import { utcMs } from './timestamps.js';
+
 export const TIME_FEATURE_NAMES = [
   'min_of_day_sin',
   'min_of_day_cos',
@@ -33,7 +35,7 @@ export function timeFeatures(time: ArrayLike<number>): Record<TimeFeatureName, F
     const dayOfWeek = (((day + 3) % 7) + 7) % 7;
     if (day !== cachedDay) {
       cachedDay = day;
-      dayOfYear = day - Math.floor(Date.UTC(new Date(t).getUTCFullYear(), 0, 1) / DAY_MS) + 1;
+      dayOfYear = day - Math.floor(utcMs(new Date(t).getUTCFullYear(), 0) / DAY_MS) + 1;
     }
     out.min_of_day_sin[i] = minute.sin[minuteOfDay]!;
     out.min_of_day_cos[i] = minute.cos[minuteOfDay]!;

@@ -54,8 +54,8 @@ function parseIso(text: string): number {
 function fromParts(y: number, month: number, day: number, h: number, mi: number, s: number, fraction: string, zone: string | undefined): number {
   if (month < 1 || month > 12 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return NaN;
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const value = Date.UTC(y, month - 1, day, h, mi, s, ms);
-  // Date.UTC rolls 31 February over into March; a real calendar date must survive the round trip.
+  const value = utcMs(y, month - 1, day, h, mi, s, ms);
+  // A day past the month's end rolls over into the next; a real calendar date must survive the round trip.
   if (new Date(value).getUTCDate() !== day) return NaN;
   const offset = zoneOffsetMs(zone);
   return value - offset;
@@ -126,6 +126,16 @@ export function timeParser(format = ''): (text: string) => number {
 }
 
 /** ISO 8601 text of an epoch-milliseconds timestamp, without milliseconds when they are zero. */
+/**
+ * Date.UTC for every year: Date.UTC reads years 0–99 as 1900–1999, so "0099-03-01" would be 1999. Fields out of
+ * range roll over as in Date.UTC.
+ */
+export function utcMs(year: number, monthIndex: number, day = 1, hours = 0, minutes = 0, seconds = 0, ms = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, monthIndex, day);
+  return date.setUTCHours(hours, minutes, seconds, ms);
+}
+
 export function formatTimestamp(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;

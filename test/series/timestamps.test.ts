@@ -27,6 +27,13 @@ describe('parseTimestamp', () => {
 });
 
 describe('formatTimestamp', () => {
+  it('reads the years 0001–0099 as themselves, not as 1901–1999 (as Date.UTC would)', () => {
+    assert.equal(parseTimestamp('0099-03-01 00:00:00'), -59037897600000);
+    assert.equal(parseTimestamp('0001-01-01'), -62135596800000);
+    assert.equal(formatTimestamp(parseTimestamp('0050-06-15 12:30:00')), '0050-06-15T12:30:00Z');
+    assert.ok(Number.isNaN(parseTimestamp('0099-02-29')), 'no 29 February in the year 99');
+  });
+
   it('writes ISO 8601 UTC without zero milliseconds', () => {
     assert.equal(formatTimestamp(Date.UTC(2018, 2, 28, 15, 56)), '2018-03-28T15:56:00Z');
     assert.equal(formatTimestamp(Date.UTC(2018, 2, 28, 15, 56, 0, 5)), '2018-03-28T15:56:00.005Z');

@@ -157,6 +157,13 @@ describe('the Polars CSV path', () => {
       'a fraction of a second': `${header}${row('00:00:00', '1', '2')}\n${row('00:02:00.5', '1', '2')}\n`,
       'a timestamp of the right length but not the layout': `${header}${row('00:00:00', '1', '2')}\n 2024-01-01 00:02:0,1,2\n`,
       'an hour out of range': `${header}${row('00:00:00', '1', '2')}\n${row('24:00:00', '1', '2')}\n`,
+      'a minute out of range': `${header}${row('00:00:00', '1', '2')}\n${row('00:60:00', '1', '2')}\n`,
+      'a leap second': `${header}${row('00:00:00', '1', '2')}\n${row('23:59:60', '1', '2')}\n`,
+      'February 30': `${header}${row('00:00:00', '1', '2')}\n2024-02-30 00:00:00,1,2\n`,
+      'February 29 of a year that has none': `${header}2023-02-28 00:00:00,1,2\n2023-02-29 00:00:00,1,2\n`,
+      'month 13': `${header}${row('00:00:00', '1', '2')}\n2024-13-01 00:00:00,1,2\n`,
+      'a letter among the digits': `${header}${row('00:00:00', '1', '2')}\n2O24-01-01 00:02:00,1,2\n`,
+      'a timestamp with seconds after one without': `${header}2024-01-01 00:00,1,2\n${row('00:02:00', '1', '2')}\n`,
       'a missing timestamp': `${header}${row('00:00:00', '1', '2')}\n,1,2\n`,
       'a duplicated column name': `time,down,down\n${row('00:00:00', '1', '2')}\n`,
       'only a header': header,
@@ -165,6 +172,16 @@ describe('the Polars CSV path', () => {
       assert.equal(await readPlainCsvFile(await fileWith(text), CSV, 0), undefined, what);
     }
     assert.equal(await readPlainCsvFile(await fileWith(`${header}${row('00:00:00', '1', '2')}\n`), { ...CSV, timeFormat: '%Y-%m-%d %H:%M:%S' }, 0), undefined, 'a time_format');
+  });
+
+  it('parses the time column wherever it is, in every layout it takes, on any date of the calendar', async () => {
+    const times = ['1969-12-31 23:59:59', '2000-02-29 12:00:00', '2024-02-29 00:01:00', '2100-03-01 00:00:00', '0001-01-01 00:00:00'];
+    for (const [layout, shown] of [['space', (t: string) => t], ['T', (t: string) => t.replace(' ', 'T')], ['no seconds', (t: string) => t.slice(0, 16)]] as const) {
+      const lines = times.map((t, i) => [String(i), shown(t), String(i / 3)].join(','));
+      const { fast, streamed } = await readBoth(await fileWith(`down,time,up\n${lines.join('\n')}\n`));
+      assertSameTable(fast, streamed);
+      assert.deepEqual(Array.from(fast.columns['time']!.values as Float64Array), times.map((t) => Date.parse(`${shown(t).replace(' ', 'T')}Z`)), layout);
+    }
   });
 
   it('reads an empty last field as missing, and a file without a final line break', async () => {

@@ -3,6 +3,7 @@
  * and ISO formatting, calendar days, pandas-style time deltas ("365 days") and date ranges by frequency.
  */
 import { InvalidParameterError } from '../../errors.js';
+import { utcMs } from '../../series/timestamps.js';
 
 export const SECOND_MS = 1000;
 export const MINUTE_MS = 60 * SECOND_MS;
@@ -24,7 +25,7 @@ export function toEpochMs(value: string | number | Date | null | undefined): num
   if (!match) return NaN;
   const [, y, mo, d, h, mi, s, frac] = match;
   const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
-  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
+  return utcMs(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
 }
 
 /** Epoch milliseconds of many values (see `toEpochMs`). */
