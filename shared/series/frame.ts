@@ -41,6 +41,11 @@ export interface FrameRows {
   length: number;
   names: readonly string[];
   rows(start: number, end: number): SeriesFrame;
+  /**
+   * Set when the rows are `source`'s with the columns `scales` names mapped x → (x − center) / scale: a writer that
+   * applies the map itself (the native Parquet writer) reads `source` and makes no scaled copy here.
+   */
+  affine?: { source: SeriesFrame; scales: Readonly<Record<string, { center: number; scale: number }>> };
 }
 
 /** `frame`'s rows as FrameRows (views). */

@@ -101,7 +101,7 @@ export function scaleFrame(scaler: Scaler, frame: SeriesFrame): SeriesFrame {
 
 /** `frame` scaled (as scaleFrame) a batch of rows at a time, for writing it without a scaled copy of the whole. */
 export function scaledRows(scaler: Scaler, frame: SeriesFrame): FrameRows {
-  return { length: frame.time.length, names: frame.names, rows: (start, end) => scaleFrame(scaler, sliceRows(frame, start, end)) };
+  return { length: frame.time.length, names: frame.names, rows: (start, end) => scaleFrame(scaler, sliceRows(frame, start, end)), affine: { source: frame, scales: scaler.columns } };
 }
 
 export function scaleValues(values: ArrayLike<number>, { center, scale }: ColumnScale): Float64Array {

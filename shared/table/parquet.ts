@@ -146,7 +146,10 @@ function nativeWriterPlaces(): string[] {
 
 /** Writes `frame` to `temp` with the native writer at `binary`, fed by nativeWriterInput. */
 async function writeNative(binary: string, temp: string, frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions): Promise<void> {
-  const child = spawn(binary, [temp, options.compression ?? 'snappy', String(ROW_GROUP_ROWS)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // Scaled rows are sent unscaled, with their map: the writer scales them on its core, and no scaled copy is made here.
+  const scales = 'affine' in frame ? nativeScales(frame, options) : undefined;
+  const input = scales ? frameRows((frame as FrameRows).affine!.source) : frame;
+  const child = spawn(binary, [temp, options.compression ?? 'snappy', String(ROW_GROUP_ROWS), ...(scales ? [scales] : [])], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   // A program that cannot be started reports 'error' and may never 'close'.
@@ -159,7 +162,7 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
   try {
     await spawned;
     // At most two row groups wait beside the one the writer encodes: one in the pipe's write buffer, one made ahead.
-    await pipeline(Readable.from(nativeWriterInput(frame, metadata, options), { highWaterMark: 1 }), child.stdin);
+    await pipeline(Readable.from(nativeWriterInput(input, metadata, options), { highWaterMark: 1 }), child.stdin);
   } catch (error) {
     failure = error;
     // A broken pipe: the writer ended on its own (it closes stdin only by exiting), and its exit says why. Otherwise
@@ -178,6 +181,25 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
     throw new Error(`${name ? `${name}: ` : ''}${why}`);
   }
   if (failure) throw failure;
+}
+
+/**
+ * The native writer's SCALES argument for `frame`'s affine map (INDEX:CENTER:SCALE, the f64 as the hex of their bits;
+ * native/parquet/src/main.rs), or undefined when a scaled column is written as another type than float64 (its
+ * check is made on the scaled values, here) or nothing is scaled.
+ */
+function nativeScales(frame: FrameRows, options: WriteParquetOptions): string | undefined {
+  const typed = new Set([...(options.timestampColumns ?? []), ...(options.int32Columns ?? []), ...(options.boolColumns ?? [])]);
+  const scales = frame.affine!.scales;
+  const scaled = frame.names.filter((name) => scales[name]);
+  if (scaled.length === 0 || scaled.some((name) => typed.has(name))) return undefined;
+  const bits = (value: number) => {
+    const word = Buffer.alloc(8);
+    word.writeDoubleBE(value);
+    return word.toString('hex');
+  };
+  // Column 0 is the time.
+  return scaled.map((name) => `${frame.names.indexOf(name) + 1}:${bits(scales[name]!.center)}:${bits(scales[name]!.scale)}`).join(',');
 }
 
 /** The first message of an Arrow IPC stream in `pieces` (its schema), as arrow-rs writes it in "ARROW:schema": marker, length, message. */

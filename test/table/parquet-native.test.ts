@@ -10,7 +10,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { DataError, InvalidParameterError } from '../../shared/errors.js';
-import type { SeriesFrame } from '../../shared/series/frame.js';
+import type { FrameRows, SeriesFrame } from '../../shared/series/frame.js';
+import { scaledRows, scaleFrame, type Scaler } from '../../shared/series/scaler.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
@@ -42,7 +43,7 @@ function frameOf(rows: number): SeriesFrame {
 }
 
 /** Writes `frame` with the writer `kind`; the writer is chosen per call from the environment. */
-async function writeWith(kind: 'native' | 'wasm', path: string, frame: SeriesFrame, options = OPTIONS): Promise<number> {
+async function writeWith(kind: 'native' | 'wasm', path: string, frame: SeriesFrame | FrameRows, options = OPTIONS): Promise<number> {
   const before = process.env.FLTS_PARQUET_WRITER;
   process.env.FLTS_PARQUET_WRITER = kind;
   try {
@@ -109,6 +110,25 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     assert.ok(native.equals(wasm));
   });
 
+  it('scales rows itself (scaledRows: no scaled copy made in JavaScript) and writes what parquet-wasm writes from the scaled copy, NaN, infinities and −0 included', async () => {
+    const wild = Float64Array.from({ length: ROWS }, (_, i) => [Infinity, -Infinity, -0, 0, NaN, 5e-324, 1.7976931348623157e308][i % 7]! + (i % 7 === 3 ? i / 3 : 0));
+    const withWild: SeriesFrame = { ...frame, names: [...frame.names, 'wild'], columns: { ...frame.columns, wild } };
+    const body = (file: Buffer) => file.subarray(0, file.length - 8 - file.readUInt32LE(file.length - 8));
+    const scalers: Record<string, Scaler> = {
+      'float64 columns': { method: 'minmax', columns: { down: { center: -1428.5714285714287, scale: 2857.1428571428573 }, wild: { center: 0.1, scale: 3 } } },
+      'an int32 column among them (scaled here, where its type is checked)': { method: 'standard', columns: { down: { center: 0.5, scale: 7 }, hour: { center: 0, scale: 1 } } },
+    };
+    for (const [what, scaler] of Object.entries(scalers)) {
+      await writeWith('wasm', join(dir, 'scaled-wasm.parquet'), scaledRows(scaler, withWild));
+      await writeWith('native', join(dir, 'scaled-native.parquet'), scaledRows(scaler, withWild));
+      const native = await readFile(join(dir, 'scaled-native.parquet'));
+      assert.ok(body(native).equals(body(await readFile(join(dir, 'scaled-wasm.parquet')))), what);
+      const expected = scaleFrame(scaler, withWild);
+      const { table } = readParquet(native, 'scaled-native.parquet');
+      for (const name of ['down', 'wild']) assert.deepEqual(bits(table.columns[name]!.values as Float64Array), bits(expected.columns[name]!), `${what}: ${name}`);
+    }
+  });
+
   it('writes the same bytes every time', async () => {
     await writeWith('native', join(dir, 'again.parquet'), frame);
     assert.ok((await readFile(join(dir, 'again.parquet'))).equals(await readFile(join(dir, 'native.parquet'))));
@@ -162,6 +182,25 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     const lying = Buffer.concat([whole.subarray(0, whole.length - 8), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]);
     assert.match(String(run(lying).stderr), /says 1 rows were sent; 1048586 arrived/, 'a row count that disagrees');
     assert.ok(existsSync(out), 'what it wrote is left for the caller to remove (writeParquetFile writes to a temporary name)');
+  });
+
+  it('refuses a SCALES argument it cannot apply, naming the item or the column', async () => {
+    if (writer.kind !== 'native') return;
+    const parts: Uint8Array[] = [];
+    for await (const part of nativeWriterInput(frameOf(10), METADATA, OPTIONS)) parts.push(part);
+    const out = join(await tempDir(), 'scaled.parquet');
+    const one = '3ff0000000000000'; // 1.0
+    const cases: Record<string, RegExp> = {
+      [`1:${one}`]: /SCALES item "1:3ff0000000000000" is not INDEX:CENTER:SCALE/,
+      [`1:${one}:1.0`]: /is not INDEX:CENTER:SCALE \(two f64 as 16 hex digits\)/,
+      [`9:${one}:${one}`]: /SCALES names column 9; the schema has 5/,
+      [`3:${one}:${one}`]: /SCALES names column 3, which is not float64/, // hour: int32
+    };
+    for (const [scales, message] of Object.entries(cases)) {
+      const result = spawnSync(writer.path, [out, 'snappy', String(ROW_GROUP_ROWS), scales], { input: Buffer.concat(parts) });
+      assert.equal(result.status, 1, scales);
+      assert.match(String(result.stderr), message, scales);
+    }
   });
 
   it('killed while it writes (as by the out-of-memory killer): a StorageError naming the file and the signal, and no file left', async () => {
