@@ -11,7 +11,7 @@ import type { SeriesFrame } from './frame.js';
 import { takeRows } from './regularize.js';
 
 export function interpolateTime(time: ArrayLike<number>, values: Float64Array, inPlace = false): Float64Array {
-  if (countMissing(values) === 0) return values;
+  if (!hasMissing(values)) return values;
   // In place is the same: only missing values are written, from known ones.
   const out = inPlace ? values : Float64Array.from(values);
   let previous = -1;
@@ -31,7 +31,7 @@ export function interpolateTime(time: ArrayLike<number>, values: Float64Array, i
 }
 
 export function fillForward(values: Float64Array): Float64Array {
-  if (countMissing(values) === 0) return values;
+  if (!hasMissing(values)) return values;
   const out = Float64Array.from(values);
   const first = out.findIndex((value) => !Number.isNaN(value));
   if (first === -1) return out;
@@ -42,7 +42,7 @@ export function fillForward(values: Float64Array): Float64Array {
 }
 
 export function fillConstant(values: Float64Array, value: number, inPlace = false): Float64Array {
-  if (countMissing(values) === 0) return values;
+  if (!hasMissing(values)) return values;
   if (!inPlace) return values.map((v) => (Number.isNaN(v) ? value : v));
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) values[i] = value;
   return values;
@@ -63,6 +63,18 @@ export function finiteMean(values: ArrayLike<number>): number {
 }
 
 /** The number of NaN values. */
+/** Whether any value is NaN; stops at the first. */
+export function hasMissing(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) return true;
+  return false;
+}
+
+/** Whether every value is NaN (true for none); stops at the first that is not. */
+export function allMissing(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) return false;
+  return true;
+}
+
 export function countMissing(values: ArrayLike<number>): number {
   let count = 0;
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) count++;

@@ -22,10 +22,18 @@ export interface Scaler {
   columns: Record<string, ColumnScale>;
 }
 
-/** Fits `method` on `names` of `frame`, ignoring NaN. */
-export function fitScaler(method: ScalerMethod, frame: SeriesFrame, names: readonly string[]): Scaler {
+/**
+ * Fits `method` on `names` of `frame`, ignoring NaN. `extremes`, where the caller has them, are the min and max of
+ * columns whose values are all finite: min-max scaling then takes them instead of reading the column again.
+ */
+export function fitScaler(method: ScalerMethod, frame: SeriesFrame, names: readonly string[], extremes: Readonly<Record<string, { min: number; max: number }>> = {}): Scaler {
   const columns: Record<string, ColumnScale> = {};
   for (const name of names) {
+    const known = extremes[name];
+    if (method === 'minmax' && known) {
+      columns[name] = { center: known.min, scale: nonZero(known.max - known.min) };
+      continue;
+    }
     const finite = finiteValues(column(frame, name));
     if (finite.length === 0) throw new DataError(`Cannot fit the ${method} scaler: column "${name}" has no finite values in the training split.`);
     columns[name] = fitColumn(method, finite);

@@ -186,6 +186,7 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
 
   it('refuses a SCALES argument it cannot apply, naming the item or the column', async () => {
     if (writer.kind !== 'native') return;
+    const binary = writer.path;
     const parts: Uint8Array[] = [];
     for await (const part of nativeWriterInput(frameOf(10), METADATA, OPTIONS)) parts.push(part);
     const out = join(await tempDir(), 'scaled.parquet');
@@ -197,7 +198,7 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
       [`3:${one}:${one}`]: /SCALES names column 3, which is not float64/, // hour: int32
     };
     for (const [scales, message] of Object.entries(cases)) {
-      const result = spawnSync(writer.path, [out, 'snappy', String(ROW_GROUP_ROWS), scales], { input: Buffer.concat(parts) });
+      const result = spawnSync(binary, [out, 'snappy', String(ROW_GROUP_ROWS), scales], { input: Buffer.concat(parts) });
       assert.equal(result.status, 1, scales);
       assert.match(String(result.stderr), message, scales);
     }
