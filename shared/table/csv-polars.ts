@@ -9,7 +9,6 @@
  * over the lines here checks what Polars cannot tell apart and parses the time column (exactly one layout, a valid
  * date and time), faster than Polars' strptime and its exactness checks took.
  */
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type pl from 'nodejs-polars';
 import { csvDialect, type CsvOptions } from './csv.js';
@@ -78,8 +77,8 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
-  const valueColumns = head.header.filter((name) => name !== timeColumn);
-  if (!allRowsPlain(pl, frame, valueColumns)) return undefined;
+  // No line with a field too many: the extra column is empty.
+  if (frame.height === 0 || frame.getColumn(EXTRA).nullCount() !== frame.height) return undefined;
   // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
   // by the lines themselves.
   const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
@@ -88,30 +87,39 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
 
   // Null as NaN (as the streamed reader stores them) in the columns that have nulls; the others are copied out as
   // they are. One select, so Polars converts the columns in parallel.
+  const valueColumns = head.header.filter((name) => name !== timeColumn);
   const nulls = frame.nullCount();
-  const converted = frame.select(...valueColumns.filter((name) => Number(nulls.getColumn(name).get(0)) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))));
+  const nullsIn = (name: string) => Number(nulls.getColumn(name).get(0));
+  const converted = frame.select(...valueColumns.filter((name) => nullsIn(name) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))));
   const columns: Record<string, RawColumn> = {};
   for (const name of head.header) {
-    if (name === timeColumn) columns[name] = { kind: 'time', values: time };
-    else columns[name] = { kind: 'number', values: (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array };
+    if (name === timeColumn) {
+      columns[name] = { kind: 'time', values: time };
+      continue;
+    }
+    const values = (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
+    if (!onlyMissingNaN(values, nullsIn(name))) return undefined;
+    columns[name] = { kind: 'number', values };
   }
   // No quotes and no blank lines: data row r is on line r + 2.
   return { names: head.header, columns, rows: frame.height, lineOf: (row) => row + 2 };
 }
 
 /**
- * Whether Polars' rows are plain so far, in one pass: no line with a field too many (the extra column empty), and
- * no value NaN or infinite: Polars reads "-nan", "nAn" and "inf", which the streamed reader, knowing only the
- * markers "nan", "NaN" and "NAN" (null here) and JavaScript's Number(), makes text.
+ * Whether the NaN in `values` are the `missing` values (nulls, made NaN) and none is infinite: Polars reads "-nan",
+ * "nAn" and "inf" as numbers, which the streamed reader, knowing only the markers "nan", "NaN" and "NAN" and
+ * JavaScript's Number(), makes text.
  */
-function allRowsPlain(pl: typeof import('nodejs-polars').default, frame: pl.DataFrame, valueColumns: string[]): boolean {
-  if (frame.height === 0) return false;
-  const checks = frame.select(
-    ...valueColumns.map((name, i) => pl.col(name).isNan().or(pl.col(name).isInfinite()).sum().alias(`\u0000odd${i}`)),
-    pl.col(EXTRA).nullCount().alias('extra'),
-  );
-  const value = (name: string) => Number(checks.getColumn(name).get(0));
-  return value('extra') === frame.height && valueColumns.every((_, i) => value(`\u0000odd${i}`) === 0);
+function onlyMissingNaN(values: Float64Array, missing: number): boolean {
+  let nan = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value - value !== 0) {
+      if (value === value) return false; // ±Infinity (Infinity − Infinity is NaN; NaN is not itself)
+      nan++;
+    }
+  }
+  return nan === missing;
 }
 
 interface LineRules {
@@ -159,9 +167,8 @@ async function scanLines(path: string, rules: LineRules): Promise<Float64Array |
     time[row] = ms;
     return ms === ms; // not NaN
   };
-  let carry: Buffer | undefined; // the start of a line cut by the chunk boundary
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
-    const bytes = chunk as Buffer;
+  let carry: Buffer | undefined; // the start of a line cut by the chunk boundary (a copy: the buffer is reused)
+  for await (const bytes of fileChunks(path)) {
     let start = 0;
     if (carry && carry.length > 0) {
       // Only the cut line is joined, not the whole chunk.
@@ -180,13 +187,28 @@ async function scanLines(path: string, rules: LineRules): Promise<Float64Array |
       row++;
       start = end + 1;
     }
-    carry = bytes.subarray(start);
+    carry = Buffer.from(bytes.subarray(start));
   }
   if (carry && carry.length > 0) {
     if (!plain(carry, 0, carry.length)) return undefined;
     row++;
   }
   return next === emptyLast.length && row === rows ? time : undefined;
+}
+
+/** The file in chunks of 4 MiB, each read into the same buffer: valid until the next is asked for. */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path);
+  try {
+    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**
