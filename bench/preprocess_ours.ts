@@ -12,7 +12,7 @@ import { FltsError } from '../shared/errors.js';
 import { checkMemory } from '../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
 import { scaledRows } from '../shared/series/scaler.js';
-import { writeParquetFile } from '../shared/table/parquet.js';
+import { writeParquetFile, writeParquetFiles } from '../shared/table/parquet.js';
 import { readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
 import { childPids, procText } from '../test/helpers/processes.js';
@@ -39,7 +39,7 @@ try {
     const { table } = await readTableFile(input!, input, csv, polars ? readPlainCsvFile : undefined);
     rows = table.rows;
     const result = preprocessTables({ train: { table, source: input! }, handOver: true }, options);
-    for (const split of ['train', 'validation'] as const) await writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {});
+    await writeParquetFiles((['train', 'validation'] as const).map((split) => () => writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {})));
     best = Math.min(best, (performance.now() - start) / 1000);
   }
   console.log(JSON.stringify({ seconds: best, rows, peakRssBytes: peakRssBytes() }));

@@ -19,6 +19,7 @@ import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore, filesSha256
 import { claimCheckKey } from '../../shared/store/keys.js';
 import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
+import { writeParquetFiles } from '../../shared/table/parquet.js';
 import { tableShape, type TableShape } from '../../shared/table/read-table.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
@@ -101,9 +102,8 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
     config_hash: configHash.slice(0, 12),
   });
 
-  for (const split of ['train', 'validation', 'test'] as const) {
-    await writeSplit(executor, result, split, { configJson, configHash, dataDigest, identifier: p.identifier, claimCheck: p.data_location === 'claim-check', bucket: p.claim_check_bucket });
-  }
+  const context = { configJson, configHash, dataDigest, identifier: p.identifier, claimCheck: p.data_location === 'claim-check', bucket: p.claim_check_bucket };
+  await writeParquetFiles((['train', 'validation', 'test'] as const).map((split) => () => writeSplit(executor, result, split, context)));
 
   const scaler = { format: 'flts-scaler/1', target: result.target, features: result.columns, ...result.scaler };
   await writeFile(executor.outputArtifact('scaler').path, `${JSON.stringify(scaler, null, 2)}\n`);

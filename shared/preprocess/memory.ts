@@ -26,8 +26,8 @@ export const PARQUET_BYTES_PER_CELL = 24;
 export const POLARS_BYTES_PER_CELL = 20;
 /**
  * The Parquet writer per cell of the row group it holds: parquet-wasm's WebAssembly memory (it grows, never shrinks),
- * measured 22–48; or the native writer's process (11: 198 MiB for 1.78 M × 18 cells) with the row group and the
- * one made ahead as Arrow IPC here (16).
+ * measured 22–48; or the native writers' processes, one per split, written side by side (11 per cell each: 199 MiB
+ * for 1.78 M × 18 cells; at most three row groups, 33), which scale the rows themselves: no scaled copy here.
  */
 export const WRITER_BYTES_PER_CELL = 48;
 /** The process itself: Node and the bundle. */

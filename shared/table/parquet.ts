@@ -111,6 +111,20 @@ export async function writeParquetFile(path: string, frame: SeriesFrame | FrameR
   return bytes;
 }
 
+/**
+ * Runs `writes` (each writing Parquet files) side by side where each file has a writer process of its own (the
+ * native writer: small files are written on another core while a large one is), else one after another; either way
+ * every write has ended before the first failure is thrown, so none is left running.
+ */
+export async function writeParquetFiles(writes: (() => Promise<unknown>)[]): Promise<void> {
+  if (parquetWriter().kind !== 'native') {
+    for (const write of writes) await write();
+    return;
+  }
+  const failed = (await Promise.allSettled(writes.map((write) => write()))).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** `frame` as Parquet bytes in memory (see writeParquetFile), always by parquet-wasm. */
 export async function parquetBytes(frame: SeriesFrame | FrameRows, metadata: Record<string, string>, options: WriteParquetOptions = {}): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

@@ -14,7 +14,7 @@ import type { FrameRows, SeriesFrame } from '../../shared/series/frame.js';
 import { scaledRows, scaleFrame, type Scaler } from '../../shared/series/scaler.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, type WriteParquetOptions } from '../../shared/table/parquet.js';
+import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, writeParquetFiles, type WriteParquetOptions } from '../../shared/table/parquet.js';
 import { tempDir } from '../helpers/component.js';
 import { childPids, procText } from '../helpers/processes.js';
 import { pythonJson } from '../helpers/python.js';
@@ -127,6 +127,14 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
       const { table } = readParquet(native, 'scaled-native.parquet');
       for (const name of ['down', 'wild']) assert.deepEqual(bits(table.columns[name]!.values as Float64Array), bits(expected.columns[name]!), `${what}: ${name}`);
     }
+  });
+
+  it('writes files side by side, and throws the first failure only once every write has ended', async () => {
+    const path = join(dir, 'side.parquet');
+    const failure = new DataError('the second write fails at once');
+    const writing = writeParquetFiles([() => writeParquetFile(path, frame, METADATA, OPTIONS), () => Promise.reject(failure)]);
+    await assert.rejects(writing, (error) => error === failure);
+    assert.equal(readParquet(await readFile(path), 'side.parquet').table.rows, ROWS, 'the first write had ended, its file whole');
   });
 
   it('writes the same bytes every time', async () => {
