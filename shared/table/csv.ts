@@ -66,7 +66,12 @@ export function csvDialect(sample: string, options: Pick<CsvOptions, 'delimiter'
 /** Up to 50 complete lines of the sample, split quote-aware into rows of fields per delimiter later. */
 function sampleLines(sample: string): string[] {
   const complete = sample.length >= SNIFF_CHARS ? sample.slice(0, sample.lastIndexOf('\n') + 1) : sample;
-  return complete.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '').slice(0, 50);
+  // Only the first 50 lines count: a growing prefix of whole lines is split, not a sample of megabytes.
+  for (let size = SNIFF_CHARS; ; size *= 4) {
+    const prefix = size >= complete.length ? complete : complete.slice(0, complete.lastIndexOf('\n', size) + 1);
+    const lines = prefix.split(/\r\n|\n|\r/).filter((line) => line.trim() !== '').slice(0, 50);
+    if (lines.length === 50 || prefix === complete) return lines;
+  }
 }
 
 /** Fields of one line split on `delimiter`, outside quotes, unquoted. */

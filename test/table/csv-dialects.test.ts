@@ -50,6 +50,15 @@ describe('CSV dialects read to the same series', () => {
     });
   }
 
+  it('sniffs from the first 50 lines, however long they are and however much text follows', () => {
+    // 60 lines of 3 KB with ";" and decimal commas (the first 50 end past the first 64 KB of text), then a megabyte
+    // of "," lines, which are not among the first 50.
+    const long = Array.from({ length: 60 }, (_, i) => `2024-01-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00;${Array.from({ length: 300 }, (_, k) => `${k},5`).join(';')}`);
+    const header = `time;${Array.from({ length: 300 }, (_, k) => `c${k}`).join(';')}`;
+    const later = Array.from({ length: 20_000 }, (_, i) => `2024-01-02 00:00:${i % 60},1.5,2.5`);
+    assert.deepEqual(csvDialect([header, ...long, ...later].join('\n')), { delimiter: ';', decimal: ',' });
+  });
+
   it('timestamps in a given time_format, in the reader and in the frame', () => {
     const text = 'time,down,up\n01/01/2024 00:00,1.5,10\n01/01/2024 00:01,2.25,\n01/01/2024 00:02,-3e-7,12\n';
     assert.deepEqual(series(readCsv(text, 'raw.csv', { timeColumn: 'time', timeFormat: '%d/%m/%Y %H:%M' })), EXPECTED);
