@@ -13,7 +13,7 @@ import { checkMemory } from '../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
 import { scaledRows } from '../shared/series/scaler.js';
 import { writeParquetFile, writeParquetFiles } from '../shared/table/parquet.js';
-import { readPlainCsvFile } from '../shared/table/csv-polars.js';
+import { CHUNK_BYTES, POLARS_MIN_BYTES, readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
 import { childPids, procText } from '../test/helpers/processes.js';
 
@@ -36,7 +36,7 @@ try {
   for (let i = 0; i < Number(repeatsText ?? 3); i++) {
     const start = performance.now();
     const { polars } = checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
-    const { table } = await readTableFile(input!, input, csv, polars ? readPlainCsvFile : undefined);
+    const { table } = await readTableFile(input!, input, csv, (file, options) => readPlainCsvFile(file, options, POLARS_MIN_BYTES, polars ? Infinity : CHUNK_BYTES));
     rows = table.rows;
     const result = preprocessTables({ train: { table, source: input! }, handOver: true }, options);
     await writeParquetFiles((['train', 'validation'] as const).map((split) => () => writeParquetFile(join(out, `${split}.parquet`), scaledRows(result.scaler, result.unscaled[split]), {})));

@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/log.js';
 import type { InputArtifact } from '../../shared/kfp/executor.js';
 import { defaultObjectStore, parseLocation, resolveClaim } from '../../shared/store/index.js';
 import type { CsvOptions } from '../../shared/table/csv.js';
-import { readPlainCsvFile } from '../../shared/table/csv-polars.js';
+import { CHUNK_BYTES, POLARS_MIN_BYTES, readPlainCsvFile } from '../../shared/table/csv-polars.js';
 import { readTableFile, type ReadTable } from '../../shared/table/read-table.js';
 
 export interface RawInput extends ReadTable {
@@ -61,12 +61,12 @@ export async function loadRawInput(
 }
 
 /**
- * The table, through Polars when the CSV is plain (shared/table/csv-polars.ts) and its memory allows; the reader used
- * is logged.
+ * The table, through Polars when the CSV is plain (shared/table/csv-polars.ts): the whole file at once where its
+ * copy fits in memory too, else a chunk at a time; the reader used is logged.
  */
 async function readInput(path: string, source: string, read: ReadOptions, log: Logger): Promise<ReadTable> {
   const { polars } = (await read.check?.(path, source)) ?? { polars: true };
-  const table = await readTableFile(path, source, read.csv, polars ? readPlainCsvFile : undefined);
+  const table = await readTableFile(path, source, read.csv, (file, csv) => readPlainCsvFile(file, csv, POLARS_MIN_BYTES, polars ? Infinity : CHUNK_BYTES));
   log.info('read', { source, format: table.format, rows: table.table.rows, reader: table.fast ? 'polars' : table.format === 'csv' ? 'streamed' : 'parquet-wasm' });
   return table;
 }

@@ -76,7 +76,8 @@ export function memoryNeeded(
 
 /**
  * Throws a DataError when `tables` (named by `sources`) need more memory than `limit`; else says whether Polars'
- * reader fits too (preprocess then reads a plain CSV with it).
+ * copy of a whole file fits too (preprocess then reads a plain CSV with Polars at once; else a chunk at a time, which
+ * holds a few chunks of 64 MiB beside the data, within the margin of PEAK_BYTES_PER_CELL).
  */
 export function checkMemory(
   tables: readonly (Pick<TableShape, 'rows' | 'columns'> & Partial<Pick<TableShape, 'format'>> & { source: string })[],

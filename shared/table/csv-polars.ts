@@ -49,8 +49,15 @@ function timeLayout(text: string): TimeLayout | undefined {
  */
 export const POLARS_MIN_BYTES = 4 * 1024 * 1024;
 
-/** The file at `path` read by Polars, or undefined when it is not plain (see the module comment) or smaller than `minBytes`. */
-export async function readPlainCsvFile(path: string, options: CsvOptions = {}, minBytes = POLARS_MIN_BYTES): Promise<RawTable | undefined> {
+/** Bytes of a file read at a time where Polars' copy of the whole would not fit in memory: it holds a chunk's. */
+export const CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The file at `path` read by Polars, whole (from its path: mapped, parsed on every core) or `chunkBytes` of whole
+ * lines at a time (its memory then bounded by a chunk's); undefined when it is not plain (see the module comment) or
+ * smaller than `minBytes`.
+ */
+export async function readPlainCsvFile(path: string, options: CsvOptions = {}, minBytes = POLARS_MIN_BYTES, chunkBytes = Infinity): Promise<RawTable | undefined> {
   if ((options.timeFormat ?? '') !== '' || options.timeColumn === undefined) return undefined;
   const head = await plainHead(path, options, minBytes);
   if (!head) return undefined;
@@ -60,49 +67,191 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
 
   const pl = await loadPolars();
   if (!pl) return undefined;
-  let frame: pl.DataFrame;
-  try {
-    frame = pl.readCSV(path, {
+  const valueColumns = head.header.filter((name) => name !== timeColumn);
+  const read: ChunkReading = {
+    pl,
+    rules: { delimiter: head.delimiter, width: head.header.length, timeField: head.header.indexOf(timeColumn), layout },
+    readOptions: {
       sep: head.delimiter,
       hasHeader: false,
-      skipRows: 1,
       // Quotes off: a quoted field then fails to parse, and the streamed reader (which unquotes) takes the file.
       quoteChar: '',
       inferSchemaLength: 0,
       schema: { ...Object.fromEntries(head.header.map((name) => [name, name === timeColumn ? pl.Utf8 : pl.Float64])), [EXTRA]: pl.Utf8 },
       // The time column is parsed from the lines (scanLines), not by Polars.
-      columns: [...head.header.filter((name) => name !== timeColumn), EXTRA],
+      columns: [...valueColumns, EXTRA],
       nullValues: [...MISSING_TEXTS],
-    });
+    },
+    timeColumn,
+    valueColumns,
+    lastColumn: head.header[head.header.length - 1]!,
+  };
+  const columns = new GrowingColumns([timeColumn, ...valueColumns]);
+  if (chunkBytes >= head.size) {
+    // The whole file at once: Polars reads it from its path (mapped, on every core); its lines are checked as read.
+    const frame = polarsFrame(read, path, 1);
+    const whole = frame && (await scanFile(read, frame, path));
+    if (!whole) return undefined;
+    columns.append(whole, frame.height);
+  } else {
+    let first = true;
+    for await (const chunk of lineChunks(path, chunkBytes)) {
+      // The header is the first chunk's first line.
+      const lines = first ? chunk.subarray(chunk.indexOf(10) + 1) : chunk;
+      if (first) columns.expectedRows = Math.ceil((head.size / chunk.length) * 1.02 * countLines(lines));
+      first = false;
+      if (lines.length === 0) continue;
+      const frame = polarsFrame(read, lines, 0);
+      const time = frame && scanChunk(read, frame, lines);
+      const values = time && frameColumns(read, frame, time);
+      if (!values) return undefined;
+      columns.append(values, frame.height);
+    }
+  }
+  if (columns.rows === 0) return undefined;
+  const values = columns.values();
+  const table: Record<string, RawColumn> = {};
+  for (const name of head.header) table[name] = { kind: name === timeColumn ? 'time' : 'number', values: values[name]! };
+  // No quotes and no blank lines: data row r is on line r + 2.
+  return { names: head.header, columns: table, rows: columns.rows, lineOf: (row) => row + 2 };
+}
+
+interface ChunkReading {
+  pl: typeof import('nodejs-polars').default;
+  rules: Omit<LineRules, 'emptyLast' | 'rows'>;
+  readOptions: Record<string, unknown>;
+  timeColumn: string;
+  valueColumns: string[];
+  lastColumn: string;
+}
+
+/**
+ * Polars' frame of `source` (a path, or a chunk of whole data lines), or undefined when it is not plain as far as
+ * Polars can tell: a field that is not a number, or a line with a field too many (the extra column not empty).
+ */
+function polarsFrame(read: ChunkReading, source: string | Buffer, skipRows: number): pl.DataFrame | undefined {
+  let frame: pl.DataFrame;
+  try {
+    frame = read.pl.readCSV(source, { ...read.readOptions, skipRows });
   } catch {
     return undefined; // a field that is not a number: the streamed reader makes the column text, or names the field
   }
-  // No line with a field too many: the extra column is empty.
-  if (frame.height === 0 || frame.getColumn(EXTRA).nullCount() !== frame.height) return undefined;
-  // What Polars reads alike from different lines (too few fields, or a last field too many and empty) is told apart
-  // by the lines themselves.
-  const emptyLast = frame.getColumn(head.header[head.header.length - 1]!).isNull().argTrue().toTypedArray() as Uint32Array;
-  const time = await scanLines(path, { emptyLast, delimiter: head.delimiter, width: head.header.length, rows: frame.height, timeField: head.header.indexOf(timeColumn), layout });
-  if (!time) return undefined;
+  return frame.height > 0 && frame.getColumn(EXTRA).nullCount() === frame.height ? frame : undefined;
+}
 
-  // Null as NaN (as the streamed reader stores them) in the columns that have nulls; the others are copied out as
-  // they are. One select, so Polars converts the columns in parallel.
-  const valueColumns = head.header.filter((name) => name !== timeColumn);
+/** The rules for `frame`'s lines: its rows, and those whose last column Polars read as null (see scanLines). */
+function lineRules(read: ChunkReading, frame: pl.DataFrame): LineRules {
+  const emptyLast = frame.getColumn(read.lastColumn).isNull().argTrue().toTypedArray() as Uint32Array;
+  return { ...read.rules, emptyLast, rows: frame.height };
+}
+
+/** The times of a chunk's lines, or undefined when a line is not plain. */
+function scanChunk(read: ChunkReading, frame: pl.DataFrame, lines: Buffer): Float64Array | undefined {
+  const rules = lineRules(read, frame);
+  const time = new Float64Array(frame.height);
+  const at = { row: 0, next: 0 };
+  return scanLines(lines, rules, at, time) && scanned(rules, at) ? time : undefined;
+}
+
+/** The frame's columns, the times read from the file's lines a few MiB at a time; undefined when not plain. */
+async function scanFile(read: ChunkReading, frame: pl.DataFrame, path: string): Promise<Record<string, Float64Array> | undefined> {
+  const rules = lineRules(read, frame);
+  const time = new Float64Array(frame.height);
+  const at = { row: 0, next: 0 };
+  let first = true;
+  for await (const chunk of lineChunks(path, 4 * 1024 * 1024)) {
+    const lines = first ? chunk.subarray(chunk.indexOf(10) + 1) : chunk;
+    first = false;
+    if (!scanLines(lines, rules, at, time)) return undefined;
+  }
+  return scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
+}
+
+/** Whether the lines were as many as Polars' rows, and every row with a null last column was seen. */
+function scanned(rules: LineRules, at: { row: number; next: number }): boolean {
+  return at.row === rules.rows && at.next === rules.emptyLast.length;
+}
+
+/**
+ * The frame's columns as float64, the time column given: null as NaN (as the streamed reader stores them) in the
+ * columns that have nulls, the others copied out as they are (one select, so Polars converts the columns in
+ * parallel); undefined when a value is NaN or infinite where no null was (onlyMissingNaN).
+ */
+function frameColumns(read: ChunkReading, frame: pl.DataFrame, time: Float64Array): Record<string, Float64Array> | undefined {
+  const { pl } = read;
   const nulls = frame.nullCount();
   const nullsIn = (name: string) => Number(nulls.getColumn(name).get(0));
-  const converted = frame.select(...valueColumns.filter((name) => nullsIn(name) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))));
-  const columns: Record<string, RawColumn> = {};
-  for (const name of head.header) {
-    if (name === timeColumn) {
-      columns[name] = { kind: 'time', values: time };
-      continue;
-    }
+  const converted = frame.select(...read.valueColumns.filter((name) => nullsIn(name) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))));
+  const columns: Record<string, Float64Array> = { [read.timeColumn]: time };
+  for (const name of read.valueColumns) {
     const values = (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
     if (!onlyMissingNaN(values, nullsIn(name))) return undefined;
-    columns[name] = { kind: 'number', values };
+    columns[name] = values;
   }
-  // No quotes and no blank lines: data row r is on line r + 2.
-  return { names: head.header, columns, rows: frame.height, lineOf: (row) => row + 2 };
+  return columns;
+}
+
+/**
+ * Float64 columns appended a chunk at a time: the first chunk's arrays are kept as they are (a file read in one
+ * chunk is never copied); later chunks go into arrays sized for `expectedRows` (grown by a quarter when short).
+ */
+class GrowingColumns {
+  rows = 0;
+  expectedRows = 0;
+  #arrays: Record<string, Float64Array> = {};
+  constructor(readonly names: readonly string[]) {}
+
+  append(chunk: Record<string, Float64Array>, rows: number): void {
+    if (this.rows === 0) {
+      this.#arrays = { ...chunk };
+      this.rows = rows;
+      return;
+    }
+    if (this.rows + rows > this.#arrays[this.names[0]!]!.length) {
+      const size = Math.max(this.expectedRows, Math.ceil((this.rows + rows) * 1.25));
+      for (const name of this.names) {
+        const grown = new Float64Array(size);
+        grown.set(this.#arrays[name]!.subarray(0, this.rows));
+        this.#arrays[name] = grown;
+      }
+    }
+    for (const name of this.names) this.#arrays[name]!.set(chunk[name]!.subarray(0, rows), this.rows);
+    this.rows += rows;
+  }
+
+  /** The columns, `rows` long: views of the arrays (a short tail left unused rather than copied). */
+  values(): Record<string, Float64Array> {
+    return Object.fromEntries(this.names.map((name) => [name, this.#arrays[name]!.subarray(0, this.rows)]));
+  }
+}
+
+/** The file in chunks of whole lines (the last may lack its line break), about `chunkBytes` each. */
+async function* lineChunks(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  const file = await open(path);
+  try {
+    let carry = Buffer.alloc(0); // the start of a line cut by the previous read
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(carry.length + chunkBytes);
+      carry.copy(buffer);
+      const { bytesRead } = await file.read(buffer, carry.length, chunkBytes, null);
+      const filled = buffer.subarray(0, carry.length + bytesRead);
+      if (bytesRead === 0) {
+        if (filled.length > 0) yield filled;
+        return;
+      }
+      const end = filled.lastIndexOf(10) + 1;
+      carry = Buffer.from(filled.subarray(end));
+      if (end > 0) yield filled.subarray(0, end);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function countLines(bytes: Buffer): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+  return Math.max(1, lines);
 }
 
 /**
@@ -136,79 +285,41 @@ interface LineRules {
 }
 
 /**
- * The time of every data line, parsed in `rules.layout` exactly (a valid date, whole seconds below 60), or undefined
- * when a line is not plain where Polars cannot tell: rows `emptyLast` must have `width` fields, no other line may
- * end with the delimiter (its last field would be empty, so it has a field too many, which Polars' extra column reads
- * as null), no line may be blank, and there are as many lines as Polars' rows. One pass, memchr for the line ends;
- * only the `emptyLast` rows are counted byte by byte.
+ * The time of every line of `lines` (whole lines, the last may lack its line break) into `time` from row `at.row`
+ * on, parsed in `rules.layout` exactly (a valid date, whole seconds below 60); false when a line is not plain where
+ * Polars cannot tell: rows `emptyLast` must have `width` fields, no other line may end with the delimiter (its last
+ * field would be empty, so it has a field too many, which Polars' extra column reads as null), no line may be blank,
+ * and there are no more lines than Polars' rows (as many: `scanned`, once all are seen). `at` moves on, so lines
+ * can come in pieces. memchr for the line ends; only the `emptyLast` rows are counted byte by byte.
  */
-async function scanLines(path: string, rules: LineRules): Promise<Float64Array | undefined> {
+function scanLines(lines: Buffer, rules: LineRules, at: { row: number; next: number }, time: Float64Array): boolean {
   const { emptyLast, width, rows, timeField, layout } = rules;
   const separator = rules.delimiter.charCodeAt(0);
-  const time = new Float64Array(rows);
   const day = { date: -1, days: 0 };
-  let row = -1; // the header is row -1
-  let next = 0; // index into emptyLast
-  const plain = (bytes: Buffer, start: number, end: number): boolean => {
-    if (row < 0) return true;
+  let { row, next } = at; // next: index into emptyLast
+  for (let start = 0; start < lines.length; row++) {
+    const newline = lines.indexOf(10, start);
+    const end = newline < 0 ? lines.length : newline;
     if (row >= rows) return false;
     if (row === emptyLast[next]) {
       next++;
       let fields = 1;
-      for (let i = start; i < end; i++) if (bytes[i] === separator) fields++;
+      for (let i = start; i < end; i++) if (lines[i] === separator) fields++;
       if (fields !== width) return false;
-    } else if (end === start || bytes[end - 1] === separator) return false;
-    let at = start;
-    for (let field = 0; field < timeField; field++) {
-      at = bytes.indexOf(separator, at) + 1;
-      if (at === 0 || at > end) return false;
+    } else if (end === start || lines[end - 1] === separator) return false;
+    let field = start;
+    for (let skipped = 0; skipped < timeField; skipped++) {
+      field = lines.indexOf(separator, field) + 1;
+      if (field === 0 || field > end) return false;
     }
-    const ms = parseTime(bytes, at, end, separator, layout, day);
+    const ms = parseTime(lines, field, end, separator, layout, day);
+    if (ms !== ms) return false; // NaN
     time[row] = ms;
-    return ms === ms; // not NaN
-  };
-  let carry: Buffer | undefined; // the start of a line cut by the chunk boundary (a copy: the buffer is reused)
-  for await (const bytes of fileChunks(path)) {
-    let start = 0;
-    if (carry && carry.length > 0) {
-      // Only the cut line is joined, not the whole chunk.
-      const end = bytes.indexOf(10);
-      if (end < 0) {
-        carry = Buffer.concat([carry, bytes]);
-        continue;
-      }
-      const line = Buffer.concat([carry, bytes.subarray(0, end)]);
-      if (!plain(line, 0, line.length)) return undefined;
-      row++;
-      start = end + 1;
-    }
-    for (let end = bytes.indexOf(10, start); end >= 0; end = bytes.indexOf(10, start)) {
-      if (!plain(bytes, start, end)) return undefined;
-      row++;
-      start = end + 1;
-    }
-    carry = Buffer.from(bytes.subarray(start));
+    start = end + 1;
   }
-  if (carry && carry.length > 0) {
-    if (!plain(carry, 0, carry.length)) return undefined;
-    row++;
-  }
-  return next === emptyLast.length && row === rows ? time : undefined;
-}
-
-/** The file in chunks of 4 MiB, each read into the same buffer: valid until the next is asked for. */
-async function* fileChunks(path: string): AsyncGenerator<Buffer> {
-  const file = await open(path);
-  try {
-    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await file.close();
-  }
+  at.row = row;
+  at.next = next;
+  return true;
 }
 
 /**
@@ -264,11 +375,13 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 /** The header, dialect and first data row from the head of the file, when it is plain so far; undefined otherwise. */
-async function plainHead(path: string, options: CsvOptions, minBytes: number): Promise<{ header: string[]; delimiter: string; firstRow: string[] } | undefined> {
+async function plainHead(path: string, options: CsvOptions, minBytes: number): Promise<{ header: string[]; delimiter: string; firstRow: string[]; size: number } | undefined> {
   const file = await open(path);
   let bytes: Buffer;
+  let size: number;
   try {
-    if ((await file.stat()).size < minBytes) return undefined;
+    size = (await file.stat()).size;
+    if (size < minBytes) return undefined;
     const { buffer, bytesRead } = await file.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
     bytes = buffer.subarray(0, bytesRead);
   } finally {
@@ -288,5 +401,5 @@ async function plainHead(path: string, options: CsvOptions, minBytes: number): P
   if (!headerLine || firstLine === undefined || headerLine.includes('"')) return undefined;
   const header = headerLine.split(dialect.delimiter);
   if (header.some((name) => name.trim() === '') || new Set(header).size !== header.length) return undefined;
-  return { header, delimiter: dialect.delimiter, firstRow: firstLine.split(dialect.delimiter) };
+  return { header, delimiter: dialect.delimiter, firstRow: firstLine.split(dialect.delimiter), size };
 }

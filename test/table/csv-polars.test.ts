@@ -56,10 +56,16 @@ async function fileWith(text: string, name = 'data.csv'): Promise<string> {
   return path;
 }
 
-/** Both readers on `path`: the fast path must read it (not defer), and give the same table. */
+/**
+ * Both readers on `path`: the fast path must read it (not defer), and give the same table, whether it reads the
+ * file whole or in chunks of a few kilobytes (lines cut everywhere, and every check made chunk by chunk).
+ */
 async function readBoth(path: string): Promise<{ fast: RawTable; streamed: RawTable }> {
   const fast = await readPlainCsvFile(path, CSV, 0);
   assert.ok(fast, `${path} should be read by the Polars path`);
+  const chunked = await readPlainCsvFile(path, CSV, 0, 4099);
+  assert.ok(chunked, `${path} should be read by the Polars path in chunks`);
+  assertSameTable(chunked, fast);
   return { fast, streamed: await readCsvFile(path, path, CSV) };
 }
 
@@ -169,7 +175,9 @@ describe('the Polars CSV path', () => {
       'only a header': header,
     };
     for (const [what, text] of Object.entries(cases)) {
-      assert.equal(await readPlainCsvFile(await fileWith(text), CSV, 0), undefined, what);
+      const path = await fileWith(text);
+      assert.equal(await readPlainCsvFile(path, CSV, 0), undefined, what);
+      assert.equal(await readPlainCsvFile(path, CSV, 0, 7), undefined, `${what}, read in chunks of a line or less`);
     }
     assert.equal(await readPlainCsvFile(await fileWith(`${header}${row('00:00:00', '1', '2')}\n`), { ...CSV, timeFormat: '%Y-%m-%d %H:%M:%S' }, 0), undefined, 'a time_format');
   });
@@ -191,7 +199,7 @@ describe('the Polars CSV path', () => {
     assert.ok(Number.isNaN((fast.columns['up']!.values as Float64Array)[0]));
   });
 
-  it('checks a line cut by its 4 MiB read chunks as any other: a field too many or too few there is refused, an empty last field read', async () => {
+  it('checks a line cut by its read chunks as any other: a field too many or too few there is refused, an empty last field read', async () => {
     const CHUNK = 4 * 1024 * 1024;
     /** Plain lines past the first chunk's end, with `special` starting 5 bytes before it (so the chunk cuts it). */
     const fileAround = (special: string) => {
@@ -213,10 +221,12 @@ describe('the Polars CSV path', () => {
       for (let j = i + 1; j < i + 1000; j++) lines.push(`${at(j)},${j % 97},${j % 89}`);
       return fileWith(`${lines.join('\n')}\n`);
     };
-    assert.equal(await readPlainCsvFile(await fileAround('T,1,2,'), CSV, 0), undefined, 'a trailing delimiter');
-    assert.equal(await readPlainCsvFile(await fileAround('T,1'), CSV, 0), undefined, 'a field too few');
-    const { fast, streamed } = await readBoth(await fileAround('T,1,'));
+    assert.equal(await readPlainCsvFile(await fileAround('T,1,2,'), CSV, 0, CHUNK), undefined, 'a trailing delimiter');
+    assert.equal(await readPlainCsvFile(await fileAround('T,1'), CSV, 0, CHUNK), undefined, 'a field too few');
+    const path = await fileAround('T,1,');
+    const { fast, streamed } = await readBoth(path);
     assertSameTable(fast, streamed);
+    assertSameTable((await readPlainCsvFile(path, CSV, 0, CHUNK))!, streamed);
   });
 
   it('leaves files smaller than its threshold to the streamed reader', async () => {
