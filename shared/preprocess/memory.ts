@@ -22,7 +22,11 @@ export const PEAK_BYTES_PER_CELL = 16;
  * (3.5 GiB peak); 24 leaves a margin.
  */
 export const PARQUET_BYTES_PER_CELL = 24;
-/** What Polars' reader holds besides, per input cell (its own columns, and the time column as text): measured 14–16. */
+/**
+ * What Polars' reader holds besides when it reads a file whole, per input cell (its own columns, and a copy of those
+ * with nulls made NaN): measured 14–16 when it read the time column as text too; a file beyond this is read a 64 MiB
+ * chunk at a time instead (shared/table/csv-polars.ts).
+ */
 export const POLARS_BYTES_PER_CELL = 20;
 /**
  * The Parquet writer per cell of the row group it holds: parquet-wasm's WebAssembly memory (it grows, never shrinks),

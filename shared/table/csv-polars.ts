@@ -68,7 +68,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const pl = await loadPolars();
   if (!pl) return undefined;
   const valueColumns = head.header.filter((name) => name !== timeColumn);
-  const read: ChunkReading = {
+  const read: PolarsReading = {
     pl,
     rules: { delimiter: head.delimiter, width: head.header.length, timeField: head.header.indexOf(timeColumn), layout },
     readOptions: {
@@ -116,7 +116,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   return { names: head.header, columns: table, rows: columns.rows, lineOf: (row) => row + 2 };
 }
 
-interface ChunkReading {
+interface PolarsReading {
   pl: typeof import('nodejs-polars').default;
   rules: Omit<LineRules, 'emptyLast' | 'rows'>;
   readOptions: Record<string, unknown>;
@@ -129,7 +129,7 @@ interface ChunkReading {
  * Polars' frame of `source` (a path, or a chunk of whole data lines), or undefined when it is not plain as far as
  * Polars can tell: a field that is not a number, or a line with a field too many (the extra column not empty).
  */
-function polarsFrame(read: ChunkReading, source: string | Buffer, skipRows: number): pl.DataFrame | undefined {
+function polarsFrame(read: PolarsReading, source: string | Buffer, skipRows: number): pl.DataFrame | undefined {
   let frame: pl.DataFrame;
   try {
     frame = read.pl.readCSV(source, { ...read.readOptions, skipRows });
@@ -140,13 +140,13 @@ function polarsFrame(read: ChunkReading, source: string | Buffer, skipRows: numb
 }
 
 /** The rules for `frame`'s lines: its rows, and those whose last column Polars read as null (see scanLines). */
-function lineRules(read: ChunkReading, frame: pl.DataFrame): LineRules {
+function lineRules(read: PolarsReading, frame: pl.DataFrame): LineRules {
   const emptyLast = frame.getColumn(read.lastColumn).isNull().argTrue().toTypedArray() as Uint32Array;
   return { ...read.rules, emptyLast, rows: frame.height };
 }
 
 /** The times of a chunk's lines, or undefined when a line is not plain. */
-function scanChunk(read: ChunkReading, frame: pl.DataFrame, lines: Buffer): Float64Array | undefined {
+function scanChunk(read: PolarsReading, frame: pl.DataFrame, lines: Buffer): Float64Array | undefined {
   const rules = lineRules(read, frame);
   const time = new Float64Array(frame.height);
   const at = { row: 0, next: 0 };
@@ -154,7 +154,7 @@ function scanChunk(read: ChunkReading, frame: pl.DataFrame, lines: Buffer): Floa
 }
 
 /** The frame's columns, the times read from the file's lines a few MiB at a time; undefined when not plain. */
-async function scanFile(read: ChunkReading, frame: pl.DataFrame, path: string): Promise<Record<string, Float64Array> | undefined> {
+async function scanFile(read: PolarsReading, frame: pl.DataFrame, path: string): Promise<Record<string, Float64Array> | undefined> {
   const rules = lineRules(read, frame);
   const time = new Float64Array(frame.height);
   const at = { row: 0, next: 0 };
@@ -177,7 +177,7 @@ function scanned(rules: LineRules, at: { row: number; next: number }): boolean {
  * columns that have nulls, the others copied out as they are (one select, so Polars converts the columns in
  * parallel); undefined when a value is NaN or infinite where no null was (onlyMissingNaN).
  */
-function frameColumns(read: ChunkReading, frame: pl.DataFrame, time: Float64Array): Record<string, Float64Array> | undefined {
+function frameColumns(read: PolarsReading, frame: pl.DataFrame, time: Float64Array): Record<string, Float64Array> | undefined {
   const { pl } = read;
   const nulls = frame.nullCount();
   const nullsIn = (name: string) => Number(nulls.getColumn(name).get(0));
