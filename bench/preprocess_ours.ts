@@ -12,7 +12,7 @@ import { FltsError } from '../shared/errors.js';
 import { checkMemory } from '../shared/preprocess/memory.js';
 import { preprocessTables, type PreprocessOptions } from '../shared/preprocess/pipeline.js';
 import { scaledRows } from '../shared/series/scaler.js';
-import { prestartParquetWriters, writeParquetFile, writeParquetFiles } from '../shared/table/parquet.js';
+import { writeParquetFile, writeParquetFiles } from '../shared/table/parquet.js';
 import { CHUNK_BYTES, POLARS_MIN_BYTES, readPlainCsvFile } from '../shared/table/csv-polars.js';
 import { readTableFile, tableShape } from '../shared/table/read-table.js';
 import { childPids, procText } from '../test/helpers/processes.js';
@@ -35,7 +35,6 @@ let rows = 0;
 try {
   for (let i = 0; i < Number(repeatsText ?? 3); i++) {
     const start = performance.now();
-    prestartParquetWriters(2); // as the component does
     const { polars } = checkMemory([{ ...(await tableShape(input!, input, csv)), source: input! }], options);
     const { table } = await readTableFile(input!, input, csv, (file, options) => readPlainCsvFile(file, options, POLARS_MIN_BYTES, polars ? Infinity : CHUNK_BYTES));
     rows = table.rows;

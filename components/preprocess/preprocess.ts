@@ -19,7 +19,7 @@ import { bucketUri, checkIn, claimCheckMetadata, defaultObjectStore, filesSha256
 import { claimCheckKey } from '../../shared/store/keys.js';
 import { checkValues } from './values.js';
 import { DATASET_FORMAT, writeDataset, type DatasetInfo } from '../../shared/table/dataset.js';
-import { prestartParquetWriters, writeParquetFiles } from '../../shared/table/parquet.js';
+import { writeParquetFiles } from '../../shared/table/parquet.js';
 import { tableShape, type TableShape } from '../../shared/table/read-table.js';
 import { loadRawInput } from './inputs.js';
 import { preprocessReport } from './report.js';
@@ -65,8 +65,6 @@ export async function runPreprocess(executor: Executor<typeof preprocessSpec>): 
     shapes.push({ ...(await tableShape(path, source, csv)), source });
     return checkMemory(shapes, { timeFeatures: p.time_features, lags: p.lags });
   };
-  // The writers of the three splits start now, while this process is small: a start forks it.
-  prestartParquetWriters(3);
   const train = await loadRawInput(executor.inputArtifact('raw_data'), p.data_uri, { artifact: 'raw_data', parameter: 'data_uri' }, log, { csv, check });
   if (!train) throw new InvalidParameterError('No raw data: give the "raw_data" input artifact or the "data_uri" parameter.');
   const test = await loadRawInput(executor.inputArtifact('raw_test_data'), p.test_data_uri, { artifact: 'raw_test_data', parameter: 'test_data_uri' }, log, { csv, check });

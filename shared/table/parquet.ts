@@ -4,13 +4,13 @@
  * dtypes. Metadata goes both into the Arrow schema (what pyarrow/pandas show as `schema.metadata`) and into
  * Parquet's own key/value metadata (what any Parquet tool shows), as pyarrow itself does.
  */
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
@@ -163,24 +163,20 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
   // Scaled rows are sent unscaled, with their map: the writer scales them on its core, and no scaled copy is made here.
   const scales = 'affine' in frame ? nativeScales(frame, options) : undefined;
   const input = scales ? frameRows((frame as FrameRows).affine!.source) : frame;
-  const args = [temp, options.compression ?? 'snappy', String(ROW_GROUP_ROWS), ...(scales ? [scales] : [])];
-  // A writer started ahead (prestartParquetWriters) reads its arguments first on stdin.
-  const spare = takeSpareWriter(binary);
-  const child = spare ?? spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(binary, [temp, options.compression ?? 'snappy', String(ROW_GROUP_ROWS), ...(scales ? [scales] : [])], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   // A program that cannot be started reports 'error' and may never 'close'.
   const exited = new Promise<{ code: number | null; signal?: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal })).on('error', () => resolve({ code: null })),
   );
-  const spawned = spare ? Promise.resolve() : once(child, 'spawn');
+  const spawned = once(child, 'spawn');
   let failure: unknown;
   let killed = false;
   try {
     await spawned;
     // At most two row groups wait beside the one the writer encodes: one in the pipe's write buffer, one made ahead.
-    const frames = nativeWriterInput(input, metadata, options);
-    await pipeline(Readable.from(spare ? withArguments(args, frames) : frames, { highWaterMark: 1 }), child.stdin);
+    await pipeline(Readable.from(nativeWriterInput(input, metadata, options), { highWaterMark: 1 }), child.stdin);
   } catch (error) {
     failure = error;
     // A broken pipe: the writer ended on its own (it closes stdin only by exiting), and its exit says why. Otherwise
@@ -199,46 +195,6 @@ async function writeNative(binary: string, temp: string, frame: SeriesFrame | Fr
     throw new Error(`${name ? `${name}: ` : ''}${why}`);
   }
   if (failure) throw failure;
-}
-
-/** Native writers started ahead of their files, waiting for their arguments on stdin. */
-const spareWriters: ChildProcess[] = [];
-
-/**
- * Starts `count` native writers now (where the native writer is used), for the next files this process writes.
- * Starting a process forks this one, whose cost grows with its memory (about 20 ms at 400 MB, 60 ms at 1.4 GB): a
- * caller about to read a large file starts its writers first. A writer never used ends when this process does (its
- * stdin closes before any argument) and does not keep this process alive.
- */
-export function prestartParquetWriters(count: number): void {
-  const writer = parquetWriter();
-  if (writer.kind !== 'native') return;
-  while (spareWriters.length < count) {
-    const child = spawn(writer.path, [], { stdio: ['pipe', 'ignore', 'pipe'] });
-    child.on('error', () => undefined); // a writer that could not start is passed over when taken
-    for (const handle of [child, child.stdin, child.stderr] as { unref(): void }[]) handle.unref();
-    spareWriters.push(child);
-  }
-}
-
-/** A started writer of `binary` still waiting, made to keep this process alive again while it writes; or none. */
-function takeSpareWriter(binary: string): ChildProcessByStdio<Writable, null, Readable> | undefined {
-  for (let child = spareWriters.shift(); child; child = spareWriters.shift()) {
-    // exitCode and signalCode are set at 'exit', before 'close': a writer without them will still report its close.
-    if (child.spawnfile !== binary || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-      child.kill('SIGKILL');
-      continue;
-    }
-    for (const handle of [child, child.stdin, child.stderr] as { ref(): void }[]) handle.ref();
-    return child as ChildProcessByStdio<Writable, null, Readable>;
-  }
-  return undefined;
-}
-
-/** The writer's arguments as a started-ahead writer reads them (a u32 count, then each u32-length-prefixed), then `frames`. */
-async function* withArguments(args: string[], frames: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield countedTexts(args.length, args);
-  yield* frames;
 }
 
 /**
@@ -268,13 +224,8 @@ function leadingMessage(pieces: Uint8Array[]): Uint8Array {
 }
 
 function keyValueHeader(pairs: [string, string][]): Uint8Array {
-  return countedTexts(pairs.length, pairs.flat());
-}
-
-/** A u32 count, then each text as a u32 length and its UTF-8 bytes: how the native writer reads metadata and arguments. */
-function countedTexts(count: number, texts: string[]): Buffer {
-  const parts: Buffer[] = [u32(count)];
-  for (const text of texts) {
+  const parts: Buffer[] = [u32(pairs.length)];
+  for (const text of pairs.flat()) {
     const bytes = Buffer.from(text, 'utf8');
     parts.push(u32(bytes.length), bytes);
   }

@@ -14,7 +14,7 @@ import type { FrameRows, SeriesFrame } from '../../shared/series/frame.js';
 import { scaledRows, scaleFrame, type Scaler } from '../../shared/series/scaler.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { nativeWriterInput, parquetWriter, prestartParquetWriters, readParquet, ROW_GROUP_ROWS, writeParquetFile, writeParquetFiles, type WriteParquetOptions } from '../../shared/table/parquet.js';
+import { nativeWriterInput, parquetWriter, readParquet, ROW_GROUP_ROWS, writeParquetFile, writeParquetFiles, type WriteParquetOptions } from '../../shared/table/parquet.js';
 import { tempDir } from '../helpers/component.js';
 import { childPids, procText } from '../helpers/processes.js';
 import { pythonJson } from '../helpers/python.js';
@@ -135,15 +135,6 @@ print(json.dumps({'schema': ns.equals(ws, check_metadata=True), 'schemaText': st
     const writing = writeParquetFiles([() => writeParquetFile(path, frame, METADATA, OPTIONS), () => Promise.reject(failure)]);
     await assert.rejects(writing, (error) => error === failure);
     assert.equal(readParquet(await readFile(path), 'side.parquet').table.rows, ROWS, 'the first write had ended, its file whole');
-  });
-
-  it('started ahead (prestartParquetWriters), takes its arguments on stdin and writes the same file; one never used ends at once, writing nothing', async () => {
-    prestartParquetWriters(1);
-    await writeWith('native', join(dir, 'ahead.parquet'), frame);
-    assert.ok((await readFile(join(dir, 'ahead.parquet'))).equals(await readFile(join(dir, 'native.parquet'))));
-    const unused = spawnSync((writer as { path: string }).path, [], { input: Buffer.alloc(0) });
-    assert.equal(unused.status, 0);
-    assert.equal(String(unused.stderr), '');
   });
 
   it('writes the same bytes every time', async () => {

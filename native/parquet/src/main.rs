@@ -1,5 +1,4 @@
 //! flts-parquet PATH COMPRESSION ROW_GROUP_ROWS [SCALES]
-//! flts-parquet            (the same arguments first on stdin: a u32 count, then each as a u32 length and UTF-8)
 //!
 //! Reads from stdin the file's key/value metadata (a little-endian u32 count, then each key and value as a u32 length
 //! and UTF-8 bytes), then frames, each a little-endian u64 length and one Arrow IPC stream of that many bytes (with its
@@ -15,7 +14,7 @@
 //! position in the schema and two f64 as the 16 hex digits of their bits, each value x written as (x − CENTER) / SCALE
 //! (one subtraction and one division, rounded as IEEE 754 rounds them, so the bits are the caller's own).
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read};
+use std::io::{BufReader, BufWriter, Read};
 use std::os::fd::IntoRawFd;
 use std::process::ExitCode;
 
@@ -45,19 +44,11 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let mut input = BufReader::with_capacity(1 << 20, std::io::stdin().lock());
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() {
-        // Started ahead of its file: the arguments come first on stdin; none at all (its caller exited) is no work.
-        if input.fill_buf().map_err(|e| format!("reading the arguments: {e}"))?.is_empty() {
-            return Ok(());
-        }
-        args = (0..read_u32(&mut input)?).map(|_| read_text(&mut input)).collect::<Result<_, _>>()?;
-    }
+    let args: Vec<String> = std::env::args().collect();
     let (path, compression, row_group_rows, scales) = match args.as_slice() {
-        [path, compression, rows] => (path, compression, rows, Vec::new()),
-        [path, compression, rows, scales] => (path, compression, rows, parse_scales(scales)?),
-        _ => return Err("usage: flts-parquet PATH snappy|zstd ROW_GROUP_ROWS [INDEX:CENTER:SCALE,...] (or no arguments, and the same as a u32 count and u32-length-prefixed texts first on stdin)".into()),
+        [_, path, compression, rows] => (path, compression, rows, Vec::new()),
+        [_, path, compression, rows, scales] => (path, compression, rows, parse_scales(scales)?),
+        _ => return Err("usage: flts-parquet PATH snappy|zstd ROW_GROUP_ROWS [INDEX:CENTER:SCALE,...]".into()),
     };
     let compression = match compression.as_str() {
         "snappy" => Compression::SNAPPY,
@@ -66,6 +57,7 @@ fn run() -> Result<(), String> {
     };
     let row_group_rows: usize = row_group_rows.parse().ok().filter(|&rows| rows > 0).ok_or_else(|| format!("ROW_GROUP_ROWS {row_group_rows:?} is not a positive number"))?;
 
+    let mut input = BufReader::with_capacity(1 << 20, std::io::stdin().lock());
     let metadata = read_metadata(&mut input)?;
     let mut writer: Option<Writer> = None;
     let mut rows: u64 = 0;
