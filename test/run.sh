@@ -38,17 +38,19 @@ roots=("$@")
 mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' | sort)
 step "node:test (${#files[@]} files)"
 status=0
-node --import tsx --test --test-reporter=spec "${files[@]}" || status=$?
+# A test still running after 20 minutes has hung (the longest take about 8): it fails, named, instead of holding CI.
+TEST_TIMEOUT=--test-timeout=1200000
+node --import tsx --test --test-reporter=spec "$TEST_TIMEOUT" "${files[@]}" || status=$?
 
 if [[ $# -eq 0 ]]; then
   mapfile -t rnn < <(find test/models/recurrent test/tf -name '*.test.ts' | sort)
   # The fallback images: the WASM backend with the compiled cell loops (where tfjs-node is not installed) …
   if [[ $native == 1 ]]; then
     step "node:test on the WASM backend with the compiled cell loops (${#rnn[@]} files)"
-    TFJS_BACKEND=wasm node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
+    TFJS_BACKEND=wasm node --import tsx --test --test-reporter=spec "$TEST_TIMEOUT" "${rnn[@]}" || status=$?
   fi
   # … and WASM alone, with the JavaScript cell loops (no compiler where the code was built).
   step "node:test on the WASM backend with the JavaScript cell loops (${#rnn[@]} files)"
-  TFJS_BACKEND=wasm FLTS_RNN_KERNEL=cell-loop node --import tsx --test --test-reporter=spec "${rnn[@]}" || status=$?
+  TFJS_BACKEND=wasm FLTS_RNN_KERNEL=cell-loop node --import tsx --test --test-reporter=spec "$TEST_TIMEOUT" "${rnn[@]}" || status=$?
 fi
 exit $status
