@@ -7,12 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
-import { freePort, ServiceStartError, startService, type RunningService } from './process.js';
+import { freePort, removeWorkDir, ServiceStartError, startService, type RunningService } from './process.js';
 
 /** One Kafka node (broker and controller in one JVM). */
 export interface KafkaNode {
@@ -72,7 +72,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
     node.format(clusterId(), true);
     await node.start();
   } catch (error) {
-    rmSync(workDir, { recursive: true, force: true });
+    removeWorkDir(workDir);
     throw error;
   }
   const brokers = [node.address];
@@ -81,7 +81,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaServe
     env: { KAFKA_BOOTSTRAP_SERVERS: brokers.join(',') },
     stop: async () => {
       await node.halt();
-      rmSync(workDir, { recursive: true, force: true });
+      removeWorkDir(workDir);
     },
   });
 }
@@ -97,7 +97,7 @@ export async function startKafkaCluster(size: number, options: KafkaOptions = {}
   const id = clusterId();
   const stopAll = async () => {
     await Promise.all(nodes.map((n) => n.halt()));
-    rmSync(workDir, { recursive: true, force: true });
+    removeWorkDir(workDir);
   };
   try {
     for (const n of nodes) n.format(id, false);

@@ -4,11 +4,11 @@
  * module proxy and cached under ~/.cache/flts/minio/<release>/).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startService } from './process.js';
+import { freePort, removeWorkDir, startService } from './process.js';
 
 export interface MinioServer {
   /** `http://127.0.0.1:<port>` */
@@ -93,7 +93,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<MinioServe
     },
     stop: async () => {
       await service?.stop();
-      rmSync(workDir, { recursive: true, force: true });
+      removeWorkDir(workDir);
     },
     down: async () => {
       await service?.stop();

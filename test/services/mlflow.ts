@@ -4,13 +4,13 @@
  * run URIs `mlflow-artifacts:/…`) or straight to S3 on a test MinIO (`s3://…`); optionally behind MLflow's
  * basic-auth app.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStore } from '../../shared/store/index.js';
 import type { MinioServer } from './minio.js';
-import { freePort, startService } from './process.js';
+import { freePort, removeWorkDir, startService } from './process.js';
 
 export interface MlflowOptions {
   /**
@@ -140,7 +140,7 @@ export async function startMlflow(options: MlflowOptions = {}): Promise<MlflowSe
     freeze: (frozen) => service.freeze(frozen),
     stop: async () => {
       await service.stop();
-      rmSync(workDir, { recursive: true, force: true });
+      removeWorkDir(workDir);
     },
   };
 }

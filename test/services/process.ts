@@ -4,7 +4,7 @@
  * tail when a server does not come up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { FltsError } from '../../shared/errors.js';
 
@@ -143,8 +143,44 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-  // Workers that outlived their parent (uvicorn) still belong to the group.
+  // Workers that outlived their parent (uvicorn) still belong to the group: killed, and waited for, so that nothing
+  // still writes in the server's directory when the caller removes it.
   killGroup(child, 'SIGKILL');
+  await groupGone(child.pid);
+}
+
+/**
+ * Resolves once no live process is left in the group (SIGKILLed members take a moment to go), or after 10 s. Read
+ * from /proc: a killed member stays a zombie until its reaper gets to it, and signal 0 still reaches a zombie.
+ */
+async function groupGone(pgid: number): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (!liveMembers(pgid)) return;
+  }
+}
+
+function liveMembers(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended while we looked
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after its last ")".
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
+/**
+ * Deletes a server's working directory. Retried: a file created while the tree is walked (a server's last write)
+ * makes the removal of its folder fail with ENOTEMPTY.
+ */
+export function removeWorkDir(path: string): void {
+  rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
 
 async function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -141,5 +141,13 @@ describe('test services', () => {
       );
       assert.equal(isRunning(['sleep', seconds]), false, 'the server that never became ready was stopped');
     });
+
+    it('stops the whole process group: a worker that ignores SIGTERM is killed, and gone when stop() resolves', async () => {
+      const seconds = `31.${process.pid}`;
+      // The shell exits on SIGTERM; its worker ignores it (an ignored signal stays ignored across exec).
+      const server = await startService({ name: 'Workers', command: 'sh', args: ['-c', `(trap '' TERM; exec sleep ${seconds}) & wait`], logFile: join(dir, 'workers.log'), isReady: async () => isRunning(['sleep', seconds]) });
+      await server.stop();
+      assert.equal(isRunning(['sleep', seconds]), false, 'the worker outlived stop()');
+    });
   });
 });
