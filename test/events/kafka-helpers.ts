@@ -63,8 +63,13 @@ export async function readTopic(brokers: string[], topic: string, count: number 
   const found: ReadMessage[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 200 });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
+      // A stream error with no listener would be thrown where no test awaits it.
+      stream.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
       stream.on('data', (message) => {
         let value: unknown = message.value;
         try {
