@@ -80,7 +80,6 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
       schema: { ...Object.fromEntries(head.header.map((name) => [name, name === timeColumn ? pl.Utf8 : pl.Float64])), [EXTRA]: pl.Utf8 },
       // The time column is parsed from the lines (scanLines), not by Polars.
       columns: [...valueColumns, EXTRA],
-      nullValues: [...MISSING_TEXTS],
     },
     timeColumn,
     valueColumns,
@@ -89,10 +88,9 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const columns = new GrowingColumns([timeColumn, ...valueColumns]);
   if (chunkBytes >= head.size) {
     // The whole file at once: Polars reads it from its path (mapped, on every core); its lines are checked as read.
-    const frame = polarsFrame(read, path, 1);
-    const whole = frame && (await scanFile(read, frame, path));
+    const whole = (await wholeFile(read, path)) ?? (await wholeFile(withMissingTexts(read), path));
     if (!whole) return undefined;
-    columns.append(whole, frame.height);
+    columns.append(whole.columns, whole.rows);
   } else {
     let first = true;
     for await (const chunk of lineChunks(path, chunkBytes)) {
@@ -101,11 +99,9 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
       if (first) columns.expectedRows = Math.ceil((head.size / chunk.length) * 1.02 * countLines(lines));
       first = false;
       if (lines.length === 0) continue;
-      const frame = polarsFrame(read, lines, 0);
-      const time = frame && scanChunk(read, frame, lines);
-      const values = time && frameColumns(read, frame, time);
+      const values = chunkColumns(read, lines) ?? chunkColumns(withMissingTexts(read), lines);
       if (!values) return undefined;
-      columns.append(values, frame.height);
+      columns.append(values.columns, values.rows);
     }
   }
   if (columns.rows === 0) return undefined;
@@ -145,16 +141,30 @@ function lineRules(read: PolarsReading, frame: pl.DataFrame): LineRules {
   return { ...read.rules, emptyLast, rows: frame.height };
 }
 
-/** The times of a chunk's lines, or undefined when a line is not plain. */
-function scanChunk(read: PolarsReading, frame: pl.DataFrame, lines: Buffer): Float64Array | undefined {
+/**
+ * Polars reads a field as null where it is empty; the other texts that mean "no value" (MISSING_TEXTS) are asked for
+ * only when a read without them fails (a field such as "NA" is not a number) or finds a NaN where no null was ("nan"):
+ * matching each field against them costs a fifth of Polars' read.
+ */
+function withMissingTexts(read: PolarsReading): PolarsReading {
+  return { ...read, readOptions: { ...read.readOptions, nullValues: [...MISSING_TEXTS] } };
+}
+
+/** The columns of a chunk of whole data lines and their row count, or undefined when a line is not plain. */
+function chunkColumns(read: PolarsReading, lines: Buffer): { columns: Record<string, Float64Array>; rows: number } | undefined {
+  const frame = polarsFrame(read, lines, 0);
+  if (!frame) return undefined;
   const rules = lineRules(read, frame);
   const time = new Float64Array(frame.height);
   const at = { row: 0, next: 0 };
-  return scanLines(lines, rules, at, time) && scanned(rules, at) ? time : undefined;
+  const columns = scanLines(lines, rules, at, time) && scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
+  return columns && { columns, rows: frame.height };
 }
 
-/** The frame's columns, the times read from the file's lines a few MiB at a time; undefined when not plain. */
-async function scanFile(read: PolarsReading, frame: pl.DataFrame, path: string): Promise<Record<string, Float64Array> | undefined> {
+/** The file's columns, the times read from its lines a few MiB at a time, and the row count; undefined when not plain. */
+async function wholeFile(read: PolarsReading, path: string): Promise<{ columns: Record<string, Float64Array>; rows: number } | undefined> {
+  const frame = polarsFrame(read, path, 1);
+  if (!frame) return undefined;
   const rules = lineRules(read, frame);
   const time = new Float64Array(frame.height);
   const at = { row: 0, next: 0 };
@@ -164,7 +174,8 @@ async function scanFile(read: PolarsReading, frame: pl.DataFrame, path: string):
     first = false;
     if (!scanLines(lines, rules, at, time)) return undefined;
   }
-  return scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
+  const columns = scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
+  return columns && { columns, rows: frame.height };
 }
 
 /** Whether the lines were as many as Polars' rows, and every row with a null last column was seen. */
@@ -179,13 +190,16 @@ function scanned(rules: LineRules, at: { row: number; next: number }): boolean {
  */
 function frameColumns(read: PolarsReading, frame: pl.DataFrame, time: Float64Array): Record<string, Float64Array> | undefined {
   const { pl } = read;
-  const nulls = frame.nullCount();
-  const nullsIn = (name: string) => Number(nulls.getColumn(name).get(0));
-  const converted = frame.select(...read.valueColumns.filter((name) => nullsIn(name) > 0).map((name) => pl.col(name).fillNull(pl.lit(Number.NaN))));
+  // nodejs-polars wraps each Series and expression in a large object, costly to make: one row of null counts and one
+  // expression for every column with nulls, rather than a wrapper per column for each.
+  const counts = frame.nullCount().row(0) as number[];
+  const nulls = new Map(frame.columns.map((name, i) => [name, Number(counts[i])]));
+  const withNulls = read.valueColumns.filter((name) => nulls.get(name)! > 0);
+  const converted = withNulls.length > 0 ? frame.select(pl.col(withNulls).fillNull(pl.lit(Number.NaN))) : frame;
   const columns: Record<string, Float64Array> = { [read.timeColumn]: time };
   for (const name of read.valueColumns) {
-    const values = (converted.columns.includes(name) ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
-    if (!onlyMissingNaN(values, nullsIn(name))) return undefined;
+    const values = (nulls.get(name)! > 0 ? converted : frame).getColumn(name).toTypedArray() as Float64Array;
+    if (!onlyMissingNaN(values, nulls.get(name)!)) return undefined;
     columns[name] = values;
   }
   return columns;

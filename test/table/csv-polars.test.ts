@@ -12,7 +12,7 @@ import { preprocessTables, type PreprocessOptions } from '../../shared/preproces
 import { createRandom } from '../../shared/models/recurrent/random.js';
 import { readPlainCsvFile } from '../../shared/table/csv-polars.js';
 import { readCsvFile, type CsvOptions } from '../../shared/table/csv.js';
-import type { RawTable } from '../../shared/table/raw-table.js';
+import { MISSING_TEXTS, type RawTable } from '../../shared/table/raw-table.js';
 import { tempDir } from '../helpers/component.js';
 import { PREPROCESS_OPTIONS } from '../helpers/preprocess-options.js';
 import { sampleData } from '../helpers/sample-data.js';
@@ -197,6 +197,14 @@ describe('the Polars CSV path', () => {
     const { fast, streamed } = await readBoth(await fileWith(text));
     assertSameTable(fast, streamed);
     assert.ok(Number.isNaN((fast.columns['up']!.values as Float64Array)[0]));
+  });
+
+  it('reads every missing-value text as missing, in any column, the last included; a file with none of them too', async () => {
+    const rows = MISSING_TEXTS.map((text, i) => `2024-01-01 00:${String(2 * i).padStart(2, '0')}:00,${text},${MISSING_TEXTS.at(-1 - i)}`);
+    for (const text of [`time,down,up\n${rows.join('\n')}\n`, 'time,down,up\n2024-01-01 00:00:00,1,2\n2024-01-01 00:02:00,3,4.5\n']) {
+      const { fast, streamed } = await readBoth(await fileWith(text));
+      assertSameTable(fast, streamed);
+    }
   });
 
   it('checks a line cut by its read chunks as any other: a field too many or too few there is refused, an empty last field read', async () => {
