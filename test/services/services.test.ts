@@ -92,6 +92,8 @@ describe('test services', () => {
     before(async () => {
       minio = await startMinio();
     });
+    // The last test stops it; this hook covers a run that skips that test (stopping twice is safe).
+    after(async () => minio?.stop());
 
     it('serves S3 on a loopback port and reports its endpoint and credentials', async () => {
       assert.match(minio.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
