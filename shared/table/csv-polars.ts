@@ -88,7 +88,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
   const columns = new GrowingColumns([timeColumn, ...valueColumns]);
   if (chunkBytes >= head.size) {
     // The whole file at once: Polars reads it from its path (mapped, on every core); its lines are checked as read.
-    const whole = (await wholeFile(read, path)) ?? (await wholeFile(withMissingTexts(read), path));
+    const whole = await plainColumns(read, path, 1, () => dataLines(path));
     if (!whole) return undefined;
     columns.append(whole.columns, whole.rows);
   } else {
@@ -99,7 +99,7 @@ export async function readPlainCsvFile(path: string, options: CsvOptions = {}, m
       if (first) columns.expectedRows = Math.ceil((head.size / chunk.length) * 1.02 * countLines(lines));
       first = false;
       if (lines.length === 0) continue;
-      const values = chunkColumns(read, lines) ?? chunkColumns(withMissingTexts(read), lines);
+      const values = await plainColumns(read, lines, 0, () => [lines]);
       if (!values) return undefined;
       columns.append(values.columns, values.rows);
     }
@@ -142,40 +142,39 @@ function lineRules(read: PolarsReading, frame: pl.DataFrame): LineRules {
 }
 
 /**
- * Polars reads a field as null where it is empty; the other texts that mean "no value" (MISSING_TEXTS) are asked for
- * only when a read without them fails (a field such as "NA" is not a number) or finds a NaN where no null was ("nan"):
- * matching each field against them costs a fifth of Polars' read.
+ * The columns of `source` (the file's path, or a chunk of whole data lines) and their row count, its `lines` checked
+ * and their times parsed; undefined when not plain. Polars reads a field as null where it is empty; the other texts
+ * that mean "no value" (MISSING_TEXTS) are asked for only when a read without them fails (a field such as "NA" is not
+ * a number) or finds a NaN where no null was ("nan"): matching each field against them costs a fifth of Polars' read.
  */
-function withMissingTexts(read: PolarsReading): PolarsReading {
-  return { ...read, readOptions: { ...read.readOptions, nullValues: [...MISSING_TEXTS] } };
+async function plainColumns(
+  read: PolarsReading,
+  source: string | Buffer,
+  skipRows: number,
+  lines: () => AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<{ columns: Record<string, Float64Array>; rows: number } | undefined> {
+  for (const nullValues of [undefined, [...MISSING_TEXTS]]) {
+    const reading = nullValues ? { ...read, readOptions: { ...read.readOptions, nullValues } } : read;
+    const frame = polarsFrame(reading, source, skipRows);
+    if (!frame) continue;
+    const rules = lineRules(reading, frame);
+    const time = new Float64Array(frame.height);
+    const at = { row: 0, next: 0 };
+    let plain = true;
+    for await (const piece of lines()) if (!(plain = scanLines(piece, rules, at, time))) break;
+    const columns = plain && scanned(rules, at) ? frameColumns(reading, frame, time) : undefined;
+    if (columns) return { columns, rows: frame.height };
+  }
+  return undefined;
 }
 
-/** The columns of a chunk of whole data lines and their row count, or undefined when a line is not plain. */
-function chunkColumns(read: PolarsReading, lines: Buffer): { columns: Record<string, Float64Array>; rows: number } | undefined {
-  const frame = polarsFrame(read, lines, 0);
-  if (!frame) return undefined;
-  const rules = lineRules(read, frame);
-  const time = new Float64Array(frame.height);
-  const at = { row: 0, next: 0 };
-  const columns = scanLines(lines, rules, at, time) && scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
-  return columns && { columns, rows: frame.height };
-}
-
-/** The file's columns, the times read from its lines a few MiB at a time, and the row count; undefined when not plain. */
-async function wholeFile(read: PolarsReading, path: string): Promise<{ columns: Record<string, Float64Array>; rows: number } | undefined> {
-  const frame = polarsFrame(read, path, 1);
-  if (!frame) return undefined;
-  const rules = lineRules(read, frame);
-  const time = new Float64Array(frame.height);
-  const at = { row: 0, next: 0 };
+/** The file's data lines (the header left out), a few MiB at a time. */
+async function* dataLines(path: string): AsyncGenerator<Buffer> {
   let first = true;
   for await (const chunk of lineChunks(path, 4 * 1024 * 1024)) {
-    const lines = first ? chunk.subarray(chunk.indexOf(10) + 1) : chunk;
+    yield first ? chunk.subarray(chunk.indexOf(10) + 1) : chunk;
     first = false;
-    if (!scanLines(lines, rules, at, time)) return undefined;
   }
-  const columns = scanned(rules, at) ? frameColumns(read, frame, time) : undefined;
-  return columns && { columns, rows: frame.height };
 }
 
 /** Whether the lines were as many as Polars' rows, and every row with a null last column was seen. */
